@@ -1,0 +1,50 @@
+# The README's commands. Everything real lives in CMake (CMakePresets.json) and scripts/.
+#   make run        set-up, release build, run tidecast on conf/tidecast.yaml
+#   make test       set-up, build, the whole CTest suite
+#   make test-asan  unit + integration tests under ASan + UBSan
+#   make fuzz       every fuzz target for FUZZ_SECONDS (default 30)
+#   make bench      micro-benchmarks
+.PHONY: all setup build run test test-asan test-tsan fuzz bench clean
+
+FUZZ_SECONDS ?= 30
+CONFIG ?= conf/tidecast.yaml
+JOBS ?= $(shell nproc)
+CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
+export TIDECAST_WERROR ?= OFF
+
+all: build
+
+setup:
+	@scripts/setup
+
+build: setup
+	@scripts/configure release
+	cmake --build build/release -j $(JOBS)
+
+run: build
+	./build/release/server/tidecast --config $(CONFIG)
+
+test: build
+	ctest --test-dir build/release $(CTEST_FLAGS)
+
+test-asan: setup
+	@scripts/configure asan
+	cmake --build build/asan -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir build/asan -L 'unit|integration|fuzz' $(CTEST_FLAGS)
+
+test-tsan: setup
+	@scripts/configure tsan
+	cmake --build build/tsan -j $(JOBS)
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build/tsan -L unit $(CTEST_FLAGS)
+
+fuzz: setup
+	@scripts/configure fuzz
+	cmake --build build/fuzz -j $(JOBS)
+	scripts/fuzz $(FUZZ_SECONDS)
+
+bench: build
+	@for b in build/release/bench/bench_*; do echo "== $$b"; $$b; done
+
+clean:
+	rm -rf build

@@ -1,0 +1,192 @@
+#include "api/http_parser.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace tidecast::api {
+
+namespace {
+constexpr size_t kMaxHeaderCount = 100;
+constexpr size_t kPerHeaderOverhead = 4;  // ": " and CRLF, so the limit matches bytes on the wire
+
+void trimTrailingSpace(std::string& value) {
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+}
+}  // namespace
+
+HttpRequestParser::HttpRequestParser(HttpParseLimits limits) : limits_(limits) {
+  llhttp_settings_init(&settings_);
+  settings_.on_message_begin = &HttpRequestParser::onMessageBegin;
+  settings_.on_url = &HttpRequestParser::onUrl;
+  settings_.on_header_field = &HttpRequestParser::onHeaderField;
+  settings_.on_header_value = &HttpRequestParser::onHeaderValue;
+  settings_.on_headers_complete = &HttpRequestParser::onHeadersComplete;
+  settings_.on_body = &HttpRequestParser::onBody;
+  settings_.on_message_complete = &HttpRequestParser::onMessageComplete;
+  llhttp_init(&parser_, HTTP_REQUEST, &settings_);
+  parser_.data = this;
+}
+
+HttpRequestParser& HttpRequestParser::self(llhttp_t* parser) {
+  return *static_cast<HttpRequestParser*>(parser->data);
+}
+
+HttpRequestParser::Step HttpRequestParser::parse(std::string_view bytes) {
+  if (failed_) return {State::kError, 0};
+  if (bytes.empty()) return {State::kNeedMore, 0};
+  return finishStep(llhttp_execute(&parser_, bytes.data(), bytes.size()), bytes);
+}
+
+HttpRequestParser::Step HttpRequestParser::finishStep(llhttp_errno_t rc, std::string_view bytes) {
+  auto consumedUpTo = [&]() {
+    const char* pos = llhttp_get_error_pos(&parser_);
+    return pos ? static_cast<size_t>(pos - bytes.data()) : bytes.size();
+  };
+  switch (rc) {
+    case HPE_OK:
+      return {State::kNeedMore, bytes.size()};
+    case HPE_PAUSED: {
+      size_t consumed = consumedUpTo();
+      llhttp_resume(&parser_);
+      return {State::kRequest, consumed};
+    }
+    case HPE_PAUSED_UPGRADE: {
+      size_t consumed = consumedUpTo();
+      llhttp_resume_after_upgrade(&parser_);
+      return {State::kRequest, consumed};
+    }
+    case HPE_USER:
+      failed_ = true;  // error_ was set by the callback that refused
+      return {State::kError, consumedUpTo()};
+    default:
+      fail(400, rc == HPE_UNEXPECTED_CONTENT_LENGTH ? "http.conflicting_length" : "http.malformed",
+           llhttp_get_error_reason(&parser_) ? llhttp_get_error_reason(&parser_)
+                                             : llhttp_errno_name(rc));
+      return {State::kError, consumedUpTo()};
+  }
+}
+
+HttpRequest HttpRequestParser::takeRequest() { return std::move(ready_); }
+
+int HttpRequestParser::fail(int status, std::string code, std::string reason) {
+  if (!failed_) error_ = HttpParseError{status, std::move(code), std::move(reason)};
+  failed_ = true;
+  return HPE_USER;
+}
+
+bool HttpRequestParser::addHeaderBytes(size_t count) {
+  headerBytes_ += count;
+  if (headerBytes_ <= limits_.maxHeaderBytes) return true;
+  fail(431, "http.header_too_large",
+       "request header block exceeds " + std::to_string(limits_.maxHeaderBytes) + " bytes");
+  return false;
+}
+
+int HttpRequestParser::onMessageBegin(llhttp_t* p) {
+  auto& s = self(p);
+  s.current_ = HttpRequest{};
+  s.inMessage_ = true;
+  s.inHeaders_ = true;
+  s.lastWasValue_ = false;
+  s.headerBytes_ = 0;
+  return 0;
+}
+
+int HttpRequestParser::onUrl(llhttp_t* p, const char* at, size_t length) {
+  auto& s = self(p);
+  if (!s.addHeaderBytes(length)) return HPE_USER;
+  s.current_.target.append(at, length);
+  return 0;
+}
+
+int HttpRequestParser::onHeaderField(llhttp_t* p, const char* at, size_t length) {
+  auto& s = self(p);
+  if (!s.addHeaderBytes(length + (s.lastWasValue_ ? kPerHeaderOverhead : 0))) return HPE_USER;
+  auto& headers = s.current_.headers;
+  if (s.lastWasValue_ || headers.empty()) {
+    if (headers.size() == kMaxHeaderCount) {
+      return s.fail(431, "http.too_many_headers",
+                    "more than " + std::to_string(kMaxHeaderCount) + " header fields");
+    }
+    headers.emplace_back();
+  }
+  s.lastWasValue_ = false;
+  std::string& name = headers.back().first;
+  for (size_t i = 0; i < length; ++i) {
+    name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(at[i]))));
+  }
+  return 0;
+}
+
+int HttpRequestParser::onHeaderValue(llhttp_t* p, const char* at, size_t length) {
+  auto& s = self(p);
+  if (!s.addHeaderBytes(length)) return HPE_USER;
+  if (s.current_.headers.empty()) s.current_.headers.emplace_back();
+  s.current_.headers.back().second.append(at, length);
+  s.lastWasValue_ = true;
+  return 0;
+}
+
+int HttpRequestParser::onHeadersComplete(llhttp_t* p) {
+  auto& s = self(p);
+  s.inHeaders_ = false;
+  HttpRequest& r = s.current_;
+  for (auto& header : r.headers) trimTrailingSpace(header.second);
+  r.method = llhttp_method_name(static_cast<llhttp_method_t>(llhttp_get_method(p)));
+  r.versionMajor = llhttp_get_http_major(p);
+  r.versionMinor = llhttp_get_http_minor(p);
+  r.keepAlive = llhttp_should_keep_alive(p) != 0;
+  r.upgrade = llhttp_get_upgrade(p) != 0;
+  if (r.versionMajor != 1) {
+    return s.fail(505, "http.version", "only HTTP/1.0 and HTTP/1.1 are supported");
+  }
+  if (!s.splitTarget()) return s.fail(400, "http.bad_target", "invalid request target");
+  if ((p->flags & F_CONTENT_LENGTH) && p->content_length > s.limits_.maxBodyBytes) {
+    return s.fail(413, "http.body_too_large",
+                  "request body exceeds " + std::to_string(s.limits_.maxBodyBytes) + " bytes");
+  }
+  const std::string* expect = r.header("expect");
+  s.expectContinue_ = expect != nullptr && *expect == "100-continue" && r.versionMinor >= 1;
+  return 0;
+}
+
+bool HttpRequestParser::splitTarget() {
+  HttpRequest& r = current_;
+  std::string_view target = r.target;
+  if (target == "*") {
+    r.path = "*";
+    return r.method == "OPTIONS";
+  }
+  // absolute-form (RFC 9112 3.2.2): drop scheme and authority.
+  if (size_t scheme = target.find("://"); scheme != std::string_view::npos && target[0] != '/') {
+    size_t slash = target.find('/', scheme + 3);
+    target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+  }
+  if (target.empty() || target[0] != '/' || target.find('#') != std::string_view::npos) {
+    return false;
+  }
+  size_t question = target.find('?');
+  r.path = std::string(target.substr(0, question));
+  r.query = question == std::string_view::npos ? "" : std::string(target.substr(question + 1));
+  return percentDecode(r.path).has_value();
+}
+
+int HttpRequestParser::onBody(llhttp_t* p, const char* at, size_t length) {
+  auto& s = self(p);
+  if (s.current_.body.size() + length > s.limits_.maxBodyBytes) {
+    return s.fail(413, "http.body_too_large",
+                  "request body exceeds " + std::to_string(s.limits_.maxBodyBytes) + " bytes");
+  }
+  s.current_.body.append(at, length);
+  return 0;
+}
+
+int HttpRequestParser::onMessageComplete(llhttp_t* p) {
+  auto& s = self(p);
+  s.inMessage_ = false;
+  s.ready_ = std::move(s.current_);
+  // Upgrade requests end the HTTP stream: llhttp itself pauses with HPE_PAUSED_UPGRADE.
+  return s.ready_.upgrade ? 0 : HPE_PAUSED;
+}
+
+}  // namespace tidecast::api

@@ -1,0 +1,85 @@
+// Incremental HTTP/1.1 request parsing on llhttp, with tidecast's limits. Stops after each
+// complete request so a connection can answer pipelined requests in order and stop reading
+// when too many are waiting. Any input, however hostile, ends in a request or an error with
+// the status code to answer (400, 413, 431, 505); the parser then refuses further input.
+#pragma once
+
+#include <llhttp.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "api/http_request.h"
+
+namespace tidecast::api {
+
+struct HttpParseLimits {
+  size_t maxHeaderBytes = 16 * 1024;  // request line + header block
+  size_t maxBodyBytes = 1024 * 1024;
+};
+
+struct HttpParseError {
+  int status = 400;  // what to answer before closing
+  std::string code;  // "http.malformed", "http.header_too_large", ...
+  std::string reason;
+};
+
+class HttpRequestParser {
+ public:
+  explicit HttpRequestParser(HttpParseLimits limits);
+  HttpRequestParser(const HttpRequestParser&) = delete;
+  HttpRequestParser& operator=(const HttpRequestParser&) = delete;
+
+  enum class State { kNeedMore, kRequest, kError };
+  struct Step {
+    State state;
+    size_t consumed;  // bytes of the input used; parse the rest after taking the request
+  };
+
+  // Feeds bytes. Returns kRequest as soon as one request is complete (takeRequest() then
+  // gives it), kNeedMore when all bytes were consumed without completing one, kError when
+  // the input is invalid or over a limit (error() says why; every later call errors too).
+  Step parse(std::string_view bytes);
+  // The connection ended; completes nothing, but reports a truncated request.
+  bool truncated() const { return inMessage_; }
+
+  HttpRequest takeRequest();
+  const HttpParseError& error() const { return error_; }
+  // True between the first byte of a request and its completion (for the header timeout).
+  bool inMessage() const { return inMessage_; }
+  void setLimits(HttpParseLimits limits) { limits_ = limits; }
+  // True once per request that asked for "Expect: 100-continue" with an acceptable body size.
+  bool takeExpectContinue() { return std::exchange(expectContinue_, false); }
+
+ private:
+  static HttpRequestParser& self(llhttp_t* parser);
+  static int onMessageBegin(llhttp_t* p);
+  static int onUrl(llhttp_t* p, const char* at, size_t length);
+  static int onHeaderField(llhttp_t* p, const char* at, size_t length);
+  static int onHeaderValue(llhttp_t* p, const char* at, size_t length);
+  static int onHeadersComplete(llhttp_t* p);
+  static int onBody(llhttp_t* p, const char* at, size_t length);
+  static int onMessageComplete(llhttp_t* p);
+
+  int fail(int status, std::string code, std::string reason);
+  bool addHeaderBytes(size_t count);
+  Step finishStep(llhttp_errno_t rc, std::string_view bytes);
+  bool splitTarget();
+
+  llhttp_t parser_{};
+  llhttp_settings_t settings_{};
+  HttpParseLimits limits_;
+  HttpRequest current_;
+  HttpRequest ready_;
+  HttpParseError error_;
+  size_t headerBytes_ = 0;
+  bool inMessage_ = false;
+  bool inHeaders_ = false;
+  bool lastWasValue_ = false;
+  bool failed_ = false;
+  bool expectContinue_ = false;
+};
+
+}  // namespace tidecast::api

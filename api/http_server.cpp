@@ -1,0 +1,166 @@
+#include "api/http_server.h"
+
+#include <ctime>
+#include <exception>
+
+#include "api/json_error.h"
+
+namespace tidecast::api {
+
+namespace {
+constexpr int kListenBacklog = 1024;
+constexpr uint64_t kRefusedLingerMs = 1000;
+}
+
+HttpServer::HttpServer(core::LoopContext& context, HttpHandler handler)
+    : context_(context),
+      handler_(std::move(handler)),
+      reaper_(context.loop),
+      shutdownTimer_(context.loop),
+      refusedTimer_(context.loop),
+      accepted_(context.metrics.counter("tidecast_api_http_connections_accepted_total",
+                                        "HTTP connections accepted")),
+      rejectedTotal_(context.metrics.counter("tidecast_api_http_connections_rejected_total",
+                                             "HTTP connections refused by a connection limit",
+                                             {{"limit", "total"}})),
+      rejectedPerIp_(context.metrics.counter("tidecast_api_http_connections_rejected_total",
+                                             "HTTP connections refused by a connection limit",
+                                             {{"limit", "per_ip"}})),
+      bytesHead_(context.metrics.counter("tidecast_api_http_response_head_bytes_total",
+                                         "Bytes of HTTP response status lines and headers")) {
+  static const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+  for (int i = 0; i < 5; ++i) {
+    responsesByClass_[i + 1] = &context.metrics.counter(
+        "tidecast_api_http_responses_total", "HTTP responses by status class",
+        {{"class", kClasses[i]}});
+  }
+  context.metrics.gaugeCallback("tidecast_api_http_connections", "Open HTTP connections",
+                                [this] { return static_cast<double>(connections_.size()); });
+}
+
+HttpServer::~HttpServer() {
+  for (auto& [id, connection] : connections_) connection->closeNow("server destroyed");
+  graveyard_.clear();
+}
+
+core::Status HttpServer::listen(const std::string& host, uint16_t port) {
+  listener_ = std::make_unique<core::TcpListener>(context_.loop);
+  return listener_->listen(host, port, kListenBacklog,
+                           [this](std::unique_ptr<core::TcpStream> s) { accept(std::move(s)); });
+}
+
+void HttpServer::accept(std::unique_ptr<core::TcpStream> stream) {
+  std::string reason;
+  if (shuttingDown_) return;  // destroying the stream closes it
+  if (!admit(stream->peer(), reason)) {
+    // One short answer, then the socket closes when its write is done.
+    stream->write(core::Slice::fromString(
+        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: "
+        "application/json\r\nContent-Length: " +
+        std::to_string(jsonErrorBody("http.too_many_connections", reason).size()) + "\r\n\r\n" +
+        jsonErrorBody("http.too_many_connections", reason)));
+    stream->shutdownAfterWrites();
+    context_.log.warn("http.refuse peer={} reason=\"{}\"", stream->peer().ip, reason);
+    // Kept open briefly so the answer is read before the socket closes (no reset).
+    if (refused_.empty()) refusedTimer_.start(kRefusedLingerMs, 0, [this] { refused_.clear(); });
+    refused_.push_back(std::move(stream));
+    return;
+  }
+  accepted_.inc();
+  uint64_t id = nextId_++;
+  ++perIp_[stream->peer().ip];
+  auto connection = std::make_unique<HttpConnection>(*this, std::move(stream), id);
+  HttpConnection& ref = *connection;
+  connections_.emplace(id, std::move(connection));
+  ref.start();
+}
+
+bool HttpServer::admit(const core::PeerAddress& peer, std::string& reason) {
+  const core::HttpLimits& l = limits();
+  if (connections_.size() >= l.maxConnections) {
+    rejectedTotal_.inc();
+    reason = "server connection limit (" + std::to_string(l.maxConnections) + ") reached";
+    return false;
+  }
+  auto it = perIp_.find(peer.ip);
+  if (it != perIp_.end() && it->second >= l.maxConnectionsPerIp) {
+    rejectedPerIp_.inc();
+    reason = "per-address connection limit (" + std::to_string(l.maxConnectionsPerIp) +
+             ") reached";
+    return false;
+  }
+  return true;
+}
+
+void HttpServer::handle(HttpRequest& request, const std::shared_ptr<HttpResponse>& response) {
+  // Handlers run on the loop inside a libuv callback: nothing may propagate out of here.
+  try {
+    handler_(request, response);
+  } catch (const std::exception& e) {
+    context_.log.error("http.handler_failed path={} what=\"{}\"", request.path, e.what());
+    if (!response->started()) sendJsonError(*response, 500, "internal", "internal error");
+  }
+}
+
+void HttpServer::release(HttpConnection& connection) {
+  auto it = connections_.find(connection.id());
+  if (it == connections_.end()) return;
+  auto ip = perIp_.find(connection.peer().ip);
+  if (ip != perIp_.end() && --ip->second == 0) perIp_.erase(ip);
+  graveyard_.push_back(std::move(it->second));
+  connections_.erase(it);
+  if (graveyard_.size() == 1) reaper_.start(0, 0, [this] { reap(); });
+  if (shuttingDown_ && connections_.empty() && onDrained_) {
+    shutdownTimer_.stop();
+    auto done = std::exchange(onDrained_, nullptr);
+    done();
+  }
+}
+
+void HttpServer::reap() { graveyard_.clear(); }
+
+void HttpServer::shutdown(uint64_t timeoutMs, std::function<void()> done) {
+  shuttingDown_ = true;
+  onDrained_ = std::move(done);
+  if (listener_) listener_->close();
+  if (connections_.empty()) {
+    if (auto fn = std::exchange(onDrained_, nullptr)) fn();
+    return;
+  }
+  std::vector<HttpConnection*> open;
+  for (auto& [id, connection] : connections_) open.push_back(connection.get());
+  for (auto* connection : open) connection->drain();
+  shutdownTimer_.start(timeoutMs, 0, [this] {
+    std::vector<HttpConnection*> left;
+    for (auto& [id, connection] : connections_) left.push_back(connection.get());
+    for (auto* connection : left) connection->closeNow("shutdown timeout");
+  });
+}
+
+std::string_view HttpServer::dateHeader() {
+  std::time_t now = std::time(nullptr);
+  if (now != dateSecond_) {
+    dateSecond_ = now;
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char text[64];
+    size_t n = std::strftime(text, sizeof(text), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    date_.assign(text, n);
+  }
+  return date_;
+}
+
+void HttpServer::countResponse(int status, size_t headBytes) {
+  int index = status / 100;
+  if (index >= 1 && index <= 5) responsesByClass_[index]->inc();
+  bytesHead_.inc(headBytes);
+}
+
+void HttpServer::countBadRequest(std::string_view code) {
+  context_.metrics
+      .counter("tidecast_api_http_bad_requests_total", "Requests refused by the HTTP parser",
+               {{"code", std::string(code)}})
+      .inc();
+}
+
+}  // namespace tidecast::api

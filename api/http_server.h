@@ -1,0 +1,73 @@
+// The HTTP/1.1 server: one listener on one loop, its connections, their limits and metrics.
+// Requests go to one handler (normally Router::dispatch). Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "api/http_connection.h"
+#include "core/loop_context.h"
+#include "core/tcp.h"
+
+namespace tidecast::api {
+
+using HttpHandler =
+    std::function<void(HttpRequest& request, const std::shared_ptr<HttpResponse>& response)>;
+
+class HttpServer {
+ public:
+  HttpServer(core::LoopContext& context, HttpHandler handler);
+  ~HttpServer();
+
+  core::Status listen(const std::string& host, uint16_t port);
+  uint16_t port() const { return listener_ ? listener_->boundPort() : 0; }
+
+  // Stops accepting and lets connections finish what they were asked; `done` runs once no
+  // connection is left. Connections still open after `timeoutMs` are closed.
+  void shutdown(uint64_t timeoutMs, std::function<void()> done);
+  bool shuttingDown() const { return shuttingDown_; }
+  size_t connectionCount() const { return connections_.size(); }
+
+  // Used by connections.
+  core::LoopContext& context() { return context_; }
+  const core::HttpLimits& limits() const { return context_.config.http.limits; }
+  void handle(HttpRequest& request, const std::shared_ptr<HttpResponse>& response);
+  std::string_view dateHeader();
+  void release(HttpConnection& connection);
+  void countResponse(int status, size_t headBytes);
+  void countBadRequest(std::string_view code);
+
+ private:
+  void accept(std::unique_ptr<core::TcpStream> stream);
+  bool admit(const core::PeerAddress& peer, std::string& reason);
+  void reap();
+
+  core::LoopContext& context_;
+  HttpHandler handler_;
+  std::unique_ptr<core::TcpListener> listener_;
+  std::unordered_map<uint64_t, std::unique_ptr<HttpConnection>> connections_;
+  std::unordered_map<std::string, uint32_t> perIp_;
+  std::vector<std::unique_ptr<HttpConnection>> graveyard_;
+  core::Timer reaper_;
+  core::Timer shutdownTimer_;
+  core::Timer refusedTimer_;
+  std::vector<std::unique_ptr<core::TcpStream>> refused_;
+  std::function<void()> onDrained_;
+  uint64_t nextId_ = 1;
+  bool shuttingDown_ = false;
+  int64_t dateSecond_ = -1;
+  std::string date_;
+
+  core::Counter& accepted_;
+  core::Counter& rejectedTotal_;
+  core::Counter& rejectedPerIp_;
+  core::Counter* responsesByClass_[6] = {};
+  core::Counter& bytesHead_;
+};
+
+}  // namespace tidecast::api

@@ -1,0 +1,28 @@
+// The plug-in interface. A plug-in is one module (delivery routes, the admin API, a social
+// feature) that mounts itself on what a loop offers; server/ only lists plug-ins, so adding a
+// module never means editing the core. Later issues extend PluginContext (EventBus, store,
+// WebSocket dispatcher, the plug-in's own config section) without changing this shape.
+#pragma once
+
+#include <string_view>
+
+#include "api/router.h"
+#include "core/loop_context.h"
+#include "core/result.h"
+
+namespace tidecast::api {
+
+struct PluginContext {
+  core::LoopContext& loop;
+  Router& router;
+};
+
+class Plugin {
+ public:
+  virtual ~Plugin() = default;
+  virtual std::string_view name() const = 0;
+  // Registers routes and handlers. Called once at start-up, on the loop thread.
+  virtual core::Status mount(PluginContext& context) = 0;
+};
+
+}  // namespace tidecast::api

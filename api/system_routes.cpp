@@ -1,0 +1,43 @@
+#include "api/system_routes.h"
+
+#include <fmt/format.h>
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+namespace tidecast::api {
+
+std::string isoTimeNow() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03}Z", text, ms % 1000);
+}
+
+core::Status SystemRoutes::mount(PluginContext& context) {
+  core::LoopContext& loop = context.loop;
+  context.router.add("GET", "/healthz", [this](HttpRequest&, const auto& response) {
+    auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
+    nlohmann::json body = {
+        {"status", "ok"}, {"version", TIDECAST_VERSION}, {"uptime_seconds", uptime.count()}};
+    response->send(200, {{"Content-Type", "application/json"}, {"Cache-Control", "no-store"}},
+                   {core::Slice::fromString(body.dump() + "\n")});
+  });
+  context.router.add("GET", "/metrics", [&loop](HttpRequest&, const auto& response) {
+    response->send(200,
+                   {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"},
+                    {"Cache-Control", "no-store"}},
+                   {core::Slice::fromString(loop.metrics.render())});
+  });
+  context.router.add("GET", "/time", [](HttpRequest&, const auto& response) {
+    response->send(200, {{"Content-Type", "text/plain"}, {"Cache-Control", "no-store"}},
+                   {core::Slice::fromString(isoTimeNow())});
+  });
+  return {};
+}
+
+}  // namespace tidecast::api

@@ -1,0 +1,343 @@
+// YAML → Config. The schema is a set of tables, one line per key (see the "schema" section):
+// adding a key is adding a line, adding a section is adding a table and one line naming it.
+#include "core/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <memory>
+#include <utility>
+
+namespace tidecast::core {
+namespace {
+
+// ---- error text ----------------------------------------------------------------------------
+
+constexpr size_t kMaxQuotedChars = 64;  // longer values are cut in messages
+
+// 'text' with quotes, backslashes and non-printable bytes escaped, cut at kMaxQuotedChars, so
+// a hostile file cannot put control characters or megabytes into a log line.
+std::string quoted(std::string_view text) {
+  std::string out = "'";
+  for (size_t i = 0; i < text.size() && i < kMaxQuotedChars; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\'' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (text.size() > kMaxQuotedChars) out += "...";
+  return out + "'";
+}
+
+// What a node is, for "got ..." in messages.
+std::string describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a sequence";
+    case YAML::NodeType::Scalar:
+      return quoted(node.Scalar());
+    default:
+      return "null";
+  }
+}
+
+// "file:line:col" (1-based); just "file" when yaml-cpp has no position.
+std::string position(std::string_view file, const YAML::Mark& mark) {
+  std::string out(file);
+  if (mark.line >= 0 && mark.column >= 0) {
+    out += ':' + std::to_string(mark.line + 1) + ':' + std::to_string(mark.column + 1);
+  }
+  return out;
+}
+
+// ---- binding values to fields --------------------------------------------------------------
+
+// A node being parsed, with what an error about it must name.
+struct Value {
+  const YAML::Node& node;
+  std::string_view file;
+  std::string key;  // dotted, "" for the top level
+  YAML::Mark mark;  // where errors point
+
+  Error invalid(std::string_view expected) const {
+    const std::string name = key.empty() ? "top level" : key;
+    return makeError("config.invalid_value", position(file, mark) + ": " + name + ": expected " +
+                                                 std::string(expected) + ", got " + describe(node));
+  }
+};
+
+// Parses one value into the field it was bound to.
+using FieldParser = std::function<Status(const Value&)>;
+
+struct Field {
+  std::string_view name;
+  FieldParser parse;
+};
+using Fields = std::vector<Field>;
+
+std::string dotted(const std::string& parent, const std::string& name) {
+  return parent.empty() ? name : parent + "." + name;
+}
+
+const Field* findField(const Fields& fields, std::string_view name) {
+  for (const Field& field : fields) {
+    if (field.name == name) return &field;
+  }
+  return nullptr;
+}
+
+// Parses one mapping entry against `fields`; `seenAt` remembers each key's line for duplicates.
+Status parseEntry(const Value& map, const YAML::Node& key, const YAML::Node& value,
+                  const Fields& fields, std::map<std::string, int>& seenAt) {
+  if (!key.IsScalar()) {
+    return Value{key, map.file, map.key, key.Mark()}.invalid("a scalar key");
+  }
+  const std::string name = dotted(map.key, key.Scalar());
+  const std::string where = position(map.file, key.Mark());
+  const auto [previous, inserted] = seenAt.emplace(key.Scalar(), key.Mark().line + 1);
+  if (!inserted) {
+    return makeError("config.duplicate_key", where + ": duplicate key " + quoted(name) +
+                                                 " (first at line " +
+                                                 std::to_string(previous->second) + ")");
+  }
+  const Field* field = findField(fields, key.Scalar());
+  if (field == nullptr)
+    return makeError("config.unknown_key", where + ": unknown key " + quoted(name));
+  // An empty value ("port:") has yaml-cpp's mark on the next token: point at the key instead.
+  const YAML::Mark mark = value.IsNull() ? key.Mark() : value.Mark();
+  return field->parse(Value{value, map.file, name, mark});
+}
+
+// A mapping whose keys are `fields`. Null (a section with every key commented out) keeps the
+// defaults.
+Status parseMapping(const Value& v, const Fields& fields) {
+  if (v.node.IsNull()) return {};
+  if (!v.node.IsMap()) return v.invalid("a mapping");
+  std::map<std::string, int> seenAt;
+  for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+    Status status = parseEntry(v, it->first, it->second, fields, seenAt);
+    if (!status) return status;
+  }
+  return {};
+}
+
+FieldParser section(Fields fields) {
+  return [fields = std::move(fields)](const Value& v) { return parseMapping(v, fields); };
+}
+
+// A scalar's text, or an "expected a scalar" error for mappings, sequences and null.
+Status scalarText(const Value& v, std::string_view expected, std::string& out) {
+  if (v.node.IsMap() || v.node.IsSequence()) return v.invalid("a scalar");
+  if (!v.node.IsScalar()) return v.invalid(expected);
+  out = v.node.Scalar();
+  return {};
+}
+
+// Decimal digits only: no sign, no hex/octal, no exponent, no overflow.
+bool parseDecimal(std::string_view text, uint64_t& out) {
+  if (text.empty()) return false;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, out);
+  return ec == std::errc() && ptr == end;  // from_chars takes no sign for unsigned types
+}
+
+// An unsigned integer in min..max (bytes, milliseconds, counts, a port).
+template <class T>
+FieldParser integer(T& out, uint64_t min, uint64_t max = std::numeric_limits<T>::max()) {
+  return [&out, min, max](const Value& v) -> Status {
+    const std::string expected =
+        "an integer in " + std::to_string(min) + ".." + std::to_string(max);
+    std::string text;
+    if (Status status = scalarText(v, expected, text); !status) return status;
+    uint64_t n = 0;
+    if (!parseDecimal(text, n) || n < min || n > max) return v.invalid(expected);
+    out = static_cast<T>(n);
+    return {};
+  };
+}
+
+enum class Empty { kAllowed, kRejected };
+
+FieldParser text(std::string& out, Empty empty) {
+  return [&out, empty](const Value& v) -> Status {
+    const std::string_view expected = empty == Empty::kAllowed ? "a string" : "a non-empty string";
+    std::string value;
+    if (Status status = scalarText(v, expected, value); !status) return status;
+    if (empty == Empty::kRejected && value.empty()) return v.invalid(expected);
+    out = std::move(value);
+    return {};
+  };
+}
+
+// One of a fixed set of names, each mapped to a value of T.
+template <class T>
+FieldParser oneOf(T& out, std::vector<std::pair<std::string_view, T>> choices) {
+  return [&out, choices = std::move(choices)](const Value& v) -> Status {
+    std::string expected = "one of ";
+    for (size_t i = 0; i < choices.size(); ++i) {
+      expected += (i > 0 ? "|" : "") + std::string(choices[i].first);
+    }
+    std::string value;
+    if (Status status = scalarText(v, expected, value); !status) return status;
+    for (const auto& [name, choice] : choices) {
+      if (name == value) {
+        out = choice;
+        return {};
+      }
+    }
+    return v.invalid(expected);
+  };
+}
+
+// One of a fixed set of names, kept as the name itself.
+FieldParser oneOfNames(std::string& out, std::initializer_list<std::string_view> names) {
+  std::vector<std::pair<std::string_view, std::string>> choices;
+  for (std::string_view name : names) choices.emplace_back(name, std::string(name));
+  return oneOf(out, std::move(choices));
+}
+
+// ---- schema: one line per key --------------------------------------------------------------
+
+constexpr uint64_t kMaxBytes = uint64_t{1} << 40;     // 1 TiB: any byte limit past this is a typo
+constexpr uint64_t kMaxMillis = 24ull * 3600 * 1000;  // one day
+
+Fields logFields(LogConfig& c) {
+  return {
+      {"level",
+       oneOfNames(c.level, {"trace", "debug", "info", "warn", "error", "critical", "off"})},
+      {"format", oneOf(c.format, {{"text", LogFormat::kText}, {"json", LogFormat::kJson}})},
+  };
+}
+
+Fields httpLimitFields(HttpLimits& c) {
+  return {
+      {"max_header_bytes", integer(c.maxHeaderBytes, 1, kMaxBytes)},
+      {"max_body_bytes", integer(c.maxBodyBytes, 1, kMaxBytes)},
+      {"header_timeout_ms", integer(c.headerTimeoutMs, 1, kMaxMillis)},
+      {"idle_timeout_ms", integer(c.idleTimeoutMs, 1, kMaxMillis)},
+      {"max_connections", integer(c.maxConnections, 1)},
+      {"max_connections_per_ip", integer(c.maxConnectionsPerIp, 1)},
+      {"max_pipelined", integer(c.maxPipelined, 1)},
+      {"max_response_backlog_bytes", integer(c.maxResponseBacklogBytes, 1, kMaxBytes)},
+  };
+}
+
+Fields httpFields(HttpConfig& c) {
+  return {
+      {"listen", text(c.listen, Empty::kRejected)},
+      {"port", integer(c.port, 1)},
+      {"cors_allow_origin", text(c.corsAllowOrigin, Empty::kAllowed)},
+      {"limits", section(httpLimitFields(c.limits))},
+  };
+}
+
+Fields serverFields(ServerConfig& c) {
+  return {
+      {"shutdown_timeout_ms", integer(c.shutdownTimeoutMs, 0, kMaxMillis)},
+  };
+}
+
+Fields configFields(Config& c) {
+  return {
+      {"data_dir", text(c.dataDir, Empty::kRejected)},
+      {"log", section(logFields(c.log))},
+      {"http", section(httpFields(c.http))},
+      {"server", section(serverFields(c.server))},
+  };
+}
+
+// ---- documents -----------------------------------------------------------------------------
+
+// The YAML text as a node tree: null for an empty document, an error for bad syntax or for
+// more than one document.
+Result<YAML::Node> loadDocument(std::string_view yamlText, std::string_view file) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(std::string(yamlText));
+  } catch (const YAML::Exception& e) {
+    return makeError("config.syntax", position(file, e.mark) + ": " + e.msg);
+  }
+  if (docs.size() > 1) {
+    return makeError("config.syntax", position(file, docs[1].Mark()) +
+                                          ": expected one YAML document, found " +
+                                          std::to_string(docs.size()));
+  }
+  return docs.empty() ? YAML::Node() : docs.front();
+}
+
+Result<Config> parseDocument(std::string_view yamlText, std::string_view file) {
+  Result<YAML::Node> root = loadDocument(yamlText, file);
+  if (!root) return root.error();
+  Config config;
+  config.sourcePath = std::string(file);
+  Status status = parseMapping(Value{*root, file, "", root->Mark()}, configFields(config));
+  if (!status) return status.error();
+  return config;
+}
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+}  // namespace
+
+Result<Config> parseConfig(std::string_view yamlText, std::string_view sourceName) {
+  const std::string_view file = sourceName.empty() ? "<config>" : sourceName;
+  try {
+    return parseDocument(yamlText, file);
+  } catch (const YAML::Exception& e) {
+    return makeError("config.syntax", position(file, e.mark) + ": " + e.msg);
+  } catch (const std::exception& e) {
+    return makeError("config.syntax", std::string(file) + ": " + e.what());
+  }
+}
+
+Result<Config> loadConfigFile(const std::string& path) {
+  errno = 0;
+  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  if (!file) return makeError("config.io", path + ": cannot read: " + std::strerror(errno));
+  std::string text;
+  char buffer[8192];
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, n);
+  if (std::ferror(file.get())) {
+    return makeError("config.io", path + ": cannot read: " + std::strerror(errno));
+  }
+  return parseConfig(text, path);
+}
+
+std::vector<std::string> applyReload(Config& live, const Config& fresh) {
+  std::vector<std::string> needRestart;
+  auto restartIfChanged = [&needRestart](bool changed, const char* key) {
+    if (changed) needRestart.emplace_back(key);
+  };
+  restartIfChanged(live.dataDir != fresh.dataDir, "data_dir");
+  restartIfChanged(live.http.listen != fresh.http.listen, "http.listen");
+  restartIfChanged(live.http.port != fresh.http.port, "http.port");
+  restartIfChanged(live.server.shutdownTimeoutMs != fresh.server.shutdownTimeoutMs,
+                   "server.shutdown_timeout_ms");
+
+  live.log = fresh.log;
+  live.http.limits = fresh.http.limits;
+  live.http.corsAllowOrigin = fresh.http.corsAllowOrigin;
+  return needRestart;
+}
+
+}  // namespace tidecast::core

@@ -1,0 +1,76 @@
+// Typed configuration, read from one YAML file (conf/tidecast.yaml documents every key).
+//
+// parseConfig/loadConfigFile never throw: every problem comes back as an Error whose message
+// names the file, line, column and dotted key ("conf/x.yaml:4:3: unknown key 'http.prot'"),
+// with a stable code:
+//   config.io             the file is missing or unreadable
+//   config.syntax         the text is not YAML (or holds more than one document)
+//   config.unknown_key    a key the schema does not know (typos are errors, never ignored)
+//   config.duplicate_key  the same key twice in one mapping
+//   config.invalid_value  wrong type, out of range, not one of the allowed names
+// A missing key keeps its built-in default; an empty document gives all defaults.
+//
+// Plain values, no threads: the server loads a Config at start and on SIGHUP, and hands the
+// sections to whoever needs them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace tidecast::core {
+
+enum class LogFormat { kText, kJson };
+
+struct LogConfig {
+  std::string level = "info";  // trace|debug|info|warn|error|critical|off
+  LogFormat format = LogFormat::kText;
+};
+
+struct HttpLimits {
+  size_t maxHeaderBytes = 16 * 1024;                 // 431 past it
+  size_t maxBodyBytes = 1024 * 1024;                 // 413 past it
+  uint32_t headerTimeoutMs = 10000;                  // whole request head must arrive within this
+  uint32_t idleTimeoutMs = 60000;                    // keep-alive idle
+  uint32_t maxConnections = 10000;                   // accepted connections, all clients
+  uint32_t maxConnectionsPerIp = 1000;               // accepted connections from one address
+  uint32_t maxPipelined = 16;                        // requests parsed ahead of responses
+  size_t maxResponseBacklogBytes = 8 * 1024 * 1024;  // unsent bytes per connection before drop
+};
+
+struct HttpConfig {
+  std::string listen = "0.0.0.0";
+  uint16_t port = 8080;
+  HttpLimits limits;
+  std::string corsAllowOrigin = "*";  // Access-Control-Allow-Origin; "" sends none
+};
+
+struct ServerConfig {
+  uint32_t shutdownTimeoutMs = 5000;  // graceful drain on SIGTERM/SIGINT before closing hard
+};
+
+struct Config {
+  std::string sourcePath;  // file it was loaded from ("" for built-in defaults)
+  std::string dataDir = "data";
+  LogConfig log;
+  HttpConfig http;
+  ServerConfig server;
+};
+
+// Parses a YAML document. `sourceName` names the text in error messages and becomes
+// Config::sourcePath.
+Result<Config> parseConfig(std::string_view yamlText, std::string_view sourceName);
+
+// Reads and parses `path`. A missing or unreadable file is a config.io error naming it.
+Result<Config> loadConfigFile(const std::string& path);
+
+// SIGHUP reload: copies the reloadable subset (log.*, http.limits.*, http.cors_allow_origin)
+// from `fresh` into `live`. Keys that changed but only take effect after a restart keep their
+// running value in `live` and are returned, dotted ("http.port"), so the caller can warn.
+std::vector<std::string> applyReload(Config& live, const Config& fresh);
+
+}  // namespace tidecast::core

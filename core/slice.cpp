@@ -1,0 +1,65 @@
+#include "core/slice.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace tidecast::core {
+
+Slice Slice::copyOf(const void* data, size_t size) {
+  if (size == 0) return Slice();
+  SliceBuilder builder(size);
+  builder.append(data, size);
+  return builder.finish();
+}
+
+Slice Slice::fromString(std::string&& text) {
+  if (text.empty()) return Slice();
+  auto owner = std::make_shared<const std::string>(std::move(text));
+  const auto* bytes = reinterpret_cast<const uint8_t*>(owner->data());
+  size_t size = owner->size();
+  return Slice(std::move(owner), bytes, size);
+}
+
+Slice Slice::fromStatic(std::string_view text) {
+  return Slice(nullptr, reinterpret_cast<const uint8_t*>(text.data()), text.size());
+}
+
+Slice Slice::sub(size_t offset, size_t length) const {
+  offset = std::min(offset, size_);
+  length = std::min(length, size_ - offset);
+  return Slice(owner_, data_ + offset, length);
+}
+
+size_t totalSize(const SliceList& slices) {
+  size_t total = 0;
+  for (const auto& slice : slices) total += slice.size();
+  return total;
+}
+
+SliceBuilder::SliceBuilder(size_t capacity)
+    : block_(capacity ? std::make_shared_for_overwrite<uint8_t[]>(capacity) : nullptr),
+      capacity_(capacity) {}
+
+size_t SliceBuilder::append(const void* bytes, size_t count) {
+  count = std::min(count, remaining());
+  if (count) std::memcpy(block_.get() + size_, bytes, count);
+  size_ += count;
+  return count;
+}
+
+void SliceBuilder::commit(size_t count) { size_ += std::min(count, remaining()); }
+
+Slice SliceBuilder::finish() {
+  if (size_ == 0) {
+    block_.reset();
+    capacity_ = 0;
+    return Slice();
+  }
+  const uint8_t* bytes = block_.get();
+  Slice slice(std::shared_ptr<const void>(std::move(block_)), bytes, size_);
+  size_ = 0;
+  capacity_ = 0;
+  return slice;
+}
+
+}  // namespace tidecast::core

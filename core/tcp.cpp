@@ -1,0 +1,187 @@
+#include "core/tcp.h"
+
+#include <utility>
+
+namespace tidecast::core {
+
+// A uv_write in flight: owns the references to the bytes until libuv is done with them.
+struct TcpStream::WriteRequest {
+  uv_write_t req{};
+  std::deque<Slice> slices;
+  std::vector<uv_buf_t> buffers;
+  size_t bytes = 0;
+};
+
+TcpStream::TcpStream(Loop& loop) : UvHandle(loop) {
+  markInitialized(uv_tcp_init(loop.raw(), raw()));
+}
+
+TcpStream::~TcpStream() {
+  if (flushQueued_) loop().cancelFlush(*this);
+}
+
+void TcpStream::startRead(DataFn onData, EndFn onEnd) {
+  onData_ = std::move(onData);
+  onEnd_ = std::move(onEnd);
+  readPeer();
+}
+
+void TcpStream::readPeer() {
+  auto alloc = [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+    auto* self = owner<TcpStream>(h);
+    *buf = self ? self->loop().readBuffer() : uv_buf_init(nullptr, 0);
+  };
+  auto read = [](uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+    auto* self = owner<TcpStream>(s);
+    if (!self || nread == 0) return;
+    // The callback may destroy this stream (closing the connection), so it runs from a
+    // local copy and nothing touches `self` afterwards unless the handle is still open.
+    if (nread > 0) {
+      auto fn = std::move(self->onData_);
+      fn(std::string_view(buf->base, static_cast<size_t>(nread)));
+      if (s->data != nullptr && !self->onData_) self->onData_ = std::move(fn);
+      return;
+    }
+    uv_read_stop(s);
+    auto fn = std::exchange(self->onEnd_, nullptr);
+    if (fn) fn(static_cast<int>(nread));
+  };
+  uv_read_start(reinterpret_cast<uv_stream_t*>(raw()), alloc, read);
+}
+
+void TcpStream::stopRead() {
+  if (isOpen()) uv_read_stop(reinterpret_cast<uv_stream_t*>(raw()));
+}
+
+void TcpStream::write(Slice slice) {
+  queued_.append(std::move(slice));
+  if (!flushQueued_ && !queued_.empty()) {
+    flushQueued_ = true;
+    loop().deferFlush(*this);
+  }
+}
+
+void TcpStream::write(const SliceList& slices) {
+  for (const auto& slice : slices) write(slice);
+}
+
+void TcpStream::flush() {
+  if (flushQueued_) {
+    flushQueued_ = false;
+    loop().cancelFlush(*this);
+  }
+  if (!isOpen()) return;
+  auto* stream = reinterpret_cast<uv_stream_t*>(raw());
+  // Try the kernel directly first: most writes complete here without a request allocation.
+  while (inFlightBytes_ == 0 && !queued_.empty()) {
+    auto buffers = queued_.buffers();
+    int written = uv_try_write(stream, buffers.data(), static_cast<unsigned>(buffers.size()));
+    if (written <= 0) break;
+    queued_.consume(static_cast<size_t>(written));
+  }
+  if (!queued_.empty()) {
+    auto request = std::make_unique<WriteRequest>();
+    request->bytes = queued_.bytes();
+    request->slices = queued_.take();
+    for (const auto& slice : request->slices) {
+      request->buffers.push_back(uv_buf_init(const_cast<char*>(slice.view().data()),
+                                             static_cast<unsigned>(slice.size())));
+    }
+    request->req.data = request.get();
+    int rc = uv_write(&request->req, stream, request->buffers.data(),
+                      static_cast<unsigned>(request->buffers.size()),
+                      [](uv_write_t* req, int) {
+                        std::unique_ptr<WriteRequest> done(static_cast<WriteRequest*>(req->data));
+                        if (auto* self = owner<TcpStream>(req->handle)) self->onWritten(done->bytes);
+                      });
+    if (rc != 0) return;  // the socket is broken; the read side reports it
+    inFlightBytes_ += request->bytes;
+    request.release();  // owned by libuv until the write callback
+    return;
+  }
+  onWritten(0);
+}
+
+void TcpStream::onWritten(size_t bytes) {
+  inFlightBytes_ -= bytes;
+  if (pendingBytes() != 0) return;
+  if (shutdownRequested_) {
+    shutdownRequested_ = false;
+    auto req = std::make_unique<uv_shutdown_t>();
+    if (uv_shutdown(req.get(), reinterpret_cast<uv_stream_t*>(raw()),
+                    [](uv_shutdown_t* r, int) { std::unique_ptr<uv_shutdown_t> done(r); }) == 0) {
+      req.release();  // freed in its callback, which libuv always calls
+    }
+  }
+  if (onDrain_) onDrain_();
+}
+
+void TcpStream::shutdownAfterWrites() {
+  shutdownRequested_ = true;
+  if (pendingBytes() == 0) onWritten(0);
+}
+
+void TcpStream::setNoDelay(bool enabled) { uv_tcp_nodelay(raw(), enabled ? 1 : 0); }
+
+TcpListener::TcpListener(Loop& loop) : UvHandle(loop) {
+  markInitialized(uv_tcp_init(loop.raw(), raw()));
+}
+
+Status TcpListener::listen(const std::string& host, uint16_t port, int backlog,
+                           AcceptFn onAccept) {
+  onAccept_ = std::move(onAccept);
+  sockaddr_storage address{};
+  bool v6 = host.find(':') != std::string::npos;
+  int rc = v6 ? uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&address))
+              : uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&address));
+  if (rc != 0) return makeError("tcp.bad_address", "invalid listen address '" + host + "'");
+  rc = uv_tcp_bind(raw(), reinterpret_cast<const sockaddr*>(&address), 0);
+  if (rc == 0) {
+    rc = uv_listen(reinterpret_cast<uv_stream_t*>(raw()), backlog, [](uv_stream_t* s, int st) {
+      auto* self = owner<TcpListener>(s);
+      if (self && st == 0) self->acceptOne();
+    });
+  }
+  if (rc != 0) {
+    return makeError("tcp.listen", "listen on " + host + ":" + std::to_string(port) + ": " +
+                                       uv_strerror(rc));
+  }
+  sockaddr_storage bound{};
+  int length = sizeof(bound);
+  uv_tcp_getsockname(raw(), reinterpret_cast<sockaddr*>(&bound), &length);
+  boundPort_ = toPeerAddress(bound).port;
+  return {};
+}
+
+void TcpListener::acceptOne() {
+  auto stream = std::make_unique<TcpStream>(loop());
+  if (uv_accept(reinterpret_cast<uv_stream_t*>(raw()),
+                reinterpret_cast<uv_stream_t*>(stream->raw())) != 0) {
+    return;
+  }
+  sockaddr_storage peer{};
+  int length = sizeof(peer);
+  if (uv_tcp_getpeername(stream->raw(), reinterpret_cast<sockaddr*>(&peer), &length) == 0) {
+    stream->peer_ = toPeerAddress(peer);
+  }
+  stream->setNoDelay(true);
+  onAccept_(std::move(stream));
+}
+
+PeerAddress toPeerAddress(const sockaddr_storage& address) {
+  PeerAddress out;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (address.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    uv_ip6_name(in6, text, sizeof(text));
+    out.port = ntohs(in6->sin6_port);
+  } else if (address.ss_family == AF_INET) {
+    const auto* in4 = reinterpret_cast<const sockaddr_in*>(&address);
+    uv_ip4_name(in4, text, sizeof(text));
+    out.port = ntohs(in4->sin_port);
+  }
+  out.ip = text;
+  return out;
+}
+
+}  // namespace tidecast::core

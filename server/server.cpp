@@ -1,0 +1,111 @@
+#include "server/server.h"
+
+#include <csignal>
+#include <filesystem>
+
+#include "api/system_routes.h"
+#include "core/log.h"
+#include "core/process_stats.h"
+
+namespace tidecast::server {
+
+namespace {
+// Every module of the process, in mount order. Adding a module is one line here.
+std::vector<std::unique_ptr<api::Plugin>> makePlugins() {
+  std::vector<std::unique_ptr<api::Plugin>> plugins;
+  plugins.push_back(std::make_unique<api::SystemRoutes>());
+  return plugins;
+}
+}  // namespace
+
+Server::Server(core::Config config, std::shared_ptr<spdlog::logger> log)
+    : config_(std::move(config)),
+      log_(std::move(log)),
+      context_{loop_, metrics_, *log_, config_},
+      plugins_(makePlugins()) {}
+
+Server::~Server() = default;
+
+int Server::run() {
+  if (auto status = start(); !status) {
+    log_->critical("server.start_failed code={} error=\"{}\"", status.error().code,
+                   status.error().message);
+    http_.reset();
+    signals_.clear();
+    return 1;
+  }
+  loop_.run();
+  log_->info("server.stopped");
+  return 0;
+}
+
+core::Status Server::start() {
+  std::error_code ec;
+  std::filesystem::create_directories(config_.dataDir, ec);
+  if (ec) {
+    return core::makeError("server.data_dir",
+                           "cannot create data_dir '" + config_.dataDir + "': " + ec.message());
+  }
+  core::registerProcessMetrics(metrics_);
+  api::PluginContext pluginContext{context_, router_};
+  for (auto& plugin : plugins_) {
+    if (auto status = plugin->mount(pluginContext); !status) return status;
+  }
+  http_ = std::make_unique<api::HttpServer>(
+      context_, [this](api::HttpRequest& request, const auto& response) {
+        router_.dispatch(request, response);
+      });
+  if (auto status = http_->listen(config_.http.listen, config_.http.port); !status) return status;
+  log_->info("http.listen addr={} port={}", config_.http.listen, http_->port());
+
+  for (int signum : {SIGINT, SIGTERM, SIGHUP}) {
+    auto signal = std::make_unique<core::Signal>(loop_);
+    auto status = signal->start(signum, [this](int sig) {
+      if (sig == SIGHUP) {
+        reload();
+      } else {
+        stop(sig);
+      }
+    });
+    if (!status) return status;
+    signals_.push_back(std::move(signal));
+  }
+  log_->info("server.started version={} config={}", TIDECAST_VERSION,
+             config_.sourcePath.empty() ? "(built-in defaults)" : config_.sourcePath);
+  return {};
+}
+
+void Server::stop(int signum) {
+  if (stopping_) {
+    // A second signal: stop waiting for clients.
+    log_->warn("server.stop_now signal={}", signum);
+    http_->shutdown(0, [] {});
+    return;
+  }
+  stopping_ = true;
+  log_->info("server.stopping signal={} timeout_ms={}", signum, config_.server.shutdownTimeoutMs);
+  http_->shutdown(config_.server.shutdownTimeoutMs, [this] {
+    // Nothing else keeps the loop alive once the listeners and connections are gone.
+    signals_.clear();
+  });
+}
+
+void Server::reload() {
+  if (config_.sourcePath.empty()) {
+    log_->warn("config.reload_skipped reason=\"running on built-in defaults, no file\"");
+    return;
+  }
+  // A small file read on the loop thread: reloads are rare and operator-initiated.
+  auto fresh = core::loadConfigFile(config_.sourcePath);
+  if (!fresh) {
+    log_->error("config.reload_failed error=\"{}\"", fresh.error().message);
+    return;
+  }
+  for (const auto& key : core::applyReload(config_, *fresh)) {
+    log_->warn("config.reload_needs_restart key={}", key);
+  }
+  core::reconfigureLogger(*log_, config_.log);
+  log_->info("config.reloaded file={}", config_.sourcePath);
+}
+
+}  // namespace tidecast::server

@@ -1,0 +1,45 @@
+// The wiring of one tidecast process: config, logger, the loop and its context, the plug-ins,
+// the listeners and the signals. main() parses the command line and runs a Server.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/http_server.h"
+#include "api/plugin.h"
+#include "api/router.h"
+#include "core/config.h"
+#include "core/loop.h"
+#include "core/loop_context.h"
+#include "core/metrics.h"
+
+namespace tidecast::server {
+
+class Server {
+ public:
+  Server(core::Config config, std::shared_ptr<spdlog::logger> log);
+  ~Server();
+
+  // Mounts plug-ins, opens listeners, then runs the loop until a graceful stop completes.
+  // Returns the process exit code.
+  int run();
+
+ private:
+  core::Status start();
+  void stop(int signum);
+  void reload();
+
+  core::Config config_;
+  std::shared_ptr<spdlog::logger> log_;
+  core::Loop loop_;
+  core::MetricsRegistry metrics_;
+  core::LoopContext context_;
+  api::Router router_;
+  std::vector<std::unique_ptr<api::Plugin>> plugins_;
+  std::unique_ptr<api::HttpServer> http_;
+  std::vector<std::unique_ptr<core::Signal>> signals_;
+  bool stopping_ = false;
+};
+
+}  // namespace tidecast::server

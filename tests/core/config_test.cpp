@@ -1,0 +1,327 @@
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace tidecast::core {
+namespace {
+
+// The error parseConfig gives for `yaml`, read as conf/x.yaml; fails the test if it parses.
+Error parseError(const std::string& yaml) {
+  Result<Config> result = parseConfig(yaml, "conf/x.yaml");
+  EXPECT_FALSE(result.ok()) << "parsed, expected an error:\n" << yaml;
+  return result.ok() ? Error{} : result.error();
+}
+
+void expectDefaults(const Config& c) {
+  EXPECT_EQ(c.dataDir, "data");
+  EXPECT_EQ(c.log.level, "info");
+  EXPECT_EQ(c.log.format, LogFormat::kText);
+  EXPECT_EQ(c.http.listen, "0.0.0.0");
+  EXPECT_EQ(c.http.port, 8080);
+  EXPECT_EQ(c.http.corsAllowOrigin, "*");
+  EXPECT_EQ(c.http.limits.maxHeaderBytes, 16u * 1024);
+  EXPECT_EQ(c.http.limits.maxBodyBytes, 1024u * 1024);
+  EXPECT_EQ(c.http.limits.headerTimeoutMs, 10000u);
+  EXPECT_EQ(c.http.limits.idleTimeoutMs, 60000u);
+  EXPECT_EQ(c.http.limits.maxConnections, 10000u);
+  EXPECT_EQ(c.http.limits.maxConnectionsPerIp, 1000u);
+  EXPECT_EQ(c.http.limits.maxPipelined, 16u);
+  EXPECT_EQ(c.http.limits.maxResponseBacklogBytes, 8u * 1024 * 1024);
+  EXPECT_EQ(c.server.shutdownTimeoutMs, 5000u);
+}
+
+const char kFullConfig[] = R"(data_dir: /var/lib/tidecast
+log:
+  level: debug
+  format: json
+http:
+  listen: 127.0.0.1
+  port: 9090
+  cors_allow_origin: https://example.com
+  limits:
+    max_header_bytes: 8192
+    max_body_bytes: 65536
+    header_timeout_ms: 2500
+    idle_timeout_ms: 30000
+    max_connections: 500
+    max_connections_per_ip: 20
+    max_pipelined: 4
+    max_response_backlog_bytes: 1048576
+server:
+  shutdown_timeout_ms: 0
+)";
+
+// ---- good input ----------------------------------------------------------------------------
+
+TEST(Config, EmptyDocumentGivesBuiltInDefaults) {
+  for (const char* yaml : {"", "# nothing but a comment\n", "---\n", "~\n"}) {
+    Result<Config> config = parseConfig(yaml, "conf/empty.yaml");
+    ASSERT_TRUE(config.ok()) << config.error().message;
+    expectDefaults(*config);
+    EXPECT_EQ(config->sourcePath, "conf/empty.yaml");
+  }
+}
+
+TEST(Config, DefaultConstructedConfigHasNoSourcePath) {
+  Config config;
+  EXPECT_EQ(config.sourcePath, "");
+  expectDefaults(config);
+}
+
+TEST(Config, ParsesEveryKey) {
+  Result<Config> result = parseConfig(kFullConfig, "conf/full.yaml");
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const Config& c = *result;
+  EXPECT_EQ(c.sourcePath, "conf/full.yaml");
+  EXPECT_EQ(c.dataDir, "/var/lib/tidecast");
+  EXPECT_EQ(c.log.level, "debug");
+  EXPECT_EQ(c.log.format, LogFormat::kJson);
+  EXPECT_EQ(c.http.listen, "127.0.0.1");
+  EXPECT_EQ(c.http.port, 9090);
+  EXPECT_EQ(c.http.corsAllowOrigin, "https://example.com");
+  EXPECT_EQ(c.http.limits.maxHeaderBytes, 8192u);
+  EXPECT_EQ(c.http.limits.maxBodyBytes, 65536u);
+  EXPECT_EQ(c.http.limits.headerTimeoutMs, 2500u);
+  EXPECT_EQ(c.http.limits.idleTimeoutMs, 30000u);
+  EXPECT_EQ(c.http.limits.maxConnections, 500u);
+  EXPECT_EQ(c.http.limits.maxConnectionsPerIp, 20u);
+  EXPECT_EQ(c.http.limits.maxPipelined, 4u);
+  EXPECT_EQ(c.http.limits.maxResponseBacklogBytes, 1048576u);
+  EXPECT_EQ(c.server.shutdownTimeoutMs, 0u);
+}
+
+TEST(Config, MissingKeysKeepTheirDefaults) {
+  Result<Config> c = parseConfig("http:\n  port: 9000\n  limits:\n    max_pipelined: 2\n", "x");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->http.port, 9000);
+  EXPECT_EQ(c->http.limits.maxPipelined, 2u);
+  EXPECT_EQ(c->http.listen, "0.0.0.0");
+  EXPECT_EQ(c->http.limits.maxHeaderBytes, 16u * 1024);
+  EXPECT_EQ(c->log.level, "info");
+}
+
+TEST(Config, SectionWithEveryKeyCommentedOutKeepsDefaults) {
+  Result<Config> c = parseConfig("log:\n  # level: debug\nhttp:\n", "x");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  expectDefaults(*c);
+}
+
+TEST(Config, AcceptsFlowStyleAndEmptyCorsOrigin) {
+  Result<Config> c = parseConfig("http: {port: 1, cors_allow_origin: ''}\n", "x");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->http.port, 1);
+  EXPECT_EQ(c->http.corsAllowOrigin, "");
+}
+
+TEST(Config, ShippedDefaultFileParsesAndEqualsBuiltInDefaults) {
+  const auto path = std::filesystem::path(__FILE__).parent_path() / "../../conf/tidecast.yaml";
+  Result<Config> config = loadConfigFile(path.string());
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->sourcePath, path.string());
+  expectDefaults(*config);
+}
+
+TEST(Config, LoadsAFileAndNamesItInErrors) {
+  const auto path = std::filesystem::temp_directory_path() / "tidecast_config_test.yaml";
+  std::ofstream(path) << "http:\n  port: 7000\n  prot: 1\n";
+  Result<Config> config = loadConfigFile(path.string());
+  std::filesystem::remove(path);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().code, "config.unknown_key");
+  EXPECT_EQ(config.error().message, path.string() + ":3:3: unknown key 'http.prot'");
+}
+
+// ---- bad input: exact codes and messages ---------------------------------------------------
+
+TEST(Config, RejectsUnknownTopLevelKeyNamingFileLineAndKey) {
+  Error e = parseError("data_dir: data\ndatadir: x\n");
+  EXPECT_EQ(e.code, "config.unknown_key");
+  EXPECT_EQ(e.message, "conf/x.yaml:2:1: unknown key 'datadir'");
+}
+
+TEST(Config, RejectsNestedUnknownKeyNamingFileLineAndDottedKey) {
+  Error e = parseError("log:\n  level: info\nhttp:\n  prot: 8080\n");
+  EXPECT_EQ(e.code, "config.unknown_key");
+  EXPECT_EQ(e.message, "conf/x.yaml:4:3: unknown key 'http.prot'");
+
+  e = parseError("http:\n  limits:\n    max_header_byte: 1\n");
+  EXPECT_EQ(e.message, "conf/x.yaml:3:5: unknown key 'http.limits.max_header_byte'");
+}
+
+TEST(Config, RejectsNonIntegerPort) {
+  Error e = parseError("log:\n  level: info\nhttp:\n  port: abc\n");
+  EXPECT_EQ(e.code, "config.invalid_value");
+  EXPECT_EQ(e.message, "conf/x.yaml:4:9: http.port: expected an integer in 1..65535, got 'abc'");
+}
+
+TEST(Config, RejectsPortOutOfRange) {
+  Error e = parseError("http:\n  port: 65536\n");
+  EXPECT_EQ(e.code, "config.invalid_value");
+  EXPECT_EQ(e.message, "conf/x.yaml:2:9: http.port: expected an integer in 1..65535, got '65536'");
+  EXPECT_EQ(parseError("http:\n  port: 0\n").code, "config.invalid_value");
+  EXPECT_EQ(parseError("http:\n  port: 99999999999999999999999\n").code, "config.invalid_value");
+}
+
+TEST(Config, RejectsIntegersWithFractionsSignsOrOtherBases) {
+  for (const char* port : {"80.5", "+80", "0x50", "1e3", "' 80'"}) {
+    EXPECT_EQ(parseError(std::string("http:\n  port: ") + port + "\n").code, "config.invalid_value")
+        << port;
+  }
+}
+
+TEST(Config, RejectsUnknownLogLevelListingTheChoices) {
+  Error e = parseError("log:\n  level: loud\n");
+  EXPECT_EQ(e.code, "config.invalid_value");
+  EXPECT_EQ(e.message,
+            "conf/x.yaml:2:10: log.level: expected one of "
+            "trace|debug|info|warn|error|critical|off, got 'loud'");
+  e = parseError("log:\n  format: xml\n");
+  EXPECT_EQ(e.message, "conf/x.yaml:2:11: log.format: expected one of text|json, got 'xml'");
+}
+
+TEST(Config, RejectsNegativeSize) {
+  Error e = parseError("http:\n  limits:\n    max_body_bytes: -1\n");
+  EXPECT_EQ(e.code, "config.invalid_value");
+  EXPECT_EQ(e.message,
+            "conf/x.yaml:3:21: http.limits.max_body_bytes: expected an integer in "
+            "1..1099511627776, got '-1'");
+}
+
+TEST(Config, RejectsZeroTimeoutAndZeroCount) {
+  Error e = parseError("http:\n  limits:\n    header_timeout_ms: 0\n");
+  EXPECT_EQ(e.message,
+            "conf/x.yaml:3:24: http.limits.header_timeout_ms: expected an integer in "
+            "1..86400000, got '0'");
+  e = parseError("http:\n  limits:\n    max_connections: 0\n");
+  EXPECT_EQ(e.message,
+            "conf/x.yaml:3:22: http.limits.max_connections: expected an integer in "
+            "1..4294967295, got '0'");
+}
+
+TEST(Config, RejectsMappingWhereScalarExpected) {
+  Error e = parseError("http:\n  port:\n    value: 80\n");
+  EXPECT_EQ(e.code, "config.invalid_value");
+  EXPECT_EQ(e.message, "conf/x.yaml:3:5: http.port: expected a scalar, got a mapping");
+  e = parseError("data_dir: [a, b]\n");
+  EXPECT_EQ(e.message, "conf/x.yaml:1:11: data_dir: expected a scalar, got a sequence");
+}
+
+TEST(Config, RejectsScalarWhereMappingExpected) {
+  Error e = parseError("http: 8080\n");
+  EXPECT_EQ(e.code, "config.invalid_value");
+  EXPECT_EQ(e.message, "conf/x.yaml:1:7: http: expected a mapping, got '8080'");
+}
+
+TEST(Config, RejectsEmptyValuePointingAtItsKey) {
+  Error e = parseError("http:\n  port:\n  listen: x\n");
+  EXPECT_EQ(e.code, "config.invalid_value");
+  EXPECT_EQ(e.message, "conf/x.yaml:2:3: http.port: expected an integer in 1..65535, got null");
+  e = parseError("http:\n  listen: ''\n");
+  EXPECT_EQ(e.message, "conf/x.yaml:2:11: http.listen: expected a non-empty string, got ''");
+}
+
+TEST(Config, RejectsDuplicateKey) {
+  Error e = parseError("http:\n  port: 80\n  listen: x\n  port: 81\n");
+  EXPECT_EQ(e.code, "config.duplicate_key");
+  EXPECT_EQ(e.message, "conf/x.yaml:4:3: duplicate key 'http.port' (first at line 2)");
+}
+
+TEST(Config, RejectsYamlSyntaxErrorWithPosition) {
+  Error e = parseError("http:\n  port: [80\n");
+  EXPECT_EQ(e.code, "config.syntax");
+  EXPECT_EQ(e.message, "conf/x.yaml:3:1: end of sequence flow not found");
+}
+
+TEST(Config, RejectsMoreThanOneDocument) {
+  Error e = parseError("data_dir: a\n---\ndata_dir: b\n");
+  EXPECT_EQ(e.code, "config.syntax");
+  EXPECT_EQ(e.message, "conf/x.yaml:3:1: expected one YAML document, found 2");
+}
+
+TEST(Config, RejectsTopLevelThatIsNotAMapping) {
+  Error e = parseError("- data_dir: x\n");
+  EXPECT_EQ(e.code, "config.invalid_value");
+  EXPECT_EQ(e.message, "conf/x.yaml:1:1: top level: expected a mapping, got a sequence");
+  e = parseError("just text\n");
+  EXPECT_EQ(e.message, "conf/x.yaml:1:1: top level: expected a mapping, got 'just text'");
+}
+
+TEST(Config, RejectsNonScalarKey) {
+  Error e = parseError("? [a, b]\n: 1\n");
+  EXPECT_EQ(e.code, "config.invalid_value");
+  EXPECT_EQ(e.message, "conf/x.yaml:1:3: top level: expected a scalar key, got a sequence");
+}
+
+TEST(Config, EscapesAndCutsHostileValuesInMessages) {
+  Error e = parseError("log:\n  level: \"a\\x01'\\\\\"\n");
+  EXPECT_EQ(e.message.substr(e.message.find("got ")), "got 'a\\x01\\'\\\\'");
+  e = parseError("log:\n  level: " + std::string(100, 'z') + "\n");
+  EXPECT_EQ(e.message.substr(e.message.find("got ")), "got '" + std::string(64, 'z') + "...'");
+}
+
+TEST(Config, RejectsMissingFileNamingIt) {
+  Result<Config> config = loadConfigFile("/nonexistent/tidecast.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().code, "config.io");
+  EXPECT_EQ(config.error().message,
+            "/nonexistent/tidecast.yaml: cannot read: No such file or directory");
+}
+
+TEST(Config, RejectsDirectoryAsFile) {
+  Result<Config> config = loadConfigFile(std::filesystem::temp_directory_path().string());
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().code, "config.io");
+}
+
+// ---- SIGHUP reload -------------------------------------------------------------------------
+
+TEST(Config, ReloadCopiesReloadableKeysAndReportsNone) {
+  Config live;
+  Config fresh;
+  fresh.log.level = "debug";
+  fresh.log.format = LogFormat::kJson;
+  fresh.http.limits.maxBodyBytes = 42;
+  fresh.http.limits.maxPipelined = 3;
+  fresh.http.corsAllowOrigin = "https://a.example";
+
+  EXPECT_TRUE(applyReload(live, fresh).empty());
+  EXPECT_EQ(live.log.level, "debug");
+  EXPECT_EQ(live.log.format, LogFormat::kJson);
+  EXPECT_EQ(live.http.limits.maxBodyBytes, 42u);
+  EXPECT_EQ(live.http.limits.maxPipelined, 3u);
+  EXPECT_EQ(live.http.corsAllowOrigin, "https://a.example");
+}
+
+TEST(Config, ReloadKeepsRestartOnlyKeysAndNamesThem) {
+  Config live;
+  Config fresh;
+  fresh.dataDir = "elsewhere";
+  fresh.http.listen = "127.0.0.1";
+  fresh.http.port = 9999;
+  fresh.server.shutdownTimeoutMs = 1;
+  fresh.log.level = "warn";
+
+  EXPECT_EQ(applyReload(live, fresh),
+            (std::vector<std::string>{"data_dir", "http.listen", "http.port",
+                                      "server.shutdown_timeout_ms"}));
+  EXPECT_EQ(live.dataDir, "data");
+  EXPECT_EQ(live.http.listen, "0.0.0.0");
+  EXPECT_EQ(live.http.port, 8080);
+  EXPECT_EQ(live.server.shutdownTimeoutMs, 5000u);
+  EXPECT_EQ(live.log.level, "warn");
+}
+
+TEST(Config, ReloadOfUnchangedConfigChangesNothing) {
+  Result<Config> fresh = parseConfig(kFullConfig, "conf/full.yaml");
+  ASSERT_TRUE(fresh.ok());
+  Config live = *fresh;
+  EXPECT_TRUE(applyReload(live, *fresh).empty());
+  EXPECT_EQ(live.http.limits.maxConnections, 500u);
+}
+
+}  // namespace
+}  // namespace tidecast::core
