@@ -39,8 +39,15 @@ HttpServer::HttpServer(core::LoopContext& context, HttpHandler handler)
 }
 
 HttpServer::~HttpServer() {
-  for (auto& [id, connection] : connections_) connection->closeNow("server destroyed");
+  closeAll("server destroyed");
   graveyard_.clear();
+}
+
+void HttpServer::closeAll(std::string_view reason) {
+  // closeNow() moves each connection out of connections_: iterate over a snapshot.
+  std::vector<HttpConnection*> open;
+  for (auto& [id, connection] : connections_) open.push_back(connection.get());
+  for (auto* connection : open) connection->closeNow(reason);
 }
 
 core::Status HttpServer::listen(const std::string& host, uint16_t port) {
@@ -130,11 +137,7 @@ void HttpServer::shutdown(uint64_t timeoutMs, std::function<void()> done) {
   std::vector<HttpConnection*> open;
   for (auto& [id, connection] : connections_) open.push_back(connection.get());
   for (auto* connection : open) connection->drain();
-  shutdownTimer_.start(timeoutMs, 0, [this] {
-    std::vector<HttpConnection*> left;
-    for (auto& [id, connection] : connections_) left.push_back(connection.get());
-    for (auto* connection : left) connection->closeNow("shutdown timeout");
-  });
+  shutdownTimer_.start(timeoutMs, 0, [this] { closeAll("shutdown timeout"); });
 }
 
 std::string_view HttpServer::dateHeader() {

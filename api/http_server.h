@@ -46,6 +46,7 @@ class HttpServer {
   void accept(std::unique_ptr<core::TcpStream> stream);
   bool admit(const core::PeerAddress& peer, std::string& reason);
   void reap();
+  void closeAll(std::string_view reason);
 
   core::LoopContext& context_;
   HttpHandler handler_;
