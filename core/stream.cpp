@@ -1,0 +1,105 @@
+#include "core/stream.h"
+
+#include <algorithm>
+
+namespace tidecast::core {
+
+using media::MediaPacketPtr;
+using media::TrackType;
+
+Stream::Stream(std::string name, uint64_t publisherSession, size_t maxGopCacheBytes)
+    : name_(std::move(name)),
+      publisherSession_(publisherSession),
+      maxGopCacheBytes_(maxGopCacheBytes) {}
+
+Stream::~Stream() = default;
+
+void Stream::push(const MediaPacketPtr& packet, uint64_t loopNowMs) {
+  stats_.packets++;
+  stats_.payloadBytes += packet->data.size();
+  stats_.lastPacketLoopMs = loopNowMs;
+  if (!packet->config) {
+    if (packet->track == TrackType::kVideo) stats_.videoFrames++;
+    if (packet->track == TrackType::kAudio) stats_.audioFrames++;
+    if (packet->track != TrackType::kData) stats_.lastDts = packet->dts;
+  }
+  cache(packet);
+  fanOut(packet);
+}
+
+void Stream::cache(const MediaPacketPtr& packet) {
+  if (packet->track == TrackType::kData) {
+    metadata_ = packet;
+    return;
+  }
+  if (packet->config) {
+    (packet->track == TrackType::kVideo ? videoConfig_ : audioConfig_) = packet;
+    return;
+  }
+  if (packet->track == TrackType::kVideo && packet->keyframe) {
+    gop_.clear();
+    gopBytes_ = 0;
+    gopOverflow_ = false;
+  }
+  // Without video there is no keyframe to start from: audio-only streams cache nothing.
+  if (gopOverflow_ || !videoConfig_ || (gop_.empty() && !packet->keyframe)) return;
+  gopBytes_ += packet->data.size() + packet->flvHeader.size();
+  if (gopBytes_ > maxGopCacheBytes_) {
+    gop_.clear();
+    gopBytes_ = 0;
+    gopOverflow_ = true;
+    return;
+  }
+  gop_.push_back(packet);
+}
+
+void Stream::fanOut(const MediaPacketPtr& packet) {
+  ++delivering_;
+  // Sinks added during delivery start with the cached state and get the next packet.
+  size_t count = sinks_.size();
+  for (size_t i = 0; i < count && i < sinks_.size(); ++i) {  // end() may empty sinks_
+    if (StreamSink* sink = sinks_[i]) sink->onPacket(packet);
+  }
+  if (--delivering_ == 0) std::erase(sinks_, nullptr);
+}
+
+void Stream::addSink(StreamSink& sink) {
+  sinks_.push_back(&sink);
+  auto replay = [&](const MediaPacketPtr& packet) {
+    // The sink may have removed itself (dropped) during the replay.
+    if (packet && std::find(sinks_.begin(), sinks_.end(), &sink) != sinks_.end()) {
+      sink.onPacket(packet);
+    }
+  };
+  ++delivering_;
+  replay(metadata_);
+  replay(videoConfig_);
+  replay(audioConfig_);
+  for (const auto& packet : gop_) replay(packet);
+  if (--delivering_ == 0) std::erase(sinks_, nullptr);
+}
+
+void Stream::removeSink(StreamSink& sink) {
+  auto it = std::find(sinks_.begin(), sinks_.end(), &sink);
+  if (it == sinks_.end()) return;
+  if (delivering_ > 0) {
+    *it = nullptr;
+  } else {
+    sinks_.erase(it);
+  }
+}
+
+size_t Stream::sinkCount() const {
+  return static_cast<size_t>(std::count_if(sinks_.begin(), sinks_.end(),
+                                           [](StreamSink* s) { return s != nullptr; }));
+}
+
+void Stream::end(std::string_view reason) {
+  auto sinks = std::move(sinks_);
+  sinks_.clear();
+  for (StreamSink* sink : sinks) {
+    if (sink) sink->onStreamEnd(reason);
+  }
+}
+
+}  // namespace tidecast::core

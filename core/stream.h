@@ -1,0 +1,85 @@
+// One live stream ("app/key"): what its publisher sends, fanned out to every sink (RTMP and
+// FLV players, the CMAF packager, transcode jobs). Keeps what a new viewer needs to start at
+// once: the metadata, the decoder configurations and the GOP since the last keyframe.
+// Loop thread only. Packets are shared (MediaPacketPtr); nothing here copies payload bytes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/media/media_packet.h"
+
+namespace tidecast::core {
+
+// A consumer of a stream. The hub calls it synchronously on the loop; it must not block.
+// A sink may remove itself (or be removed) from inside onPacket.
+class StreamSink {
+ public:
+  virtual void onPacket(const media::MediaPacketPtr& packet) = 0;
+  // The publisher is gone (or was kicked); no packet follows. The sink is already removed.
+  virtual void onStreamEnd(std::string_view reason) = 0;
+
+ protected:
+  virtual ~StreamSink() = default;
+};
+
+struct StreamStats {
+  uint64_t packets = 0;
+  uint64_t videoFrames = 0;
+  uint64_t audioFrames = 0;
+  uint64_t payloadBytes = 0;
+  int64_t lastDts = 0;
+  uint64_t lastPacketLoopMs = 0;  // loop clock, for the publisher timeout
+};
+
+class Stream {
+ public:
+  Stream(std::string name, uint64_t publisherSession, size_t maxGopCacheBytes);
+  ~Stream();
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  const std::string& name() const { return name_; }
+  uint64_t publisherSession() const { return publisherSession_; }
+
+  // From the publisher. `loopNowMs` stamps the stream for the publisher timeout.
+  void push(const media::MediaPacketPtr& packet, uint64_t loopNowMs);
+
+  // Restarts the publisher-timeout clock (at creation; push() does it for every packet).
+  void touch(uint64_t loopNowMs) { stats_.lastPacketLoopMs = loopNowMs; }
+
+  // Adds a sink and replays metadata, configurations and the cached GOP to it first.
+  void addSink(StreamSink& sink);
+  void removeSink(StreamSink& sink);
+  size_t sinkCount() const;
+
+  // Tells every sink the stream ended and forgets them.
+  void end(std::string_view reason);
+
+  const media::MediaPacketPtr& metadata() const { return metadata_; }
+  const media::MediaPacketPtr& videoConfig() const { return videoConfig_; }
+  const media::MediaPacketPtr& audioConfig() const { return audioConfig_; }
+  const std::vector<media::MediaPacketPtr>& gop() const { return gop_; }
+  const StreamStats& stats() const { return stats_; }
+
+ private:
+  void cache(const media::MediaPacketPtr& packet);
+  void fanOut(const media::MediaPacketPtr& packet);
+
+  std::string name_;
+  uint64_t publisherSession_;
+  size_t maxGopCacheBytes_;
+  media::MediaPacketPtr metadata_;
+  media::MediaPacketPtr videoConfig_;
+  media::MediaPacketPtr audioConfig_;
+  std::vector<media::MediaPacketPtr> gop_;
+  size_t gopBytes_ = 0;
+  bool gopOverflow_ = false;  // the GOP outgrew the cache: wait for the next keyframe
+  std::vector<StreamSink*> sinks_;
+  int delivering_ = 0;  // removal during fan-out leaves a hole, compacted afterwards
+  StreamStats stats_;
+};
+
+}  // namespace tidecast::core

@@ -1,0 +1,154 @@
+#include "core/stream_hub.h"
+
+#include <algorithm>
+
+namespace tidecast::core {
+
+namespace {
+constexpr uint64_t kTimeoutCheckMs = 1000;
+constexpr size_t kMaxNameLength = 128;
+
+bool validNamePart(std::string_view part) {
+  if (part.empty() || part.size() > kMaxNameLength || part == "." || part == "..") return false;
+  return std::all_of(part.begin(), part.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == '.';
+  });
+}
+}  // namespace
+
+StreamHub::StreamHub(LoopContext& context, EventBus& events, HubConfig config)
+    : context_(context),
+      events_(events),
+      config_(std::move(config)),
+      timeoutTimer_(context.loop),
+      liveStreams_(context.metrics.gauge("tidecast_core_live_streams", "Streams with a publisher")),
+      players_(context.metrics.gauge("tidecast_core_players", "Players attached to live streams")) {
+  timeoutTimer_.start(kTimeoutCheckMs, kTimeoutCheckMs, [this] { checkPublisherTimeouts(); });
+  // The timeout check alone must not keep a stopping server alive.
+  uv_unref(reinterpret_cast<uv_handle_t*>(timeoutTimer_.raw()));
+}
+
+StreamHub::~StreamHub() {
+  for (auto& [name, stream] : streams_) stream->end("server stopping");
+}
+
+std::optional<std::string> StreamHub::streamName(std::string_view app, std::string_view key) {
+  if (!validNamePart(app) || !validNamePart(key)) return std::nullopt;
+  return std::string(app) + "/" + std::string(key);
+}
+
+const AppPolicy* StreamHub::findApp(std::string_view app) const {
+  for (const auto& policy : config_.apps) {
+    if (policy.name == app) return &policy;
+  }
+  return nullptr;
+}
+
+Result<Stream*> StreamHub::startPublishing(std::string_view app, std::string_view key,
+                                           SessionRecord& publisher) {
+  auto name = streamName(app, key);
+  if (!name) return makeError("hub.bad_name", "invalid app or stream key");
+  const AppPolicy* policy = findApp(app);
+  if (policy == nullptr) return makeError("hub.unknown_app", "no app named '" + std::string(app) + "'");
+  if (!policy->anyKey && std::find(policy->publishKeys.begin(), policy->publishKeys.end(), key) ==
+                             policy->publishKeys.end()) {
+    return makeError("hub.bad_key", "stream key not allowed for app '" + std::string(app) + "'");
+  }
+  if (Stream* existing = find(*name)) {
+    if (!policy->takeover) {
+      return makeError("hub.already_publishing", "'" + *name + "' already has a publisher");
+    }
+    uint64_t previous = existing->publisherSession();
+    if (!sessions_.kick(previous, "taken over by a new publisher")) {
+      stopPublishing(*existing, "taken over by a new publisher");
+    }
+    if (Stream* still = find(*name)) stopPublishing(*still, "taken over by a new publisher");
+  }
+  auto stream = std::make_unique<Stream>(*name, publisher.id, config_.maxGopCacheBytes);
+  stream->touch(context_.loop.nowMs());
+  Stream* raw = stream.get();
+  streams_.emplace(*name, std::move(stream));
+  publisher.stream = *name;
+  liveStreams_.set(static_cast<double>(streams_.size()));
+  context_.log.info("stream.started stream={} session={} protocol={} peer={}", *name,
+                    publisher.id, publisher.protocol, publisher.peer);
+  announce("stream.started", *name, publisher);
+  return raw;
+}
+
+void StreamHub::stopPublishing(Stream& stream, std::string_view reason) {
+  auto it = streams_.find(stream.name());
+  if (it == streams_.end() || it->second.get() != &stream) return;
+  std::unique_ptr<Stream> owned = std::move(it->second);
+  streams_.erase(it);
+  liveStreams_.set(static_cast<double>(streams_.size()));
+  players_.add(-static_cast<double>(owned->sinkCount()));
+  context_.log.info("stream.stopped stream={} session={} reason=\"{}\" packets={}", owned->name(),
+                    owned->publisherSession(), reason, owned->stats().packets);
+  owned->end(reason);
+  Event event{"stream.stopped", owned->name(), owned->publisherSession(), "", "",
+              std::string(reason)};
+  if (const SessionRecord* record = sessions_.find(owned->publisherSession())) {
+    event.protocol = record->protocol;
+    event.peer = record->peer;
+  }
+  events_.publish(event);
+}
+
+Stream* StreamHub::find(std::string_view name) {
+  auto it = streams_.find(name);
+  return it == streams_.end() ? nullptr : it->second.get();
+}
+
+std::vector<Stream*> StreamHub::streams() {
+  std::vector<Stream*> out;
+  for (auto& [name, stream] : streams_) out.push_back(stream.get());
+  return out;
+}
+
+Result<Stream*> StreamHub::subscribe(std::string_view app, std::string_view key, StreamSink& sink,
+                                     const SessionRecord& player) {
+  auto name = streamName(app, key);
+  if (!name) return makeError("hub.bad_name", "invalid app or stream key");
+  Stream* stream = find(*name);
+  if (stream == nullptr) return makeError("hub.not_found", "'" + *name + "' is not live");
+  players_.add(1);
+  announce("player.joined", *name, player);
+  stream->addSink(sink);
+  return stream;
+}
+
+void StreamHub::unsubscribe(Stream* stream, StreamSink& sink, const SessionRecord& player,
+                            std::string_view reason) {
+  if (stream != nullptr && find(stream->name()) == stream) {
+    stream->removeSink(sink);
+    players_.add(-1);
+  }
+  announce("player.left", player.stream, player, reason);
+}
+
+void StreamHub::checkPublisherTimeouts() {
+  uint64_t now = context_.loop.nowMs();
+  std::vector<Stream*> silent;
+  for (auto& [name, stream] : streams_) {
+    if (now - stream->stats().lastPacketLoopMs > config_.publisherTimeoutMs) {
+      silent.push_back(stream.get());
+    }
+  }
+  for (Stream* stream : silent) {
+    context_.log.warn("stream.publisher_timeout stream={} timeout_ms={}", stream->name(),
+                      config_.publisherTimeoutMs);
+    if (!sessions_.kick(stream->publisherSession(), "publisher timeout")) {
+      stopPublishing(*stream, "publisher timeout");
+    }
+  }
+}
+
+void StreamHub::announce(std::string type, const std::string& stream,
+                         const SessionRecord& session, std::string_view reason) {
+  events_.publish(Event{std::move(type), stream, session.id, session.protocol, session.peer,
+                        std::string(reason)});
+}
+
+}  // namespace tidecast::core

@@ -1,0 +1,86 @@
+// The live sessions of one loop: which streams are live, who publishes them, who may.
+// Ingest code asks the hub to publish (auth by app and stream key, one publisher per name)
+// and pushes packets into the Stream it gets; outputs subscribe sinks to streams. The hub
+// announces stream.started / stream.stopped / player.joined / player.left on the EventBus,
+// ends streams whose publisher went silent, and keeps the session records.
+// Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/event_bus.h"
+#include "core/loop.h"
+#include "core/loop_context.h"
+#include "core/result.h"
+#include "core/session_registry.h"
+#include "core/stream.h"
+
+namespace tidecast::core {
+
+struct AppPolicy {
+  std::string name;                      // "live"
+  bool anyKey = false;                   // development: any stream key may publish
+  std::vector<std::string> publishKeys;  // otherwise: these keys only
+  bool takeover = false;                 // a new publisher replaces the live one (else refused)
+};
+
+struct HubConfig {
+  std::vector<AppPolicy> apps{AppPolicy{"live", true, {}, false}};
+  uint32_t publisherTimeoutMs = 10000;  // no packet for this long ends the stream
+  size_t maxGopCacheBytes = 32 * 1024 * 1024;
+};
+
+class StreamHub {
+ public:
+  StreamHub(LoopContext& context, EventBus& events, HubConfig config);
+  ~StreamHub();
+
+  // Validates app/key and registers the publisher. Error codes: hub.bad_name,
+  // hub.unknown_app, hub.bad_key, hub.already_publishing.
+  Result<Stream*> startPublishing(std::string_view app, std::string_view key,
+                                  SessionRecord& publisher);
+  // The publisher left (or was kicked): sinks get onStreamEnd, stream.stopped is announced.
+  void stopPublishing(Stream& stream, std::string_view reason);
+
+  Stream* find(std::string_view name);
+  std::vector<Stream*> streams();
+
+  // Adds a player sink to a live stream and announces player.joined.
+  Result<Stream*> subscribe(std::string_view app, std::string_view key, StreamSink& sink,
+                            const SessionRecord& player);
+  // Removes it (if still attached) and announces player.left.
+  void unsubscribe(Stream* stream, StreamSink& sink, const SessionRecord& player,
+                   std::string_view reason);
+
+  SessionRegistry& sessions() { return sessions_; }
+  EventBus& events() { return events_; }
+  const HubConfig& config() const { return config_; }
+  void setConfig(HubConfig config) { config_ = std::move(config); }
+
+  // "app/key" if both parts are valid names (1..128 of [A-Za-z0-9_.-], not "." or "..").
+  static std::optional<std::string> streamName(std::string_view app, std::string_view key);
+
+ private:
+  const AppPolicy* findApp(std::string_view app) const;
+  void checkPublisherTimeouts();
+  void announce(std::string type, const std::string& stream, const SessionRecord& session,
+                std::string_view reason = {});
+
+  LoopContext& context_;
+  EventBus& events_;
+  HubConfig config_;
+  SessionRegistry sessions_;
+  std::map<std::string, std::unique_ptr<Stream>, std::less<>> streams_;
+  Timer timeoutTimer_;
+  Gauge& liveStreams_;
+  Gauge& players_;
+};
+
+}  // namespace tidecast::core
