@@ -15,7 +15,7 @@ constexpr uint64_t kRefusedLingerMs = 1000;
 HttpServer::HttpServer(core::LoopContext& context, HttpHandler handler)
     : context_(context),
       handler_(std::move(handler)),
-      reaper_(context.loop),
+      graveyard_(context.loop),
       shutdownTimer_(context.loop),
       refusedTimer_(context.loop),
       accepted_(context.metrics.counter("tidecast_api_http_connections_accepted_total",
@@ -114,17 +114,14 @@ void HttpServer::release(HttpConnection& connection) {
   if (it == connections_.end()) return;
   auto ip = perIp_.find(connection.peer().ip);
   if (ip != perIp_.end() && --ip->second == 0) perIp_.erase(ip);
-  graveyard_.push_back(std::move(it->second));
+  graveyard_.bury(std::move(it->second));
   connections_.erase(it);
-  if (graveyard_.size() == 1) reaper_.start(0, 0, [this] { reap(); });
   if (shuttingDown_ && connections_.empty() && onDrained_) {
     shutdownTimer_.stop();
     auto done = std::exchange(onDrained_, nullptr);
     done();
   }
 }
-
-void HttpServer::reap() { graveyard_.clear(); }
 
 void HttpServer::shutdown(uint64_t timeoutMs, std::function<void()> done) {
   shuttingDown_ = true;

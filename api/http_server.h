@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/http_connection.h"
+#include "core/graveyard.h"
 #include "core/loop_context.h"
 #include "core/tcp.h"
 
@@ -45,7 +46,6 @@ class HttpServer {
  private:
   void accept(std::unique_ptr<core::TcpStream> stream);
   bool admit(const core::PeerAddress& peer, std::string& reason);
-  void reap();
   void closeAll(std::string_view reason);
 
   core::LoopContext& context_;
@@ -53,8 +53,7 @@ class HttpServer {
   std::unique_ptr<core::TcpListener> listener_;
   std::unordered_map<uint64_t, std::unique_ptr<HttpConnection>> connections_;
   std::unordered_map<std::string, uint32_t> perIp_;
-  std::vector<std::unique_ptr<HttpConnection>> graveyard_;
-  core::Timer reaper_;
+  core::Graveyard<HttpConnection> graveyard_;
   core::Timer shutdownTimer_;
   core::Timer refusedTimer_;
   std::vector<std::unique_ptr<core::TcpStream>> refused_;

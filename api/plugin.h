@@ -7,14 +7,18 @@
 #include <string_view>
 
 #include "api/router.h"
+#include "core/event_bus.h"
 #include "core/loop_context.h"
 #include "core/result.h"
+#include "core/stream_hub.h"
 
 namespace tidecast::api {
 
 struct PluginContext {
   core::LoopContext& loop;
   Router& router;
+  core::StreamHub& hub;  // live streams and sessions (read them; subscribe sinks)
+  core::EventBus& events;
 };
 
 class Plugin {

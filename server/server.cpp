@@ -6,6 +6,7 @@
 #include "api/system_routes.h"
 #include "core/log.h"
 #include "core/process_stats.h"
+#include "delivery/flv/flv_plugin.h"
 
 namespace tidecast::server {
 
@@ -14,6 +15,7 @@ namespace {
 std::vector<std::unique_ptr<api::Plugin>> makePlugins() {
   std::vector<std::unique_ptr<api::Plugin>> plugins;
   plugins.push_back(std::make_unique<api::SystemRoutes>());
+  plugins.push_back(std::make_unique<delivery::flv::FlvPlugin>());
   return plugins;
 }
 }  // namespace
@@ -47,7 +49,8 @@ core::Status Server::start() {
                            "cannot create data_dir '" + config_.dataDir + "': " + ec.message());
   }
   core::registerProcessMetrics(metrics_);
-  api::PluginContext pluginContext{context_, router_};
+  hub_ = std::make_unique<core::StreamHub>(context_, events_, core::HubConfig{});
+  api::PluginContext pluginContext{context_, router_, *hub_, events_};
   for (auto& plugin : plugins_) {
     if (auto status = plugin->mount(pluginContext); !status) return status;
   }

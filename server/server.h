@@ -10,6 +10,8 @@
 #include "api/plugin.h"
 #include "api/router.h"
 #include "core/config.h"
+#include "core/event_bus.h"
+#include "core/stream_hub.h"
 #include "core/loop.h"
 #include "core/loop_context.h"
 #include "core/metrics.h"
@@ -35,6 +37,8 @@ class Server {
   core::Loop loop_;
   core::MetricsRegistry metrics_;
   core::LoopContext context_;
+  core::EventBus events_;
+  std::unique_ptr<core::StreamHub> hub_;
   api::Router router_;
   std::vector<std::unique_ptr<api::Plugin>> plugins_;
   std::unique_ptr<api::HttpServer> http_;

@@ -1,0 +1,124 @@
+#include "delivery/flv/flv_plugin.h"
+
+#include "api/json_error.h"
+
+namespace tidecast::delivery::flv {
+
+using core::media::MediaPacketPtr;
+
+// One HTTP-FLV viewer: a StreamSink writing FLV tags into a streamed HTTP response.
+class FlvViewer final : public core::StreamSink {
+ public:
+  FlvViewer(FlvPlugin& plugin, std::shared_ptr<api::HttpResponse> response,
+            core::SessionRecord& record, core::BacklogLimits limits)
+      : plugin_(plugin), response_(std::move(response)), record_(record), policy_(limits) {}
+
+  core::Result<core::Stream*> start(std::string_view app, std::string_view key) {
+    record_.close = [this](std::string_view reason) {
+      response_->endStream();
+      finish(reason);
+    };
+    response_->setOnClientGone([this] { finish("client closed"); });
+    response_->beginStream(200, {{"Content-Type", "video/x-flv"}, {"Cache-Control", "no-cache"}});
+    send({fileHeader()});
+    if (finished_) return core::makeError("flv.client_gone", "client left");
+    auto stream = plugin_.hub().subscribe(app, key, *this, record_);
+    if (!stream) {
+      response_->endStream();
+      finish(stream.error().message);
+      return stream;
+    }
+    if (!finished_) stream_ = *stream;
+    return stream;
+  }
+
+  void onPacket(const MediaPacketPtr& packet) override {
+    if (finished_) return;
+    switch (policy_.decide(*packet, response_->backlogBytes())) {
+      case core::BacklogPolicy::Decision::kSkip:
+        return;
+      case core::BacklogPolicy::Decision::kDrop:
+        finish("viewer too slow");
+        return;
+      case core::BacklogPolicy::Decision::kSend:
+        break;
+    }
+    core::SliceList out;
+    appendTag(*packet, plugin_.framing().get(packet), out);
+    send(out);
+  }
+
+  void onStreamEnd(std::string_view reason) override {
+    stream_ = nullptr;
+    response_->endStream();
+    finish(reason);
+  }
+
+ private:
+  void send(const core::SliceList& bytes) {
+    record_.bytesOut += core::totalSize(bytes);
+    if (!response_->writeChunk(bytes)) finish("client gone");
+  }
+
+  // Leaves the stream and the session registry; the plugin destroys this viewer.
+  void finish(std::string_view reason) {
+    if (finished_) return;
+    finished_ = true;
+    response_->setOnClientGone(nullptr);
+    plugin_.hub().unsubscribe(stream_, *this, record_, reason);
+    plugin_.hub().sessions().remove(record_.id);
+    plugin_.release(*this);  // destroyed later, outside this call stack
+  }
+
+  FlvPlugin& plugin_;
+  std::shared_ptr<api::HttpResponse> response_;
+  core::SessionRecord& record_;
+  core::BacklogPolicy policy_;
+  core::Stream* stream_ = nullptr;
+  bool finished_ = false;
+};
+
+FlvPlugin::FlvPlugin(core::BacklogLimits limits) : limits_(limits) {}
+FlvPlugin::~FlvPlugin() = default;
+
+core::Status FlvPlugin::mount(api::PluginContext& context) {
+  hub_ = &context.hub;
+  graveyard_ = std::make_unique<core::Graveyard<FlvViewer>>(context.loop.loop);
+  context.router.add("GET", "/{app}/{key}.flv",
+                     [this](api::HttpRequest& request, const auto& response) {
+                       play(request, response);
+                     });
+  return {};
+}
+
+void FlvPlugin::play(api::HttpRequest& request,
+                     const std::shared_ptr<api::HttpResponse>& response) {
+  std::string_view app = request.param("app");
+  std::string_view key = request.param("key");
+  auto name = core::StreamHub::streamName(app, key);
+  if (!name || hub_->find(*name) == nullptr) {
+    api::sendJsonError(*response, 404, "stream_not_found",
+                       "no live stream " + std::string(app) + "/" + std::string(key));
+    return;
+  }
+  if (request.method == "HEAD") {
+    response->beginStream(200, {{"Content-Type", "video/x-flv"}, {"Cache-Control", "no-cache"}});
+    return;
+  }
+  auto& record = hub_->sessions().open(core::SessionRecord::Role::kPlayer, "http-flv",
+                                       request.peer.ip + ":" + std::to_string(request.peer.port));
+  auto viewer = std::make_unique<FlvViewer>(*this, response, record, limits_);
+  FlvViewer* raw = viewer.get();
+  viewers_.emplace(raw, std::move(viewer));
+  // A failure (the stream ended in between, the client left) has already finished the viewer.
+  (void)raw->start(app, key);
+}
+
+void FlvPlugin::release(FlvViewer& viewer) {
+  auto it = viewers_.find(&viewer);
+  if (it == viewers_.end()) return;
+  graveyard_->bury(std::move(it->second));
+  viewers_.erase(it);
+}
+
+}  // namespace tidecast::delivery::flv
