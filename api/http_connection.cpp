@@ -37,6 +37,12 @@ void HttpConnection::onData(std::string_view bytes) {
 
 void HttpConnection::processInput(std::string_view bytes) {
   while (!bytes.empty() && !closed_ && !closeAfterResponses_) {
+    if (!parser_.inMessage()) {
+      // Limits reloaded by SIGHUP apply to open keep-alive connections from their next
+      // request on; a request already being read keeps the limits it started with.
+      const core::HttpLimits& limits = server_.limits();
+      parser_.setLimits({limits.maxHeaderBytes, limits.maxBodyBytes});
+    }
     if (queue_.size() >= server_.limits().maxPipelined) {
       // Too many requests waiting for answers: stop reading until some are answered.
       pendingInput_.append(bytes);

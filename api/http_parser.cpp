@@ -9,6 +9,15 @@ namespace {
 constexpr size_t kMaxHeaderCount = 100;
 constexpr size_t kPerHeaderOverhead = 4;  // ": " and CRLF, so the limit matches bytes on the wire
 
+// RFC 9110 5.6.2 token characters, the only ones allowed in a field name. llhttp (built
+// without LLHTTP_STRICT_MODE) lets spaces through, which RFC 9112 5.1 says a server MUST
+// refuse: "Name : value" is a request-smuggling shape when a proxy reads it differently.
+bool isTokenChar(unsigned char c) {
+  if (std::isalnum(c)) return true;
+  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return kSymbols.find(static_cast<char>(c)) != std::string_view::npos;
+}
+
 void trimTrailingSpace(std::string& value) {
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
 }
@@ -113,7 +122,9 @@ int HttpRequestParser::onHeaderField(llhttp_t* p, const char* at, size_t length)
   s.lastWasValue_ = false;
   std::string& name = headers.back().first;
   for (size_t i = 0; i < length; ++i) {
-    name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(at[i]))));
+    const auto c = static_cast<unsigned char>(at[i]);
+    if (!isTokenChar(c)) return s.fail(400, "http.malformed", "invalid character in header name");
+    name.push_back(static_cast<char>(std::tolower(c)));
   }
   return 0;
 }

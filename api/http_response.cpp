@@ -73,6 +73,10 @@ void HttpResponse::endStream() {
   finish();
 }
 
+void HttpResponse::abort(std::string_view reason) {
+  if (connection_ != nullptr) connection_->closeNow(reason);
+}
+
 size_t HttpResponse::backlogBytes() const {
   return connection_ ? connection_->backlogBytes() + core::totalSize(buffered_) : 0;
 }

@@ -36,6 +36,9 @@ class HttpResponse {
   void beginStream(int status, HttpHeaders headers);
   bool writeChunk(const core::SliceList& data);
   void endStream();
+  // Closes the connection without completing the response (a viewer dropped for being too
+  // slow): the client sees the transfer cut, not a clean end.
+  void abort(std::string_view reason);
 
   bool started() const { return state_ != State::kPending; }
   bool finished() const { return state_ == State::kDone; }

@@ -2,6 +2,8 @@
 // adding a key is adding a line, adding a section is adding a table and one line naming it.
 #include "core/config.h"
 
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -14,6 +16,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <utility>
 
 namespace tidecast::core {
@@ -118,8 +121,9 @@ Status parseEntry(const Value& map, const YAML::Node& key, const YAML::Node& val
                                                  std::to_string(previous->second) + ")");
   }
   const Field* field = findField(fields, key.Scalar());
-  if (field == nullptr)
+  if (field == nullptr) {
     return makeError("config.unknown_key", where + ": unknown key " + quoted(name));
+  }
   // An empty value ("port:") has yaml-cpp's mark on the next token: point at the key instead.
   const YAML::Mark mark = value.IsNull() ? key.Mark() : value.Mark();
   return field->parse(Value{value, map.file, name, mark});
@@ -164,10 +168,10 @@ FieldParser integer(T& out, uint64_t min, uint64_t max = std::numeric_limits<T>:
   return [&out, min, max](const Value& v) -> Status {
     const std::string expected =
         "an integer in " + std::to_string(min) + ".." + std::to_string(max);
-    std::string text;
-    if (Status status = scalarText(v, expected, text); !status) return status;
+    std::string scalar;
+    if (Status status = scalarText(v, expected, scalar); !status) return status;
     uint64_t n = 0;
-    if (!parseDecimal(text, n) || n < min || n > max) return v.invalid(expected);
+    if (!parseDecimal(scalar, n) || n < min || n > max) return v.invalid(expected);
     out = static_cast<T>(n);
     return {};
   };
@@ -175,6 +179,7 @@ FieldParser integer(T& out, uint64_t min, uint64_t max = std::numeric_limits<T>:
 
 enum class Empty { kAllowed, kRejected };
 
+// Any scalar as a string; `empty` says whether "" is accepted.
 FieldParser text(std::string& out, Empty empty) {
   return [&out, empty](const Value& v) -> Status {
     const std::string_view expected = empty == Empty::kAllowed ? "a string" : "a non-empty string";
@@ -215,8 +220,8 @@ FieldParser oneOfNames(std::string& out, std::initializer_list<std::string_view>
 
 // ---- schema: one line per key --------------------------------------------------------------
 
-constexpr uint64_t kMaxBytes = uint64_t{1} << 40;     // 1 TiB: any byte limit past this is a typo
-constexpr uint64_t kMaxMillis = 24ull * 3600 * 1000;  // one day
+constexpr uint64_t kMaxBytes = uint64_t{1} << 40;  // 1 TiB: any byte limit past this is a typo
+constexpr uint64_t kMaxMillis = uint64_t{24} * 3600 * 1000;  // one day
 
 Fields logFields(LogConfig& c) {
   return {
@@ -254,32 +259,181 @@ Fields serverFields(ServerConfig& c) {
   };
 }
 
+FieldParser boolean(bool& out) {
+  return oneOf(out, {{"true", true}, {"false", false}});
+}
+
+Fields rtmpLimitFields(RtmpConfig& c) {
+  return {
+      {"max_chunk_size", integer(c.maxChunkSize, 128, 0x7FFFFFFF)},
+      {"max_message_bytes", integer(c.maxMessageBytes, 1024, 0xFFFFFF)},
+      {"max_chunk_streams", integer(c.maxChunkStreams, 1, 65599)},
+      {"max_pending_bytes", integer(c.maxPendingBytes, 1024, kMaxBytes)},
+  };
+}
+
+Fields rtmpFields(RtmpConfig& c) {
+  return {
+      {"enabled", boolean(c.enabled)},
+      {"listen", text(c.listen, Empty::kRejected)},
+      {"port", integer(c.port, 1)},
+      {"chunk_size", integer(c.chunkSize, 128, 0xFFFFFF)},
+      {"window_ack_size", integer(c.windowAckSize, 1)},
+      {"connect_timeout_ms", integer(c.connectTimeoutMs, 1, kMaxMillis)},
+      {"commands_per_second", integer(c.commandsPerSecond, 1)},
+      {"max_connections", integer(c.maxConnections, 1)},
+      {"limits", section(rtmpLimitFields(c))},
+  };
+}
+
+Fields streamsFields(StreamsConfig& c) {
+  return {
+      {"publisher_timeout_ms", integer(c.publisherTimeoutMs, 100, kMaxMillis)},
+      {"gop_cache_max_bytes", integer(c.gopCacheMaxBytes, 0, kMaxBytes)},
+      {"player_max_backlog_bytes", integer(c.playerMaxBacklogBytes, 1024, kMaxBytes)},
+      {"player_max_backlog_ms", integer(c.playerMaxBacklogMs, 100, kMaxMillis)},
+  };
+}
+
+// publish_keys: "any", or a list of non-empty keys.
+FieldParser publishKeys(AppConfig& app) {
+  return [&app](const Value& v) -> Status {
+    const std::string_view expected = "'any' or a list of stream keys";
+    if (v.node.IsScalar() && v.node.Scalar() == "any") {
+      app.anyKey = true;
+      app.publishKeys.clear();
+      return {};
+    }
+    if (!v.node.IsSequence()) return v.invalid(expected);
+    app.anyKey = false;
+    app.publishKeys.clear();
+    for (const auto& item : v.node) {
+      if (!item.IsScalar() || item.Scalar().empty()) {
+        return Value{item, v.file, v.key, item.Mark()}.invalid("a non-empty stream key");
+      }
+      app.publishKeys.push_back(item.Scalar());
+    }
+    return {};
+  };
+}
+
+Fields appFields(AppConfig& app) {
+  return {
+      {"publish_keys", publishKeys(app)},
+      {"on_conflict", oneOf(app.takeover, {{"reject", false}, {"takeover", true}})},
+  };
+}
+
+bool validAppName(std::string_view name) {
+  if (name.empty() || name.size() > 128 || name == "." || name == "..") return false;
+  for (std::string_view reserved : kReservedAppNames) {
+    if (name == reserved) return false;
+  }
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// apps: a mapping from app name to its settings. Given, it replaces the default app list.
+FieldParser apps(std::vector<AppConfig>& out) {
+  return [&out](const Value& v) -> Status {
+    out.clear();
+    if (v.node.IsNull()) return {};
+    if (!v.node.IsMap()) return v.invalid("a mapping of app names");
+    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+      const YAML::Node& key = it->first;
+      Value name{key, v.file, v.key, key.Mark()};
+      if (!key.IsScalar() || !validAppName(key.Scalar())) {
+        return name.invalid("an app name of [A-Za-z0-9_.-], not one of the reserved routes");
+      }
+      for (const auto& app : out) {
+        if (app.name == key.Scalar()) {
+          return makeError("config.duplicate_key", position(v.file, key.Mark()) +
+                                                       ": duplicate key " +
+                                                       quoted(dotted(v.key, key.Scalar())));
+        }
+      }
+      out.push_back(AppConfig{key.Scalar(), true, {}, false});
+      const std::string appKey = dotted(v.key, key.Scalar());
+      Value body{it->second, v.file, appKey, it->second.IsNull() ? key.Mark() : it->second.Mark()};
+      if (Status status = parseMapping(body, appFields(out.back())); !status) return status;
+    }
+    return {};
+  };
+}
+
 Fields configFields(Config& c) {
   return {
       {"data_dir", text(c.dataDir, Empty::kRejected)},
       {"log", section(logFields(c.log))},
       {"http", section(httpFields(c.http))},
       {"server", section(serverFields(c.server))},
+      {"rtmp", section(rtmpFields(c.rtmp))},
+      {"apps", apps(c.apps)},
+      {"streams", section(streamsFields(c.streams))},
   };
 }
 
 // ---- documents -----------------------------------------------------------------------------
 
+// Records where each document starts; ignores the rest.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> marks;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// Checks the text holds at most one document. yaml-cpp 0.7 does not consume a stray flow
+// token (",", or "!t," after a tag) and reports an endless run of empty documents starting on
+// it (the reason YAML::LoadAll never returns on such input): a document starting where the
+// previous one did is that token, reported as a syntax error.
+Status checkSingleDocument(const std::string& yaml, std::string_view file) {
+  std::istringstream in(yaml);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  while (starts.marks.size() < 3 && parser.HandleNextDocument(starts)) {
+    const std::vector<YAML::Mark>& m = starts.marks;
+    if (m.size() >= 2 && m[m.size() - 1].pos == m[m.size() - 2].pos) {
+      const YAML::Mark at = m.back();
+      const auto pos = static_cast<size_t>(at.pos);
+      return makeError("config.syntax", position(file, at) + ": unexpected " +
+                                            quoted(pos < yaml.size() ? yaml.substr(pos, 1) : ""));
+    }
+  }
+  if (starts.marks.size() > 1) {
+    return makeError("config.syntax", position(file, starts.marks[1]) +
+                                          ": expected one YAML document, found another");
+  }
+  return {};
+}
+
 // The YAML text as a node tree: null for an empty document, an error for bad syntax or for
 // more than one document.
 Result<YAML::Node> loadDocument(std::string_view yamlText, std::string_view file) {
-  std::vector<YAML::Node> docs;
+  const std::string yaml(yamlText);
   try {
-    docs = YAML::LoadAll(std::string(yamlText));
+    if (Status status = checkSingleDocument(yaml, file); !status) return status.error();
+    return YAML::Load(yaml);
+  } catch (const YAML::DeepRecursion& e) {  // its own message is just "bad file"
+    return makeError("config.syntax", position(file, e.mark) + ": nested too deeply");
   } catch (const YAML::Exception& e) {
     return makeError("config.syntax", position(file, e.mark) + ": " + e.msg);
   }
-  if (docs.size() > 1) {
-    return makeError("config.syntax", position(file, docs[1].Mark()) +
-                                          ": expected one YAML document, found " +
-                                          std::to_string(docs.size()));
-  }
-  return docs.empty() ? YAML::Node() : docs.front();
 }
 
 Result<Config> parseDocument(std::string_view yamlText, std::string_view file) {
@@ -313,14 +467,14 @@ Result<Config> loadConfigFile(const std::string& path) {
   errno = 0;
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) return makeError("config.io", path + ": cannot read: " + std::strerror(errno));
-  std::string text;
+  std::string yaml;
   char buffer[8192];
   size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, n);
+  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) yaml.append(buffer, n);
   if (std::ferror(file.get())) {
     return makeError("config.io", path + ": cannot read: " + std::strerror(errno));
   }
-  return parseConfig(text, path);
+  return parseConfig(yaml, path);
 }
 
 std::vector<std::string> applyReload(Config& live, const Config& fresh) {
@@ -331,12 +485,15 @@ std::vector<std::string> applyReload(Config& live, const Config& fresh) {
   restartIfChanged(live.dataDir != fresh.dataDir, "data_dir");
   restartIfChanged(live.http.listen != fresh.http.listen, "http.listen");
   restartIfChanged(live.http.port != fresh.http.port, "http.port");
-  restartIfChanged(live.server.shutdownTimeoutMs != fresh.server.shutdownTimeoutMs,
-                   "server.shutdown_timeout_ms");
+
+  restartIfChanged(live.rtmp != fresh.rtmp, "rtmp");
 
   live.log = fresh.log;
+  live.apps = fresh.apps;
+  live.streams = fresh.streams;
   live.http.limits = fresh.http.limits;
   live.http.corsAllowOrigin = fresh.http.corsAllowOrigin;
+  live.server = fresh.server;  // read when a shutdown starts
   return needRestart;
 }
 

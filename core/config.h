@@ -53,12 +53,52 @@ struct ServerConfig {
   uint32_t shutdownTimeoutMs = 5000;  // graceful drain on SIGTERM/SIGINT before closing hard
 };
 
+struct RtmpConfig {
+  bool enabled = true;
+  std::string listen = "0.0.0.0";
+  uint16_t port = 1935;
+  uint32_t chunkSize = 4096;         // our outgoing chunk size
+  uint32_t windowAckSize = 2500000;  // Window Acknowledgement Size we announce
+  uint32_t connectTimeoutMs = 10000;
+  uint32_t commandsPerSecond = 50;
+  uint32_t maxConnections = 5000;
+  // Limits on what a client sends.
+  uint32_t maxChunkSize = 65536;
+  uint32_t maxMessageBytes = 16 * 1024 * 1024;
+  uint32_t maxChunkStreams = 64;
+  size_t maxPendingBytes = 64 * 1024 * 1024;
+
+  bool operator==(const RtmpConfig&) const = default;
+};
+
+// An application: the first path segment of rtmp://host/{app}/{key} and /{app}/{key}/...
+struct AppConfig {
+  std::string name;
+  bool anyKey = true;                    // publish_keys: any
+  std::vector<std::string> publishKeys;  // publish_keys: [k1, k2]
+  bool takeover = false;                 // on_conflict: takeover | reject
+};
+
+struct StreamsConfig {
+  uint32_t publisherTimeoutMs = 10000;
+  size_t gopCacheMaxBytes = 32 * 1024 * 1024;
+  size_t playerMaxBacklogBytes = 4 * 1024 * 1024;
+  uint32_t playerMaxBacklogMs = 5000;
+};
+
+// Names that are routes of their own and cannot be app names.
+inline constexpr std::string_view kReservedAppNames[] = {"api",    "ws",      "watch",   "admin",
+                                                         "assets", "healthz", "metrics", "time"};
+
 struct Config {
   std::string sourcePath;  // file it was loaded from ("" for built-in defaults)
   std::string dataDir = "data";
   LogConfig log;
   HttpConfig http;
   ServerConfig server;
+  RtmpConfig rtmp;
+  std::vector<AppConfig> apps{AppConfig{"live", true, {}, false}};
+  StreamsConfig streams;
 };
 
 // Parses a YAML document. `sourceName` names the text in error messages and becomes
@@ -68,9 +108,9 @@ Result<Config> parseConfig(std::string_view yamlText, std::string_view sourceNam
 // Reads and parses `path`. A missing or unreadable file is a config.io error naming it.
 Result<Config> loadConfigFile(const std::string& path);
 
-// SIGHUP reload: copies the reloadable subset (log.*, http.limits.*, http.cors_allow_origin)
-// from `fresh` into `live`. Keys that changed but only take effect after a restart keep their
-// running value in `live` and are returned, dotted ("http.port"), so the caller can warn.
+// SIGHUP reload: copies the reloadable subset (log.*, http.limits.*, http.cors_allow_origin,
+// server.*) from `fresh` into `live`. Keys that changed but only take effect after a restart keep
+// their running value in `live` and are returned, dotted ("http.port"), so the caller can warn.
 std::vector<std::string> applyReload(Config& live, const Config& fresh);
 
 }  // namespace tidecast::core

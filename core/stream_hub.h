@@ -61,6 +61,7 @@ class StreamHub {
 
   SessionRegistry& sessions() { return sessions_; }
   EventBus& events() { return events_; }
+  LoopContext& context() { return context_; }
   const HubConfig& config() const { return config_; }
   void setConfig(HubConfig config) { config_ = std::move(config); }
 

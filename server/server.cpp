@@ -11,20 +11,52 @@
 namespace tidecast::server {
 
 namespace {
+
+core::BacklogLimits backlogLimits(const core::Config& config) {
+  return {config.streams.playerMaxBacklogBytes, config.streams.playerMaxBacklogMs};
+}
+
 // Every module of the process, in mount order. Adding a module is one line here.
-std::vector<std::unique_ptr<api::Plugin>> makePlugins() {
+std::vector<std::unique_ptr<api::Plugin>> makePlugins(const core::Config& config) {
   std::vector<std::unique_ptr<api::Plugin>> plugins;
   plugins.push_back(std::make_unique<api::SystemRoutes>());
-  plugins.push_back(std::make_unique<delivery::flv::FlvPlugin>());
+  plugins.push_back(std::make_unique<delivery::flv::FlvPlugin>(backlogLimits(config)));
   return plugins;
 }
+
+core::HubConfig hubConfig(const core::Config& config) {
+  core::HubConfig hub;
+  hub.apps.clear();
+  for (const auto& app : config.apps) {
+    hub.apps.push_back({app.name, app.anyKey, app.publishKeys, app.takeover});
+  }
+  hub.publisherTimeoutMs = config.streams.publisherTimeoutMs;
+  hub.maxGopCacheBytes = config.streams.gopCacheMaxBytes;
+  return hub;
+}
+
+ingest::rtmp::RtmpSettings rtmpSettings(const core::Config& config) {
+  const core::RtmpConfig& c = config.rtmp;
+  ingest::rtmp::RtmpSettings s;
+  s.listen = c.listen;
+  s.port = c.port;
+  s.outChunkSize = c.chunkSize;
+  s.windowAckSize = c.windowAckSize;
+  s.connectTimeoutMs = c.connectTimeoutMs;
+  s.commandsPerSecond = c.commandsPerSecond;
+  s.maxConnections = c.maxConnections;
+  s.chunkLimits = {c.maxChunkSize, c.maxMessageBytes, c.maxChunkStreams, c.maxPendingBytes};
+  s.playerBacklog = backlogLimits(config);
+  return s;
+}
+
 }  // namespace
 
 Server::Server(core::Config config, std::shared_ptr<spdlog::logger> log)
     : config_(std::move(config)),
       log_(std::move(log)),
       context_{loop_, metrics_, *log_, config_},
-      plugins_(makePlugins()) {}
+      plugins_(makePlugins(config_)) {}
 
 Server::~Server() = default;
 
@@ -49,7 +81,7 @@ core::Status Server::start() {
                            "cannot create data_dir '" + config_.dataDir + "': " + ec.message());
   }
   core::registerProcessMetrics(metrics_);
-  hub_ = std::make_unique<core::StreamHub>(context_, events_, core::HubConfig{});
+  hub_ = std::make_unique<core::StreamHub>(context_, events_, hubConfig(config_));
   api::PluginContext pluginContext{context_, router_, *hub_, events_};
   for (auto& plugin : plugins_) {
     if (auto status = plugin->mount(pluginContext); !status) return status;
@@ -60,6 +92,11 @@ core::Status Server::start() {
       });
   if (auto status = http_->listen(config_.http.listen, config_.http.port); !status) return status;
   log_->info("http.listen addr={} port={}", config_.http.listen, http_->port());
+  if (config_.rtmp.enabled) {
+    rtmp_ = std::make_unique<ingest::rtmp::RtmpServer>(context_, *hub_, rtmpSettings(config_));
+    if (auto status = rtmp_->listen(); !status) return status;
+    log_->info("rtmp.listen addr={} port={}", config_.rtmp.listen, rtmp_->port());
+  }
 
   for (int signum : {SIGINT, SIGTERM, SIGHUP}) {
     auto signal = std::make_unique<core::Signal>(loop_);
@@ -87,6 +124,8 @@ void Server::stop(int signum) {
   }
   stopping_ = true;
   log_->info("server.stopping signal={} timeout_ms={}", signum, config_.server.shutdownTimeoutMs);
+  // Publishers and RTMP players first: their streams end, so HTTP viewers finish too.
+  if (rtmp_) rtmp_->shutdown();
   http_->shutdown(config_.server.shutdownTimeoutMs, [this] {
     // Nothing else keeps the loop alive once the listeners and connections are gone.
     signals_.clear();
@@ -108,6 +147,7 @@ void Server::reload() {
     log_->warn("config.reload_needs_restart key={}", key);
   }
   core::reconfigureLogger(*log_, config_.log);
+  hub_->setConfig(hubConfig(config_));
   log_->info("config.reloaded file={}", config_.sourcePath);
 }
 

@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "core/event_bus.h"
 #include "core/stream_hub.h"
+#include "ingest/rtmp/rtmp_server.h"
 #include "core/loop.h"
 #include "core/loop_context.h"
 #include "core/metrics.h"
@@ -42,6 +43,7 @@ class Server {
   api::Router router_;
   std::vector<std::unique_ptr<api::Plugin>> plugins_;
   std::unique_ptr<api::HttpServer> http_;
+  std::unique_ptr<ingest::rtmp::RtmpServer> rtmp_;
   std::vector<std::unique_ptr<core::Signal>> signals_;
   bool stopping_ = false;
 };

@@ -38,7 +38,9 @@ class FlvViewer final : public core::StreamSink {
       case core::BacklogPolicy::Decision::kSkip:
         return;
       case core::BacklogPolicy::Decision::kDrop:
-        finish("viewer too slow");
+        plugin_.hub().context().log.warn("flv.drop_slow_viewer session={} stream={}",
+                                         record_.id, record_.stream);
+        response_->abort("viewer too slow");  // detaches: finish() runs from onClientGone
         return;
       case core::BacklogPolicy::Decision::kSend:
         break;

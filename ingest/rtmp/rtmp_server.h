@@ -1,0 +1,63 @@
+// The RTMP listener of one loop: accepts connections into RtmpSessions, applies the
+// connection limit, keeps the RTMP metrics, and chunks each played packet once for every
+// player (all players share one outgoing chunk size, so the chunked bytes are identical).
+// Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/graveyard.h"
+#include "core/loop_context.h"
+#include "core/stream_hub.h"
+#include "core/tcp.h"
+#include "ingest/rtmp/rtmp_session.h"
+#include "ingest/rtmp/rtmp_settings.h"
+
+namespace tidecast::ingest::rtmp {
+
+class RtmpServer {
+ public:
+  RtmpServer(core::LoopContext& context, core::StreamHub& hub, RtmpSettings settings);
+  ~RtmpServer();
+
+  core::Status listen();
+  uint16_t port() const { return listener_ ? listener_->boundPort() : 0; }
+  // Stops accepting and closes every session (publishers' streams stop).
+  void shutdown();
+  size_t sessionCount() const { return sessions_.size(); }
+
+  // Used by sessions.
+  core::LoopContext& context() { return context_; }
+  core::StreamHub& hub() { return hub_; }
+  const RtmpSettings& settings() const { return settings_; }
+  void release(RtmpSession& session);
+  // The packet as chunks for message stream `streamId`, built once and shared.
+  const core::SliceList& chunked(const core::media::MediaPacketPtr& packet, uint32_t streamId);
+  void countError(std::string_view code);
+
+  core::Counter& bytesIn;
+  core::Counter& bytesOut;
+  core::Counter& payloadBytesAllocated;
+  core::Counter& mediaMessages;
+
+ private:
+  void accept(std::unique_ptr<core::TcpStream> stream);
+
+  core::LoopContext& context_;
+  core::StreamHub& hub_;
+  RtmpSettings settings_;
+  ChunkWriter playWriter_;
+  std::unique_ptr<core::TcpListener> listener_;
+  std::unordered_map<uint64_t, std::unique_ptr<RtmpSession>> sessions_;
+  core::Graveyard<RtmpSession> graveyard_;
+  uint64_t nextId_ = 1;
+  // One-entry framing cache: during a fan-out every player asks for the same packet.
+  core::media::MediaPacketPtr cachedPacket_;
+  uint32_t cachedStreamId_ = 0;
+  core::SliceList cachedChunks_;
+};
+
+}  // namespace tidecast::ingest::rtmp
