@@ -64,7 +64,7 @@ struct RtmpConfig {
   uint32_t maxConnections = 5000;
   // Limits on what a client sends.
   uint32_t maxChunkSize = 65536;
-  uint32_t maxMessageBytes = 16 * 1024 * 1024;
+  uint32_t maxMessageBytes = 0xFFFFFF;  // the most a 24-bit RTMP length can say
   uint32_t maxChunkStreams = 64;
   size_t maxPendingBytes = 64 * 1024 * 1024;
 

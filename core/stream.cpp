@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/media/codec_info.h"
+
 namespace tidecast::core {
 
 using media::MediaPacketPtr;
@@ -18,10 +20,12 @@ void Stream::push(const MediaPacketPtr& packet, uint64_t loopNowMs) {
   stats_.packets++;
   stats_.payloadBytes += packet->data.size();
   stats_.lastPacketLoopMs = loopNowMs;
-  if (!packet->config) {
-    if (packet->track == TrackType::kVideo) stats_.videoFrames++;
-    if (packet->track == TrackType::kAudio) stats_.audioFrames++;
-    if (packet->track != TrackType::kData) stats_.lastDts = packet->dts;
+  if (packet->config) {
+    updateInfo(*packet);
+  } else if (packet->track != TrackType::kData) {
+    (packet->track == TrackType::kVideo ? stats_.videoFrames : stats_.audioFrames)++;
+    stats_.lastDts = packet->dts;
+    measure(*packet);
   }
   cache(packet);
   fanOut(packet);
@@ -51,6 +55,35 @@ void Stream::cache(const MediaPacketPtr& packet) {
     return;
   }
   gop_.push_back(packet);
+}
+
+void Stream::updateInfo(const media::MediaPacket& config) {
+  // A configuration the parsers cannot read still plays; only the reported details are lost.
+  if (config.track == TrackType::kVideo) {
+    info_.videoCodec = config.codec;
+    auto video = media::videoInfoFromConfig(config);
+    info_.video = video ? *video : media::VideoInfo{};
+  } else if (config.track == TrackType::kAudio) {
+    info_.audioCodec = config.codec;
+    auto audio = media::audioInfoFromConfig(config);
+    info_.audio = audio ? *audio : media::AudioInfo{};
+  }
+}
+
+void Stream::measure(const media::MediaPacket& packet) {
+  constexpr int64_t kWindowMs = 1000;
+  if (windowStartDts_ < 0 || packet.dts < windowStartDts_) {  // first packet, or a time jump
+    windowStartDts_ = packet.dts;
+    windowFrames_ = windowBytes_ = 0;
+  }
+  windowBytes_ += packet.data.size();
+  if (packet.track == TrackType::kVideo) windowFrames_++;
+  int64_t elapsed = packet.dts - windowStartDts_;
+  if (elapsed < kWindowMs) return;
+  stats_.videoFps = static_cast<double>(windowFrames_) * 1000.0 / static_cast<double>(elapsed);
+  stats_.bitrateBps = windowBytes_ * 8000 / static_cast<uint64_t>(elapsed);
+  windowStartDts_ = packet.dts;
+  windowFrames_ = windowBytes_ = 0;
 }
 
 void Stream::fanOut(const MediaPacketPtr& packet) {

@@ -9,7 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/media/audio_info.h"
 #include "core/media/media_packet.h"
+#include "core/media/video_info.h"
 
 namespace tidecast::core {
 
@@ -25,6 +27,14 @@ class StreamSink {
   virtual ~StreamSink() = default;
 };
 
+// What the publisher sends, from its decoder configurations (zero/empty until they arrive).
+struct StreamInfo {
+  media::Codec videoCodec = media::Codec::kUnknown;
+  media::VideoInfo video;
+  media::Codec audioCodec = media::Codec::kUnknown;
+  media::AudioInfo audio;
+};
+
 struct StreamStats {
   uint64_t packets = 0;
   uint64_t videoFrames = 0;
@@ -32,6 +42,9 @@ struct StreamStats {
   uint64_t payloadBytes = 0;
   int64_t lastDts = 0;
   uint64_t lastPacketLoopMs = 0;  // loop clock, for the publisher timeout
+  // Measured over the last completed window of about one second of media time.
+  double videoFps = 0;
+  uint64_t bitrateBps = 0;  // audio + video payload
 };
 
 class Stream {
@@ -63,10 +76,13 @@ class Stream {
   const media::MediaPacketPtr& audioConfig() const { return audioConfig_; }
   const std::vector<media::MediaPacketPtr>& gop() const { return gop_; }
   const StreamStats& stats() const { return stats_; }
+  const StreamInfo& info() const { return info_; }
 
  private:
   void cache(const media::MediaPacketPtr& packet);
   void fanOut(const media::MediaPacketPtr& packet);
+  void updateInfo(const media::MediaPacket& config);
+  void measure(const media::MediaPacket& packet);
 
   std::string name_;
   uint64_t publisherSession_;
@@ -80,6 +96,10 @@ class Stream {
   std::vector<StreamSink*> sinks_;
   int delivering_ = 0;  // removal during fan-out leaves a hole, compacted afterwards
   StreamStats stats_;
+  StreamInfo info_;
+  int64_t windowStartDts_ = -1;
+  uint64_t windowFrames_ = 0;
+  uint64_t windowBytes_ = 0;
 };
 
 }  // namespace tidecast::core

@@ -27,6 +27,7 @@ StreamHub::StreamHub(LoopContext& context, EventBus& events, HubConfig config)
   timeoutTimer_.start(kTimeoutCheckMs, kTimeoutCheckMs, [this] { checkPublisherTimeouts(); });
   // The timeout check alone must not keep a stopping server alive.
   uv_unref(reinterpret_cast<uv_handle_t*>(timeoutTimer_.raw()));
+  context.metrics.addCollectHook([this] { exportStreamMetrics(); });
 }
 
 StreamHub::~StreamHub() {
@@ -142,6 +143,35 @@ void StreamHub::checkPublisherTimeouts() {
     if (!sessions_.kick(stream->publisherSession(), "publisher timeout")) {
       stopPublishing(*stream, "publisher timeout");
     }
+  }
+}
+
+void StreamHub::exportStreamMetrics() {
+  MetricsRegistry& metrics = context_.metrics;
+  for (const auto& [name, labels] : exported_) metrics.remove(name, labels);
+  exported_.clear();
+  auto gauge = [&](const char* name, const char* help, Labels labels, double value) {
+    metrics.gauge(name, help, labels).set(value);
+    exported_.emplace_back(name, std::move(labels));
+  };
+  for (const auto& [name, stream] : streams_) {
+    const StreamStats& stats = stream->stats();
+    const StreamInfo& info = stream->info();
+    Labels labels{{"stream", name}};
+    gauge("tidecast_core_stream_bitrate_bits_per_second", "Publisher bitrate (audio + video)",
+          labels, static_cast<double>(stats.bitrateBps));
+    gauge("tidecast_core_stream_video_fps", "Measured video frame rate", labels, stats.videoFps);
+    gauge("tidecast_core_stream_players", "Players attached to the stream", labels,
+          static_cast<double>(stream->sinkCount()));
+    gauge("tidecast_core_stream_info", "Codec details of a live stream (value is 1)",
+          {{"stream", name},
+           {"video_codec", std::string(media::codecName(info.videoCodec))},
+           {"video_codec_string", info.video.codecString},
+           {"resolution", std::to_string(info.video.width) + "x" + std::to_string(info.video.height)},
+           {"audio_codec", std::string(media::codecName(info.audioCodec))},
+           {"audio_sample_rate", std::to_string(info.audio.sampleRate)},
+           {"audio_channels", std::to_string(info.audio.channels)}},
+          1);
   }
 }
 

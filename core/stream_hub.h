@@ -71,6 +71,8 @@ class StreamHub {
  private:
   const AppPolicy* findApp(std::string_view app) const;
   void checkPublisherTimeouts();
+  // Per-stream series (bitrate, fps, players, codec info), rebuilt at each /metrics render.
+  void exportStreamMetrics();
   void announce(std::string type, const std::string& stream, const SessionRecord& session,
                 std::string_view reason = {});
 
@@ -82,6 +84,7 @@ class StreamHub {
   Timer timeoutTimer_;
   Gauge& liveStreams_;
   Gauge& players_;
+  std::vector<std::pair<std::string, Labels>> exported_;
 };
 
 }  // namespace tidecast::core

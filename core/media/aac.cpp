@@ -30,9 +30,7 @@ uint32_t readSampleRate(BitReader& reader) {
 
 uint32_t aacSampleRateFromIndex(uint8_t index) { return index < 13 ? kSampleRates[index] : 0; }
 
-std::string aacCodecString(uint8_t objectType) {
-  return "mp4a.40." + std::to_string(objectType);
-}
+std::string aacCodecString(uint8_t objectType) { return "mp4a.40." + std::to_string(objectType); }
 
 Result<AudioInfo> parseAudioSpecificConfig(ByteSpan config) {
   BitReader reader(config);

@@ -16,9 +16,9 @@ namespace tidecast::core::media {
 inline constexpr uint8_t kAv1ObuSequenceHeader = 1;
 
 struct Av1Config {
-  uint8_t profile = 0;  // seq_profile
-  uint8_t level = 0;    // seq_level_idx_0
-  uint8_t tier = 0;     // seq_tier_0
+  uint8_t profile = 0;   // seq_profile
+  uint8_t level = 0;     // seq_level_idx_0
+  uint8_t tier = 0;      // seq_tier_0
   uint8_t bitDepth = 8;  // from high_bitdepth / twelve_bit
   bool monochrome = false;
   uint8_t chromaSubsamplingX = 1;

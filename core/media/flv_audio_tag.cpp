@@ -64,9 +64,13 @@ Result<MediaPacket> parseEnhancedAudio(const Slice& body, MediaPacket packet) {
       if (packet.codec == Codec::kMp3) return ignoredError("MP3 has no sequence header");
       packet.config = true;
       break;
-    case FlvAudioPacketType::kCodedFrames: break;
-    case FlvAudioPacketType::kSequenceEnd: packet.endOfSequence = true; break;
-    case FlvAudioPacketType::kMultichannelConfig: return ignoredError("audio MultichannelConfig");
+    case FlvAudioPacketType::kCodedFrames:
+      break;
+    case FlvAudioPacketType::kSequenceEnd:
+      packet.endOfSequence = true;
+      break;
+    case FlvAudioPacketType::kMultichannelConfig:
+      return ignoredError("audio MultichannelConfig");
     default:
       return unsupportedError("Enhanced RTMP audio packet type " +
                               std::to_string(static_cast<int>(packetType)));

@@ -56,33 +56,42 @@ Bytes enhancedAudioHeader(const MediaPacket& packet, uint32_t code) {
   return out;
 }
 
+// AAC/MP3 as legacy tags, except end of sequence, which only Enhanced RTMP can say.
+Bytes legacyAudioHeader(const MediaPacket& packet) {
+  const bool aac = packet.codec == Codec::kAac;
+  if (packet.endOfSequence) {
+    return enhancedAudioHeader(packet, aac ? fourCc("mp4a") : fourCc(".mp3"));
+  }
+  if (!aac) return {static_cast<uint8_t>(kFlvSoundFormatMp3 << 4 | 0x0f)};
+  // 44 kHz, 16-bit, stereo: the fixed values the FLV spec requires for AAC.
+  return {static_cast<uint8_t>(kFlvSoundFormatAac << 4 | 0x0f),
+          static_cast<uint8_t>(packet.config ? 0 : 1)};
+}
+
 }  // namespace
 
 Slice makeFlvHeader(const MediaPacket& packet) {
   Bytes header;
   switch (packet.codec) {
-    case Codec::kH264: header = legacyAvcHeader(packet); break;
-    case Codec::kHevc: header = enhancedVideoHeader(packet, fourCc("hvc1")); break;
-    case Codec::kAv1: header = enhancedVideoHeader(packet, fourCc("av01")); break;
+    case Codec::kH264:
+      header = legacyAvcHeader(packet);
+      break;
+    case Codec::kHevc:
+      header = enhancedVideoHeader(packet, fourCc("hvc1"));
+      break;
+    case Codec::kAv1:
+      header = enhancedVideoHeader(packet, fourCc("av01"));
+      break;
     case Codec::kAac:
-      if (packet.endOfSequence) {  // legacy AAC cannot say it
-        header = enhancedAudioHeader(packet, fourCc("mp4a"));
-        break;
-      }
-      // AAC, 44 kHz, 16-bit, stereo: the fixed values the FLV spec requires for AAC.
-      header = {static_cast<uint8_t>(kFlvSoundFormatAac << 4 | 0x0f),
-                static_cast<uint8_t>(packet.config ? 0 : 1)};
-      break;
     case Codec::kMp3:
-      if (packet.endOfSequence) {
-        header = enhancedAudioHeader(packet, fourCc(".mp3"));
-        break;
-      }
-      header = {static_cast<uint8_t>(kFlvSoundFormatMp3 << 4 | 0x0f)};
+      header = legacyAudioHeader(packet);
       break;
-    case Codec::kOpus: header = enhancedAudioHeader(packet, fourCc("Opus")); break;
+    case Codec::kOpus:
+      header = enhancedAudioHeader(packet, fourCc("Opus"));
+      break;
     case Codec::kAmfData:
-    case Codec::kUnknown: break;
+    case Codec::kUnknown:
+      break;
   }
   return Slice::copyOf(header.data(), header.size());
 }

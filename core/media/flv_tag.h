@@ -63,9 +63,9 @@ Result<MediaPacket> parseFlvAudioTag(const Slice& body, uint32_t timestampMs);
 Result<MediaPacket> parseFlvDataTag(const Slice& body, uint32_t timestampMs);
 
 // The tag body prefix for a packet from another source (SRT, transcoder): legacy for H.264,
-// AAC and MP3, Enhanced RTMP for HEVC, AV1, Opus and for audio end-of-sequence. Frame type 1 for keyframes, config
-// and end of sequence, else 2; HEVC frames with cts 0 use CodedFramesX. cts is clamped to
-// SI24. Empty for kAmfData and for codecs FLV cannot carry.
+// AAC and MP3, Enhanced RTMP for HEVC, AV1, Opus and for audio end-of-sequence. Frame type 1 for
+// keyframes, config and end of sequence, else 2; HEVC frames with cts 0 use CodedFramesX. cts is
+// clamped to SI24. Empty for kAmfData and for codecs FLV cannot carry.
 Slice makeFlvHeader(const MediaPacket& packet);
 
 }  // namespace tidecast::core::media

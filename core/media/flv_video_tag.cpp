@@ -12,8 +12,8 @@ namespace {
 constexpr uint8_t kFrameKey = 1;
 constexpr uint8_t kFrameGeneratedKey = 4;
 constexpr uint8_t kFrameCommand = 5;
-constexpr size_t kLegacyHeaderSize = 5;    // byte 0, AVCPacketType, SI24
-constexpr size_t kExHeaderSize = 5;        // byte 0, FourCC
+constexpr size_t kLegacyHeaderSize = 5;     // byte 0, AVCPacketType, SI24
+constexpr size_t kExHeaderSize = 5;         // byte 0, FourCC
 constexpr size_t kExHeaderWithCtsSize = 8;  // byte 0, FourCC, SI24
 
 uint32_t readU32(const uint8_t* p) {
@@ -58,13 +58,18 @@ Result<MediaPacket> parseLegacyVideo(const Slice& body, MediaPacket packet) {
   }
   if (body.size() < kLegacyHeaderSize) return truncatedError("FLV video tag header");
   switch (body.data()[1]) {
-    case 0: packet.config = true; break;
+    case 0:
+      packet.config = true;
+      break;
     case 1:
       packet.keyframe = isKeyFrameType(frameType);
       packet.cts = readSi24(body.data() + 2);
       break;
-    case 2: packet.endOfSequence = true; break;
-    default: return invalidError("AVCPacketType " + std::to_string(body.data()[1]));
+    case 2:
+      packet.endOfSequence = true;
+      break;
+    default:
+      return invalidError("AVCPacketType " + std::to_string(body.data()[1]));
   }
   return finish(std::move(packet), body, kLegacyHeaderSize);
 }
@@ -114,8 +119,10 @@ Result<MediaPacket> parseEnhancedVideo(const Slice& body, MediaPacket packet) {
       packet.endOfSequence = true;
       packet.keyframe = false;
       return finish(std::move(packet), body, kExHeaderSize);
-    case FlvVideoPacketType::kCodedFrames: return parseCodedFrames(body, std::move(packet), true);
-    case FlvVideoPacketType::kCodedFramesX: return parseCodedFrames(body, std::move(packet), false);
+    case FlvVideoPacketType::kCodedFrames:
+      return parseCodedFrames(body, std::move(packet), true);
+    case FlvVideoPacketType::kCodedFramesX:
+      return parseCodedFrames(body, std::move(packet), false);
     case FlvVideoPacketType::kMpeg2TsSequenceStart:
       return unsupportedError("Enhanced RTMP MPEG2TSSequenceStart");
     default:

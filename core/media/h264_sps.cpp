@@ -14,8 +14,19 @@ constexpr uint32_t kMaxDimension = 16384;  // beyond any H.264 level (8192x4320 
 
 bool hasChromaInfo(uint8_t profile) {
   switch (profile) {
-    case 100: case 110: case 122: case 244: case 44: case 83:
-    case 86: case 118: case 128: case 138: case 139: case 134: case 135:
+    case 100:
+    case 110:
+    case 122:
+    case 244:
+    case 44:
+    case 83:
+    case 86:
+    case 118:
+    case 128:
+    case 138:
+    case 139:
+    case 134:
+    case 135:
       return true;
     default:
       return false;
@@ -46,7 +57,7 @@ bool readChromaInfo(BitReader& reader, VideoInfo& info, bool& separateColourPlan
   if (lumaMinus8 > 6 || chromaMinus8 > 6) return false;
   info.bitDepth = static_cast<uint8_t>(lumaMinus8 + 8);
   info.bitDepthChroma = static_cast<uint8_t>(chromaMinus8 + 8);
-  reader.skipBits(1);  // qpprime_y_zero_transform_bypass_flag
+  reader.skipBits(1);       // qpprime_y_zero_transform_bypass_flag
   if (reader.readFlag()) {  // seq_scaling_matrix_present_flag
     const unsigned lists = chroma == 3 ? 12 : 8;
     for (unsigned i = 0; i < lists && reader.ok(); ++i) {
@@ -77,12 +88,12 @@ bool skipPicOrderCount(BitReader& reader) {
 
 // VUI up to timing_info (E.1.1). nullopt when absent or unreadable.
 std::optional<double> readVuiFrameRate(BitReader reader) {
-  if (reader.readFlag()) {                   // aspect_ratio_info_present_flag
+  if (reader.readFlag()) {                            // aspect_ratio_info_present_flag
     if (reader.readU8() == 255) reader.skipBits(32);  // Extended_SAR
   }
-  if (reader.readFlag()) reader.skipBits(1);  // overscan_info_present_flag
-  if (reader.readFlag()) {                     // video_signal_type_present_flag
-    reader.skipBits(4);                        // video_format, video_full_range_flag
+  if (reader.readFlag()) reader.skipBits(1);     // overscan_info_present_flag
+  if (reader.readFlag()) {                       // video_signal_type_present_flag
+    reader.skipBits(4);                          // video_format, video_full_range_flag
     if (reader.readFlag()) reader.skipBits(24);  // colour description
   }
   if (reader.readFlag()) {  // chroma_loc_info_present_flag

@@ -38,10 +38,14 @@ void readConfigFields(BitReader& reader, HevcConfig& config) {
 
 std::vector<Bytes>* arrayFor(HevcConfig& config, uint8_t nalType) {
   switch (nalType) {
-    case kHevcNalVps: return &config.vps;
-    case kHevcNalSps: return &config.sps;
-    case kHevcNalPps: return &config.pps;
-    default: return nullptr;
+    case kHevcNalVps:
+      return &config.vps;
+    case kHevcNalSps:
+      return &config.sps;
+    case kHevcNalPps:
+      return &config.pps;
+    default:
+      return nullptr;
   }
 }
 
@@ -94,8 +98,7 @@ std::string hevcCodecString(const HevcProfileTierLevel& ptl) {
   if (ptl.profileSpace > 0) text += static_cast<char>('A' + ptl.profileSpace - 1);
   char part[32];
   std::snprintf(part, sizeof(part), "%u.%X.%c%u", ptl.profileIdc,
-                reverseBits(ptl.compatibilityFlags),
-                ptl.tier ? 'H' : 'L', ptl.levelIdc);
+                reverseBits(ptl.compatibilityFlags), ptl.tier ? 'H' : 'L', ptl.levelIdc);
   text += part;
   int lastByte = 0;  // keep at least one constraint byte, as common packagers do
   for (int i = 0; i < 6; ++i) {

@@ -54,7 +54,7 @@ bool skipShortTermRefPicSets(BitReader& reader, unsigned count) {
       reader.readUe();                    // abs_delta_rps_minus1
       unsigned kept = 0;
       for (unsigned j = 0; j <= numDeltaPocs[idx - 1] && reader.ok(); ++j) {
-        const bool used = reader.readFlag();     // used_by_curr_pic_flag
+        const bool used = reader.readFlag();    // used_by_curr_pic_flag
         if (used || reader.readFlag()) ++kept;  // use_delta_flag
       }
       numDeltaPocs[idx] = kept;
@@ -74,11 +74,11 @@ bool skipShortTermRefPicSets(BitReader& reader, unsigned count) {
 
 // vui_parameters() up to vui_timing_info (E.2.1).
 std::optional<double> readVuiFrameRate(BitReader& reader) {
-  if (reader.readFlag()) {                              // aspect_ratio_info_present_flag
-    if (reader.readU8() == 255) reader.skipBits(32);   // sar_width, sar_height
+  if (reader.readFlag()) {                            // aspect_ratio_info_present_flag
+    if (reader.readU8() == 255) reader.skipBits(32);  // sar_width, sar_height
   }
   if (reader.readFlag()) reader.skipBits(1);  // overscan_info_present_flag
-  if (reader.readFlag()) {                     // video_signal_type_present_flag
+  if (reader.readFlag()) {                    // video_signal_type_present_flag
     reader.skipBits(4);
     if (reader.readFlag()) reader.skipBits(24);  // colour_description_present_flag
   }

@@ -9,9 +9,9 @@
 namespace tidecast::core::media {
 
 struct VideoInfo {
-  uint32_t width = 0;   // displayed size: after cropping / conformance window
+  uint32_t width = 0;  // displayed size: after cropping / conformance window
   uint32_t height = 0;
-  double fps = 0;       // 0 when the bitstream does not say
+  double fps = 0;           // 0 when the bitstream does not say
   std::string codecString;  // RFC 6381: "avc1.64001f", "hvc1.1.6.L93.90", "av01.0.04M.08"
   uint8_t profile = 0;      // profile_idc (H.264, HEVC) or seq_profile (AV1)
   uint8_t level = 0;        // level_idc (H.264, HEVC) or seq_level_idx (AV1)

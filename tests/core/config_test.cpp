@@ -32,6 +32,17 @@ void expectDefaults(const Config& c) {
   EXPECT_EQ(c.http.limits.maxPipelined, 16u);
   EXPECT_EQ(c.http.limits.maxResponseBacklogBytes, 8u * 1024 * 1024);
   EXPECT_EQ(c.server.shutdownTimeoutMs, 5000u);
+  EXPECT_EQ(c.rtmp, RtmpConfig{});
+  EXPECT_EQ(c.rtmp.port, 1935);
+  EXPECT_EQ(c.rtmp.maxMessageBytes, 0xFFFFFFu);
+  ASSERT_EQ(c.apps.size(), 1u);
+  EXPECT_EQ(c.apps[0].name, "live");
+  EXPECT_TRUE(c.apps[0].anyKey);
+  EXPECT_FALSE(c.apps[0].takeover);
+  EXPECT_EQ(c.streams.publisherTimeoutMs, 10000u);
+  EXPECT_EQ(c.streams.gopCacheMaxBytes, 32u * 1024 * 1024);
+  EXPECT_EQ(c.streams.playerMaxBacklogBytes, 4u * 1024 * 1024);
+  EXPECT_EQ(c.streams.playerMaxBacklogMs, 5000u);
 }
 
 const char kFullConfig[] = R"(data_dir: /var/lib/tidecast
@@ -335,6 +346,84 @@ TEST(Config, ReloadOfUnchangedConfigChangesNothing) {
   Config live = *fresh;
   EXPECT_TRUE(applyReload(live, *fresh).empty());
   EXPECT_EQ(live.http.limits.maxConnections, 500u);
+}
+
+// ---- rtmp, apps, streams ---------------------------------------------------------------------
+
+TEST(Config, ParsesRtmpAppsAndStreams) {
+  auto c = parseConfig(R"(rtmp:
+  enabled: false
+  port: 19350
+  chunk_size: 60000
+  limits:
+    max_message_bytes: 1048576
+apps:
+  live:
+    publish_keys: [alpha, beta]
+    on_conflict: takeover
+  events: {}
+streams:
+  publisher_timeout_ms: 3000
+  player_max_backlog_bytes: 65536
+)", "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_FALSE(c->rtmp.enabled);
+  EXPECT_EQ(c->rtmp.port, 19350);
+  EXPECT_EQ(c->rtmp.chunkSize, 60000u);
+  EXPECT_EQ(c->rtmp.maxMessageBytes, 1048576u);
+  ASSERT_EQ(c->apps.size(), 2u);
+  EXPECT_EQ(c->apps[0].name, "live");
+  EXPECT_FALSE(c->apps[0].anyKey);
+  EXPECT_EQ(c->apps[0].publishKeys, (std::vector<std::string>{"alpha", "beta"}));
+  EXPECT_TRUE(c->apps[0].takeover);
+  EXPECT_EQ(c->apps[1].name, "events");
+  EXPECT_TRUE(c->apps[1].anyKey);
+  EXPECT_EQ(c->streams.publisherTimeoutMs, 3000u);
+  EXPECT_EQ(c->streams.playerMaxBacklogBytes, 65536u);
+}
+
+TEST(Config, RejectsReservedAndMalformedAppNames) {
+  Error reserved = parseError("apps:\n  api:\n    publish_keys: any\n");
+  EXPECT_EQ(reserved.code, "config.invalid_value");
+  EXPECT_EQ(reserved.message,
+            "conf/x.yaml:2:3: apps: expected an app name of [A-Za-z0-9_.-], not one of the reserved "
+            "routes, got 'api'");
+  EXPECT_EQ(parseError("apps:\n  a/b: {}\n").code, "config.invalid_value");
+  EXPECT_EQ(parseError("apps:\n  live: {}\n  live: {}\n").code, "config.duplicate_key");
+}
+
+TEST(Config, RejectsBadPublishKeysAndConflictPolicy) {
+  Error keys = parseError("apps:\n  live:\n    publish_keys: some\n");
+  EXPECT_EQ(keys.message,
+            "conf/x.yaml:3:19: apps.live.publish_keys: expected 'any' or a list of stream keys, got "
+            "'some'");
+  EXPECT_EQ(parseError("apps:\n  live:\n    publish_keys: ['']\n").code,
+            "config.invalid_value");
+  Error policy = parseError("apps:\n  live:\n    on_conflict: steal\n");
+  EXPECT_EQ(policy.message,
+            "conf/x.yaml:3:18: apps.live.on_conflict: expected one of reject|takeover, got 'steal'");
+  EXPECT_EQ(parseError("apps:\n  live:\n    bogus: 1\n").message,
+            "conf/x.yaml:3:5: unknown key 'apps.live.bogus'");
+}
+
+TEST(Config, RejectsRtmpLimitsOutOfRange) {
+  Error size = parseError("rtmp:\n  limits:\n    max_message_bytes: 16777216\n");
+  EXPECT_EQ(size.message,
+            "conf/x.yaml:3:24: rtmp.limits.max_message_bytes: expected an integer in 1024..16777215, "
+            "got '16777216'");
+  EXPECT_EQ(parseError("rtmp:\n  enabled: yes\n").message,
+            "conf/x.yaml:2:12: rtmp.enabled: expected one of true|false, got 'yes'");
+}
+
+TEST(Config, ReloadAppliesAppsAndReportsRtmpRestart) {
+  Config live;
+  auto fresh = parseConfig("rtmp:\n  port: 2000\napps:\n  other: {}\n", "t.yaml");
+  ASSERT_TRUE(fresh.ok());
+  auto restart = applyReload(live, *fresh);
+  EXPECT_EQ(restart, std::vector<std::string>{"rtmp"});
+  EXPECT_EQ(live.rtmp.port, 1935) << "needs a restart: keeps running value";
+  ASSERT_EQ(live.apps.size(), 1u);
+  EXPECT_EQ(live.apps[0].name, "other");
 }
 
 }  // namespace

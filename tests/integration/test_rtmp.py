@@ -54,6 +54,9 @@ class RtmpTest(unittest.TestCase):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe:
+                    pipe.close()
 
     def spawn(self, cmd, **kwargs):
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -116,6 +119,32 @@ class RtmpTest(unittest.TestCase):
                 self.assertEqual((streams["h264"]["width"], streams["h264"]["height"]),
                                  (WIDTH, HEIGHT), url)
                 self.assertEqual(streams["aac"]["sample_rate"], "44100", url)
+
+    def test_metrics_report_codec_details_fps_and_bitrate_of_a_live_stream(self):
+        with self.server() as server:
+            publisher = self.spawn(publish_command(self.rtmp_url(server)))
+            self.wait_live(server)
+
+            def fps():
+                text = server.get("/metrics")[2].decode()
+                return metric_value(text, 'tidecast_core_stream_video_fps{stream="live/test"}')
+
+            wait_until(lambda: (fps() or 0) > 25, 15, message="measured fps near 30")
+            text = server.get("/metrics")[2].decode()
+            info = re.search(r'^tidecast_core_stream_info\{(.*)\} 1$', text, re.M)
+            self.assertIsNotNone(info, text)
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', info.group(1)))
+            self.assertEqual(labels["stream"], "live/test")
+            self.assertEqual(labels["video_codec"], "h264")
+            self.assertEqual(labels["resolution"], f"{WIDTH}x{HEIGHT}")
+            self.assertTrue(labels["video_codec_string"].startswith("avc1."), labels)
+            self.assertEqual(labels["audio_codec"], "aac")
+            self.assertEqual(labels["audio_sample_rate"], "44100")
+            self.assertEqual(labels["audio_channels"], "1")
+            bitrate = metric_value(
+                text, 'tidecast_core_stream_bitrate_bits_per_second{stream="live/test"}')
+            self.assertGreater(bitrate, 100_000)
+            publisher.wait(timeout=60)
 
     def test_second_publisher_on_a_live_key_is_refused(self):
         with self.server() as server:

@@ -17,14 +17,14 @@ using testutil::errorCode;
 Bytes sequenceHeaderWithTiming() {
   BitWriter w;
   w.bits(0, 3).bit(false).bit(false).bit(true);  // profile 0, not still, not reduced, timing
-  w.bits(1001, 32).bits(60000, 32).bit(true).bit(true);  // equal interval, uvlc(0)
+  w.bits(1001, 32).bits(60000, 32).bit(true).bit(true);      // equal interval, uvlc(0)
   w.bit(true).bits(9, 5).bits(1, 32).bits(0, 5).bits(0, 5);  // decoder model, 10-bit delays
   w.bit(true).bits(1, 5);  // initial_display_delay_present, two operating points
   w.bits(0, 12).bits(9, 5).bit(true).bit(true).bits(0, 21).bit(true).bits(3, 4);
   w.bits(0x101, 12).bits(4, 5).bit(false).bit(false);
-  w.bits(10, 4).bits(10, 4).bits(1919, 11).bits(1079, 11);  // max frame size
+  w.bits(10, 4).bits(10, 4).bits(1919, 11).bits(1079, 11);      // max frame size
   w.bit(false).bits(0b111, 3).bits(0, 4).bit(true).bits(0, 2);  // tools, order hint
-  w.bit(true).bit(true).bits(6, 3).bits(0b011, 3);  // screen content, order hint bits
+  w.bit(true).bit(true).bits(6, 3).bits(0b011, 3);              // screen content, order hint bits
   w.bit(true).bit(false).bit(true).bits(9, 8).bits(16, 8).bits(9, 8).bit(true).bits(0, 2);
   Bytes obu = {0x0a, static_cast<uint8_t>(w.bytes().size())};
   obu.insert(obu.end(), w.bytes().begin(), w.bytes().end());

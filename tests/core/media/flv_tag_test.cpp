@@ -97,8 +97,8 @@ TEST(FlvVideoTag, ParsesEndOfSequence) {
 }
 
 TEST(FlvVideoTag, ParsesLegacyHevcCodecIdTwelve) {
-  const Bytes body = concat({std::initializer_list<uint8_t>{0x1c, 0x00, 0x00, 0x00, 0x00},
-                             td::kHvcC1280x720Main});
+  const Bytes body =
+      concat({std::initializer_list<uint8_t>{0x1c, 0x00, 0x00, 0x00, 0x00}, td::kHvcC1280x720Main});
   Result<MediaPacket> packet = parseFlvVideoTag(sliceOf(body), 0);
   ASSERT_TRUE(packet.ok());
   EXPECT_EQ(packet->codec, Codec::kHevc);
@@ -218,9 +218,9 @@ void expectTruncationsFailCleanly(const Slice& body, size_t headerSize, bool vid
 TEST(FlvVideoTag, TruncatedBodiesFailCleanly) {
   expectTruncationsFailCleanly(sliceOf(td::kFlvAvcSequenceHeader), 5, true);
   expectTruncationsFailCleanly(sliceOf(td::kFlvAvcKeyframe), 5, true);
-  expectTruncationsFailCleanly(exTag(0x91, "hvc1", concat({std::initializer_list<uint8_t>{0, 0, 1},
-                                                          hevcKeyframe()})),
-                               8, true);
+  expectTruncationsFailCleanly(
+      exTag(0x91, "hvc1", concat({std::initializer_list<uint8_t>{0, 0, 1}, hevcKeyframe()})), 8,
+      true);
   expectTruncationsFailCleanly(exTag(0xa3, "hvc1", hevcKeyframe()), 5, true);
   expectTruncationsFailCleanly(exTag(0x90, "av01", td::kAv1C640x360), 5, true);
 }
@@ -252,8 +252,8 @@ TEST(FlvAudioTag, ParsesMp3) {
 }
 
 TEST(FlvAudioTag, ParsesEnhancedOpusAndAac) {
-  const uint8_t opusHead[] = {'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, 2, 0x38, 0x01,
-                              0x80, 0xbb, 0x00, 0x00, 0x00, 0x00, 0x00};
+  const uint8_t opusHead[] = {'O',  'p',  'u',  's',  'H',  'e',  'a',  'd',  1,   2,
+                              0x38, 0x01, 0x80, 0xbb, 0x00, 0x00, 0x00, 0x00, 0x00};
   const Slice start = exTag(0x90, "Opus", opusHead);
   Result<MediaPacket> config = parseFlvAudioTag(start, 0);
   ASSERT_TRUE(config.ok());
@@ -280,7 +280,7 @@ TEST(FlvAudioTag, RefusesOrIgnoresWhatItCannotCarry) {
   EXPECT_EQ(errorCode(parseFlvAudioTag(sliceOf({0x95, 0x00, 'O', 'p', 'u', 's'}), 0)),
             "media.unsupported");  // Multitrack
   EXPECT_EQ(errorCode(parseFlvAudioTag(sliceOf({0x97, 0x02, 0x00, 0x00, 0x10}), 0)),
-            "media.unsupported");  // ModEx
+            "media.unsupported");                                       // ModEx
   const uint8_t stereoLayout[] = {0x01, 0x02, 0x00, 0x00, 0x00, 0x03};  // MultichannelConfig
   EXPECT_EQ(errorCode(parseFlvAudioTag(exTag(0x94, "Opus", stereoLayout), 0)), "media.ignored");
   EXPECT_EQ(errorCode(parseFlvAudioTag(sliceOf({0xaf, 0x02, 0x00}), 0)), "media.invalid");
@@ -291,8 +291,7 @@ TEST(FlvAudioTag, RefusesOrIgnoresWhatItCannotCarry) {
 TEST(FlvAudioTag, TruncatedBodiesFailCleanly) {
   expectTruncationsFailCleanly(sliceOf(td::kFlvAacSequenceHeader), 2, false);
   expectTruncationsFailCleanly(sliceOf(td::kFlvAacRaw), 2, false);
-  expectTruncationsFailCleanly(exTag(0x91, "mp4a", ByteSpan(td::kFlvAacRaw).subspan(2)), 5,
-                               false);
+  expectTruncationsFailCleanly(exTag(0x91, "mp4a", ByteSpan(td::kFlvAacRaw).subspan(2)), 5, false);
 }
 
 TEST(FlvDataTag, CarriesTheWholeBodyAsAmf) {
