@@ -43,8 +43,7 @@ Result<MediaPacket> parseLegacyAudio(const Slice& body, MediaPacket packet) {
   return finish(std::move(packet), body, kAacHeaderSize);
 }
 
-Result<Codec> audioCodecFromFourCc(const uint8_t* p) {
-  const uint32_t code = uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+Result<Codec> audioCodecFromFourCc(uint32_t code) {
   if (code == fourCc("mp4a")) return Codec::kAac;
   if (code == fourCc("Opus")) return Codec::kOpus;
   if (code == fourCc(".mp3")) return Codec::kMp3;
@@ -56,7 +55,7 @@ Result<MediaPacket> parseEnhancedAudio(const Slice& body, MediaPacket packet) {
   if (packetType == FlvAudioPacketType::kModEx) return unsupportedError("Enhanced RTMP ModEx");
   if (packetType == FlvAudioPacketType::kMultitrack) return unsupportedError("audio multitrack");
   if (body.size() < kExHeaderSize) return truncatedError("ExAudioTagHeader FourCC");
-  Result<Codec> codec = audioCodecFromFourCc(body.data() + 1);
+  Result<Codec> codec = audioCodecFromFourCc(readFourCc(body.data() + 1));
   if (!codec.ok()) return codec.error();
   packet.codec = *codec;
   switch (packetType) {

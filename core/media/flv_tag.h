@@ -23,6 +23,11 @@ constexpr uint32_t fourCc(const char (&text)[5]) {
          uint32_t{static_cast<uint8_t>(text[2])} << 8 | uint32_t{static_cast<uint8_t>(text[3])};
 }
 
+// The FourCC at `p` (4 readable bytes), as a number comparable with fourCc("hvc1").
+inline uint32_t readFourCc(const uint8_t* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
+
 // Legacy codec ids (low nibble of the first video byte when bit 7 is clear).
 inline constexpr uint8_t kFlvVideoCodecAvc = 7;
 inline constexpr uint8_t kFlvVideoCodecHevcLegacy = 12;  // non-standard, same layout as AVC

@@ -16,10 +16,6 @@ constexpr size_t kLegacyHeaderSize = 5;     // byte 0, AVCPacketType, SI24
 constexpr size_t kExHeaderSize = 5;         // byte 0, FourCC
 constexpr size_t kExHeaderWithCtsSize = 8;  // byte 0, FourCC, SI24
 
-uint32_t readU32(const uint8_t* p) {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
-}
-
 int32_t readSi24(const uint8_t* p) {
   const uint32_t value = uint32_t{p[0]} << 16 | uint32_t{p[1]} << 8 | p[2];
   return static_cast<int32_t>(value ^ 0x800000) - 0x800000;  // sign-extend 24 bits
@@ -106,7 +102,7 @@ Result<MediaPacket> parseEnhancedVideo(const Slice& body, MediaPacket packet) {
     return invalidError("reserved FLV video frame type " + std::to_string(frameType));
   }
   if (body.size() < kExHeaderSize) return truncatedError("ExVideoTagHeader FourCC");
-  Result<Codec> codec = videoCodecFromFourCc(readU32(body.data() + 1));
+  Result<Codec> codec = videoCodecFromFourCc(readFourCc(body.data() + 1));
   if (!codec.ok()) return codec.error();
   packet.codec = *codec;
   packet.keyframe = isKeyFrameType(frameType);

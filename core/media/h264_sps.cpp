@@ -1,5 +1,7 @@
 // H.264 sequence parameter set (ITU-T H.264 7.3.2.1.1, E.1.1): the fields up to frame
 // cropping are required; the VUI is read only for timing and a broken VUI leaves fps at 0.
+#include <algorithm>
+#include <iterator>
 #include <optional>
 
 #include "core/media/bit_reader.h"
@@ -12,25 +14,10 @@ namespace {
 
 constexpr uint32_t kMaxDimension = 16384;  // beyond any H.264 level (8192x4320 at 6.2)
 
+// The profiles whose SPS carries chroma_format_idc, bit depths and scaling matrices.
 bool hasChromaInfo(uint8_t profile) {
-  switch (profile) {
-    case 100:
-    case 110:
-    case 122:
-    case 244:
-    case 44:
-    case 83:
-    case 86:
-    case 118:
-    case 128:
-    case 138:
-    case 139:
-    case 134:
-    case 135:
-      return true;
-    default:
-      return false;
-  }
+  constexpr uint8_t kProfiles[] = {100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135};
+  return std::find(std::begin(kProfiles), std::end(kProfiles), profile) != std::end(kProfiles);
 }
 
 void skipScalingList(BitReader& reader, unsigned size) {
@@ -39,7 +26,10 @@ void skipScalingList(BitReader& reader, unsigned size) {
   for (unsigned j = 0; j < size && reader.ok(); ++j) {
     if (nextScale != 0) {
       const int32_t delta = reader.readSe();
-      if (delta < -128 || delta > 127) return reader.fail();
+      if (delta < -128 || delta > 127) {
+        reader.fail();
+        return;
+      }
       nextScale = (lastScale + delta + 256) % 256;
     }
     if (nextScale != 0) lastScale = nextScale;
