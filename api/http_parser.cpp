@@ -124,7 +124,7 @@ int HttpRequestParser::onHeaderField(llhttp_t* p, const char* at, size_t length)
   for (size_t i = 0; i < length; ++i) {
     const auto c = static_cast<unsigned char>(at[i]);
     if (!isTokenChar(c)) return s.fail(400, "http.malformed", "invalid character in header name");
-    name.push_back(static_cast<char>(std::tolower(c)));
+    name.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c));  // ASCII only
   }
   return 0;
 }
@@ -179,7 +179,9 @@ bool HttpRequestParser::splitTarget() {
   size_t question = target.find('?');
   r.path = std::string(target.substr(0, question));
   r.query = question == std::string_view::npos ? "" : std::string(target.substr(question + 1));
-  return percentDecode(r.path).has_value();
+  // Decoding is the router's job; here only check it would succeed (no allocation for the
+  // common path without escapes).
+  return r.path.find('%') == std::string::npos || percentDecode(r.path).has_value();
 }
 
 int HttpRequestParser::onBody(llhttp_t* p, const char* at, size_t length) {

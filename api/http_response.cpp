@@ -26,7 +26,12 @@ void HttpResponse::send(int status, HttpHeaders headers, core::SliceList body) {
   if (state_ != State::kPending) return;
   status_ = status;
   size_t length = bodyForbidden(status) ? 0 : core::totalSize(body);
-  std::string framing = bodyForbidden(status) ? "" : fmt::format("Content-Length: {}\r\n", length);
+  std::string framing;
+  if (!bodyForbidden(status)) {
+    framing = "Content-Length: ";
+    framing += fmt::format_int(length).str();
+    framing += "\r\n";
+  }
   core::SliceList out;
   out.reserve(body.size() + 1);
   out.push_back(renderHead(status, headers, framing));
@@ -93,10 +98,14 @@ core::Slice HttpResponse::renderHead(int status, const HttpHeaders& headers,
   if (connection_ == nullptr) return {};
   HttpServer& server = connection_->server();
   if (server.shuttingDown()) closeConnection_ = true;
-  std::string head = fmt::format("HTTP/1.1 {} {}\r\nServer: tidecast\r\nDate: {}\r\n", status,
-                                 statusReason(status), server.dateHeader());
-  const std::string& cors = server.context().config.http.corsAllowOrigin;
-  if (!cors.empty()) head += fmt::format("Access-Control-Allow-Origin: {}\r\n", cors);
+  std::string head;
+  head.reserve(256);
+  head += "HTTP/1.1 ";
+  head += fmt::format_int(status).str();
+  head += ' ';
+  head += statusReason(status);
+  head += "\r\n";
+  head += server.commonHeaders();  // Server, Date, CORS: rendered once per second
   for (const auto& [name, value] : headers) {
     if (name.empty()) continue;
     head += name;

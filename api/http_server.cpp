@@ -150,6 +150,20 @@ std::string_view HttpServer::dateHeader() {
   return date_;
 }
 
+std::string_view HttpServer::commonHeaders() {
+  std::string_view date = dateHeader();
+  const std::string& cors = context_.config.http.corsAllowOrigin;
+  if (commonSecond_ != dateSecond_ || commonCors_ != cors) {
+    commonSecond_ = dateSecond_;
+    commonCors_ = cors;
+    common_ = "Server: tidecast\r\nDate: ";
+    common_ += date;
+    common_ += "\r\n";
+    if (!cors.empty()) common_ += "Access-Control-Allow-Origin: " + cors + "\r\n";
+  }
+  return common_;
+}
+
 void HttpServer::countResponse(int status, size_t headBytes) {
   int index = status / 100;
   if (index >= 1 && index <= 5) responsesByClass_[index]->inc();

@@ -39,6 +39,8 @@ class HttpServer {
   const core::HttpLimits& limits() const { return context_.config.http.limits; }
   void handle(HttpRequest& request, const std::shared_ptr<HttpResponse>& response);
   std::string_view dateHeader();
+  // "Server: …\r\nDate: …\r\n" plus the CORS header when configured, cached per second.
+  std::string_view commonHeaders();
   void release(HttpConnection& connection);
   void countResponse(int status, size_t headBytes);
   void countBadRequest(std::string_view code);
@@ -62,6 +64,9 @@ class HttpServer {
   bool shuttingDown_ = false;
   int64_t dateSecond_ = -1;
   std::string date_;
+  std::string common_;
+  int64_t commonSecond_ = -1;
+  std::string commonCors_;
 
   core::Counter& accepted_;
   core::Counter& rejectedTotal_;

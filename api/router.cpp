@@ -141,6 +141,10 @@ Router::Match Router::match(std::string_view method, std::string_view rawPath) c
   Match result;
   std::vector<std::string> parts;
   for (std::string_view raw : splitPath(rawPath)) {
+    if (raw.find('%') == std::string_view::npos) {
+      parts.emplace_back(raw);
+      continue;
+    }
     auto decoded = percentDecode(raw);
     if (!decoded) {
       result.status = 400;

@@ -65,6 +65,7 @@ Result<Bytes> buildAvcConfig(const std::vector<ByteSpan>& sps, const std::vector
   Result<VideoInfo> info = parseH264Sps(sps.front());
   if (!info.ok()) return info.error();
   Bytes out;
+  out.reserve(64);  // also keeps GCC 12's -Warray-bounds from a false positive below
   appendU8(out, 1);
   appendBytes(out, sps.front().subspan(1, 3));  // profile, constraint flags, level
   appendU8(out, 0xff);                          // reserved + lengthSizeMinusOne = 3

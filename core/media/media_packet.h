@@ -32,8 +32,8 @@ struct MediaPacket {
   int64_t dts = 0;        // decode timestamp, milliseconds (the RTMP/FLV timebase)
   int32_t cts = 0;        // composition offset, milliseconds: pts = dts + cts (B-frames)
   bool keyframe = false;  // video: a random access point (IDR / IRAP / AV1 key frame)
-  bool config =
-      false;  // payload is a decoder configuration (avcC, hvcC, av1C, AudioSpecificConfig)
+  // The payload is a decoder configuration (avcC, hvcC, av1C, AudioSpecificConfig).
+  bool config = false;
   bool endOfSequence = false;
   // The FLV tag body prefix (legacy: 1–5 bytes; Enhanced RTMP: 5–8 bytes; audio: 1–2 bytes)
   // as RTMP/FLV outputs send it. For RTMP ingest it is a sub-slice of the received message.

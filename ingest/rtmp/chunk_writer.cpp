@@ -8,7 +8,7 @@ namespace tidecast::ingest::rtmp {
 namespace {
 
 constexpr uint32_t kExtendedTimestampMarker = 0xFFFFFF;
-constexpr size_t kMaxMessageLength = 0xFFFFFF;
+[[maybe_unused]] constexpr size_t kMaxMessageLength = 0xFFFFFF;  // checked by assert only
 
 size_t basicHeaderBytes(uint32_t csid) { return csid < 64 ? 1 : (csid < 320 ? 2 : 3); }
 

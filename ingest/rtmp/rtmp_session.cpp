@@ -147,6 +147,7 @@ void RtmpSession::onMedia(const RtmpMessage& message) {
                     ? core::media::parseFlvVideoTag(message.payload, message.timestamp)
                     : core::media::parseFlvAudioTag(message.payload, message.timestamp);
   if (!parsed) {
+    if (parsed.error().code == "media.ignored") return;  // a command frame, silence, …
     // One bad tag loses one frame, not the stream; counted so it can be seen.
     server_.countError(parsed.error().code);
     server_.context().log.debug("rtmp.bad_media conn={} stream={} code={} error=\"{}\"", id_,
