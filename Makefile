@@ -10,7 +10,6 @@ FUZZ_SECONDS ?= 30
 CONFIG ?= conf/tidecast.yaml
 JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
-export TIDECAST_WERROR ?= OFF
 
 all: build
 
