@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -221,6 +222,30 @@ ProcSample sampleProcs(const std::vector<int>& pids) {
   return total;
 }
 
+// Busy and total jiffies per CPU from /proc/stat (busy = everything but idle and iowait).
+std::vector<std::pair<uint64_t, uint64_t>> cpuTimes() {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  std::ifstream stat("/proc/stat");
+  std::string line;
+  while (std::getline(stat, line)) {
+    if (line.rfind("cpu", 0) != 0 || line.size() < 4 || !std::isdigit(static_cast<unsigned char>(line[3]))) {
+      continue;
+    }
+    std::istringstream fields(line);
+    std::string name;
+    fields >> name;
+    uint64_t v = 0;
+    uint64_t total = 0;
+    uint64_t idle = 0;
+    for (int i = 0; i < 8 && fields >> v; ++i) {  // user nice system idle iowait irq softirq steal
+      total += v;
+      if (i == 3 || i == 4) idle += v;
+    }
+    out.emplace_back(total - idle, total);
+  }
+  return out;
+}
+
 double selfCpuS() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -313,12 +338,14 @@ int run(const Options& options) {
   std::vector<bool> okAtStart;
   ProcSample serverStart;
   double selfStart = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> cpusStart;
   uint64_t windowStartNs = 0;
   core::Timer windowTimer(loop);
   windowTimer.start(windowStartMs, 0, [&] {
     windowStartNs = nowNs();
     serverStart = sampleProcs(options.serverPids);
     selfStart = selfCpuS();
+    cpusStart = cpuTimes();
     for (const auto& p : players) {
       const auto& s = p->stats();
       atStart.push_back({s.wireBytes, s.mediaBytes, s.videoFrames});
@@ -336,6 +363,25 @@ int run(const Options& options) {
   uint64_t endNs = nowNs();
   ProcSample serverEnd = sampleProcs(options.serverPids);
   double selfEnd = selfCpuS();
+  auto cpusEnd = cpuTimes();
+  // How busy each CPU was in the window (all processes): on a shared machine, other jobs on
+  // the server's core make its CPU time per unit of work noisier.
+  std::vector<double> cpuBusy;
+  for (size_t i = 0; i < cpusEnd.size() && i < cpusStart.size(); ++i) {
+    uint64_t total = cpusEnd[i].second - cpusStart[i].second;
+    cpuBusy.push_back(total > 0 ? static_cast<double>(cpusEnd[i].first - cpusStart[i].first) /
+                                      static_cast<double>(total)
+                                : NAN);
+  }
+  std::string cpuBusyText;
+  std::string cpuBusyJson = "[";
+  for (size_t i = 0; i < cpuBusy.size(); ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%scpu%zu %.0f %%", i ? ", " : "", i, cpuBusy[i] * 100);
+    cpuBusyText += buf;
+    cpuBusyJson += (i ? "," : "") + jsonNumber(cpuBusy[i]);
+  }
+  cpuBusyJson += "]";
   bool windowRan = windowStartNs != 0;
   double windowS = windowRan ? static_cast<double>(endNs - windowStartNs) / 1e9 : 0;
 
@@ -421,7 +467,8 @@ int run(const Options& options) {
     std::fprintf(text, "  server: CPU %.2f s in the window = %.3f ms per player-second; RSS %ld → %ld kB\n",
                  serverCpuS, cpuPerPlayerS * 1e3, serverStart.rssKb, serverEnd.rssKb);
   }
-  std::fprintf(text, "  load generator CPU: %.0f %% of one core in the window\n", selfCpu * 100);
+  std::fprintf(text, "  load generator CPU: %.0f %% of one core in the window; machine: %s busy\n",
+               selfCpu * 100, cpuBusyText.c_str());
 
   // ---- json ------------------------------------------------------------------------------
   if (options.json) {
@@ -441,7 +488,7 @@ int run(const Options& options) {
         "\"stalls\":{\"count\":%" PRIu64 ",\"connections\":%d,\"seconds\":%s,\"max_gap_ms\":%s,"
         "\"max_gap_ms_p50\":%s,\"threshold_ms\":%s},"
         "\"server\":{\"pids\":%zu,\"cpu_s\":%s,\"cpu_ms_per_player_s\":%s,\"rss_kb_start\":%ld,"
-        "\"rss_kb_end\":%ld},\"load_cpu_fraction\":%s}\n",
+        "\"rss_kb_end\":%ld},\"load_cpu_fraction\":%s,\"cpu_busy_fraction\":%s}\n",
         mode, jsonString(options.url).c_str(), n, jsonNumber(options.ramp).c_str(),
         jsonNumber(options.settleS).c_str(), jsonNumber(windowS).c_str(), ok, failed,
         reasonsJson.c_str(), jsonNumber(percentile(joinMs, 50)).c_str(),
@@ -455,7 +502,7 @@ int run(const Options& options) {
         jsonNumber(percentile(maxGapMs, 50)).c_str(), jsonNumber(options.stallMs).c_str(),
         options.serverPids.size(), jsonNumber(serverCpuS).c_str(),
         jsonNumber(cpuPerPlayerS * 1e3).c_str(), serverStart.rssKb, serverEnd.rssKb,
-        jsonNumber(selfCpu).c_str());
+        jsonNumber(selfCpu).c_str(), cpuBusyJson.c_str());
   }
   players.clear();
   return ok == n ? 0 : 1;
