@@ -10,6 +10,8 @@ FUZZ_SECONDS ?= 30
 CONFIG ?= conf/tidecast.yaml
 JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
+# ccache keys on paths relative to the checkout, so every clone shares one warm cache.
+export CCACHE_BASEDIR ?= $(CURDIR)
 
 all: build
 

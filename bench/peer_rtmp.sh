@@ -333,9 +333,10 @@ done
 echo
 
 # ---- table ------------------------------------------------------------------------------------
-python3 - "$RESULTS" "$TMP/idle.txt" "$CLK_TCK" "$IDLE_S" "$PINNING" "$RAMP" "$SETTLE" "$DURATION" "$FLV_N" <<'PY'
+python3 - "$RESULTS" "$TMP/idle.txt" "$CLK_TCK" "$IDLE_S" "$PINNING" "$RAMP" "$SETTLE" "$DURATION" "$FLV_N" "$SERVER_CPU" <<'PY'
 import json, statistics, sys
-path, idle_path, hz, idle_s, pinning, ramp, settle, duration, flv_n = sys.argv[1:]
+path, idle_path, hz, idle_s, pinning, ramp, settle, duration, flv_n, server_cpu = sys.argv[1:]
+server_cpu = int(server_cpu)
 runs = [json.loads(l) for l in open(path) if l.strip()]
 idle = {}
 for line in open(idle_path):
@@ -345,6 +346,13 @@ for line in open(idle_path):
 def rss_per_player(r):
     with_players = max(r["server"]["rss_kb_start"], r["server"]["rss_kb_end"])
     return (with_players - r["rss_kb_before_players"]) / r["connections"]
+
+def others(r):
+    """Share of the server's core used by other processes during the window."""
+    busy = r.get("cpu_busy_fraction") or []
+    if server_cpu >= len(busy) or busy[server_cpu] is None or not r["window_s"]:
+        return None
+    return max(0.0, busy[server_cpu] - r["server"]["cpu_s"] / r["window_s"])
 
 def med(xs):
     xs = [x for x in xs if x is not None]
@@ -368,8 +376,9 @@ for name, v in idle.items():
 print()
 print("| N | CPU ms per player-second tidecast / nginx | tidecast/nginx | RSS KB per player tidecast / nginx "
       "| stalls tidecast / nginx | join p50 / p99 ms tidecast | join p50 / p99 ms nginx "
-      "| fps median (min) tidecast / nginx | ok tidecast / nginx | load-gen CPU tidecast / nginx |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+      "| fps median (min) tidecast / nginx | ok tidecast / nginx | load-gen CPU tidecast / nginx "
+      "| other jobs on server core tidecast / nginx |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 verdict = {"cpu": [], "rss": [], "stalls": []}
 ns = sorted({r["connections"] for r in runs if r["mode"] == "rtmp-play"})
 for n in ns:
@@ -384,8 +393,23 @@ for n in ns:
     verdict["stalls"].append((n, sum(r["stalls"]["count"] for r in t), sum(r["failed"] for r in t)))
     fps = lambda rs: f'{med(r["video_fps"]["median"] for r in rs):.1f} ({min(r["video_fps"]["min"] or 0 for r in rs):.1f})'
     lg = lambda rs: f'{med(r["load_cpu_fraction"] for r in rs) * 100:.0f} %'
+    ot = lambda rs: f'{med(others(r) for r in rs) * 100:.0f} %'
     print(f"| {n} | {tc:.3f} / {gc:.3f} | **{ratio:.2f}×** | {tr:.1f} / {gr:.1f} | {stalls(t)} / {stalls(g)} "
-          f"| {fmt_join(t)} | {fmt_join(g)} | {fps(t)} / {fps(g)} | {ok(t)} / {ok(g)} | {lg(t)} / {lg(g)} |")
+          f"| {fmt_join(t)} | {fmt_join(g)} | {fps(t)} / {fps(g)} | {ok(t)} / {ok(g)} | {lg(t)} / {lg(g)} "
+          f"| {ot(t)} / {ot(g)} |")
+rounds = sorted({r["round"] for r in runs})
+if len(rounds) > 1:
+    print()
+    print("Per round (CPU ms per player-second tidecast / nginx = ratio):")
+    for n in ns:
+        parts = []
+        for rnd in rounds:
+            t = [r for r in pick("tidecast", "rtmp-play", n) if r["round"] == rnd]
+            g = [r for r in pick("nginx", "rtmp-play", n) if r["round"] == rnd]
+            if t and g:
+                a, b = t[0]["server"]["cpu_ms_per_player_s"], g[0]["server"]["cpu_ms_per_player_s"]
+                parts.append(f"round {rnd}: {a:.3f} / {b:.3f} = {a / b:.2f}×")
+        print(f"- N={n}: " + "; ".join(parts))
 f = [r for r in runs if r["mode"] == "flv-play"]
 if f:
     print()
