@@ -344,7 +344,9 @@ FieldParser apps(std::vector<AppConfig>& out) {
     if (v.node.IsNull()) return {};
     if (!v.node.IsMap()) return v.invalid("a mapping of app names");
     for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // yaml-cpp iterators yield temporaries: keep copies (Node handles), not references.
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
       Value name{key, v.file, v.key, key.Mark()};
       if (!key.IsScalar() || !validAppName(key.Scalar())) {
         return name.invalid("an app name of [A-Za-z0-9_.-], not one of the reserved routes");
@@ -358,7 +360,7 @@ FieldParser apps(std::vector<AppConfig>& out) {
       }
       out.push_back(AppConfig{key.Scalar(), true, {}, false});
       const std::string appKey = dotted(v.key, key.Scalar());
-      Value body{it->second, v.file, appKey, it->second.IsNull() ? key.Mark() : it->second.Mark()};
+      Value body{value, v.file, appKey, value.IsNull() ? key.Mark() : value.Mark()};
       if (Status status = parseMapping(body, appFields(out.back())); !status) return status;
     }
     return {};

@@ -22,8 +22,8 @@
 // reasons), join time (connect() → first coded video frame; also → first key frame), bytes/s
 // in the window, per-connection kbit/s, video frames/s per connection (median, min), stalls
 // (gaps > --stall-ms after the first frame, over the whole run), the server's CPU seconds
-// per player-second and RSS, and this process's own CPU use (a saturated load generator
-// makes the server look slow: check it).
+// per player-second and RSS, this process's own CPU use (a saturated load generator makes
+// the server look slow: check it) and how busy each CPU of the machine was (other jobs).
 #include <sys/resource.h>
 #include <unistd.h>
 

@@ -121,6 +121,7 @@ TEST_F(StreamHubTest, NewPlayerGetsConfigsAndTheGopFromTheLastKeyframe) {
   stream->push(packet(TrackType::kVideo, 133), 0);
   EXPECT_EQ(sink.got.size(), 7u);
   EXPECT_EQ(sink.got.back()->data.data(), stream->gop().back()->data.data()) << "shared, not copied";
+  hub->stopPublishing(*stream, "test over");  // before the sink goes out of scope
 }
 
 TEST_F(StreamHubTest, SinkRemovingItselfDuringFanOutIsSafe) {
@@ -136,6 +137,7 @@ TEST_F(StreamHubTest, SinkRemovingItselfDuringFanOutIsSafe) {
   EXPECT_EQ(b.got.size(), 2u);
   EXPECT_EQ(c.got.size(), 2u);
   EXPECT_EQ(stream->sinkCount(), 2u);
+  hub->stopPublishing(*stream, "test over");  // before the sinks go out of scope
 }
 
 TEST_F(StreamHubTest, StoppingEndsPlayersAndAnnounces) {
