@@ -59,13 +59,22 @@ void HttpResponse::beginStream(int status, HttpHeaders headers) {
   if (headOnly_) finish();
 }
 
+core::Slice chunkSizeLine(size_t length) {
+  return core::Slice::copyOf(fmt::format("{:x}\r\n", length));
+}
+
 bool HttpResponse::writeChunk(const core::SliceList& data) {
+  if (!chunked_) return writeChunk(data, core::Slice());
+  return writeChunk(data, chunkSizeLine(core::totalSize(data)));
+}
+
+bool HttpResponse::writeChunk(const core::SliceList& data, const core::Slice& sizeLine) {
   if (state_ != State::kStreaming || connection_ == nullptr) return false;
   size_t length = core::totalSize(data);
   if (length == 0) return true;  // a zero-length chunk would end the body
   core::SliceList out;
   out.reserve(data.size() + 2);
-  if (chunked_) out.push_back(core::Slice::copyOf(fmt::format("{:x}\r\n", length)));
+  if (chunked_) out.push_back(sizeLine);
   out.insert(out.end(), data.begin(), data.end());
   if (chunked_) out.push_back(chunkTrailer());
   emit(std::move(out));

@@ -35,6 +35,9 @@ class HttpResponse {
   // connection is then dropped); the caller stops producing for it.
   void beginStream(int status, HttpHeaders headers);
   bool writeChunk(const core::SliceList& data);
+  // The same, with the chunk-size line made by the caller (chunkSizeLine(totalSize(data))):
+  // a fan-out shares one line among all its viewers instead of formatting it per viewer.
+  bool writeChunk(const core::SliceList& data, const core::Slice& sizeLine);
   void endStream();
   // Closes the connection without completing the response (a viewer dropped for being too
   // slow): the client sees the transfer cut, not a clean end.
@@ -69,6 +72,9 @@ class HttpResponse {
   bool closeConnection_;
   bool chunked_ = false;
 };
+
+// "1a2b\r\n": the line that starts a chunk of `length` bytes in chunked transfer coding.
+core::Slice chunkSizeLine(size_t length);
 
 // Reason phrase for a status code ("Not Found"); "Unknown" for codes it does not know.
 std::string_view statusReason(int status);

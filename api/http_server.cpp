@@ -61,11 +61,11 @@ void HttpServer::accept(std::unique_ptr<core::TcpStream> stream) {
   if (shuttingDown_) return;  // destroying the stream closes it
   if (!admit(stream->peer(), reason)) {
     // One short answer, then the socket closes when its write is done.
+    std::string body = jsonErrorBody("http.too_many_connections", reason);
     stream->write(core::Slice::fromString(
         "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: "
         "application/json\r\nContent-Length: " +
-        std::to_string(jsonErrorBody("http.too_many_connections", reason).size()) + "\r\n\r\n" +
-        jsonErrorBody("http.too_many_connections", reason)));
+        std::to_string(body.size()) + "\r\n\r\n" + body));
     stream->shutdownAfterWrites();
     context_.log.warn("http.refuse peer={} reason=\"{}\"", stream->peer().ip, reason);
     // Kept open briefly so the answer is read before the socket closes (no reset).

@@ -45,9 +45,11 @@ class FlvViewer final : public core::StreamSink {
       case core::BacklogPolicy::Decision::kSend:
         break;
     }
+    const TagFraming& framing = plugin_.framing().get(packet);
     core::SliceList out;
-    appendTag(*packet, plugin_.framing().get(packet), out);
-    send(out);
+    appendTag(*packet, framing, out);
+    record_.bytesOut += framing.tagBytes;
+    if (!response_->writeChunk(out, framing.chunkSizeLine)) finish("client gone");
   }
 
   void onStreamEnd(std::string_view reason) override {

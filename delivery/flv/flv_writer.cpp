@@ -1,5 +1,7 @@
 #include "delivery/flv/flv_writer.h"
 
+#include "api/http_response.h"
+
 namespace tidecast::delivery::flv {
 
 namespace {
@@ -46,8 +48,9 @@ TagFraming frameTag(const core::media::MediaPacket& packet) {
   put32(p + 11, body + kTagHeaderBytes);
   block.commit(kTagHeaderBytes + kPreviousSizeBytes);
   core::Slice bytes = block.finish();
-  return TagFraming{bytes.sub(0, kTagHeaderBytes), bytes.sub(kTagHeaderBytes),
-                    body + kTagHeaderBytes + kPreviousSizeBytes};
+  size_t tagBytes = body + kTagHeaderBytes + kPreviousSizeBytes;
+  return TagFraming{bytes.sub(0, kTagHeaderBytes), bytes.sub(kTagHeaderBytes), tagBytes,
+                    api::chunkSizeLine(tagBytes)};
 }
 
 void appendTag(const core::media::MediaPacket& packet, const TagFraming& framing,

@@ -18,6 +18,7 @@ struct TagFraming {
   core::Slice prefix;  // 11-byte tag header
   core::Slice suffix;  // 4-byte PreviousTagSize
   size_t tagBytes = 0;  // prefix + body + suffix
+  core::Slice chunkSizeLine;  // HTTP chunked-coding line for a chunk of exactly one tag
 };
 
 // Framing for one packet (both slices from one 15-byte block).
