@@ -129,7 +129,8 @@ TEST(Config, AcceptsFlowStyleAndEmptyCorsOrigin) {
 }
 
 TEST(Config, ShippedDefaultFileParsesAndEqualsBuiltInDefaults) {
-  const auto path = std::filesystem::path(__FILE__).parent_path() / "../../conf/tidecast.yaml";
+  // The checkout's root comes from CMake: __FILE__ may be relative (ccache's base dir).
+  const auto path = std::filesystem::path(TIDECAST_SOURCE_DIR) / "conf/tidecast.yaml";
   Result<Config> config = loadConfigFile(path.string());
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_EQ(config->sourcePath, path.string());
