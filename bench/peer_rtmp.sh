@@ -57,6 +57,8 @@ DURATION="${DURATION:-20}"
 RAMP="${RAMP:-200}"
 SETTLE="${SETTLE:-2}"
 ROUNDS="${ROUNDS:-1}"
+# Outgoing RTMP chunk size, the same for both servers (tidecast's default is 60000).
+CHUNK_SIZE="${CHUNK_SIZE:-60000}"
 SERVER_CPU="${SERVER_CPU:-1}"
 CLIENT_CPU="${CLIENT_CPU:-0}"
 READY_DEADLINE_S=15
@@ -190,6 +192,7 @@ http:
 rtmp:
   listen: 127.0.0.1
   port: $RTMP_PORT
+  chunk_size: $CHUNK_SIZE
 EOF
   "${PIN_SERVER[@]}" "$TIDECAST" --config "$TMP/tidecast.yaml" >>"$TMP/tidecast.log" 2>&1 &
   SERVER_PID=$!
@@ -212,7 +215,7 @@ events {
 rtmp {
   server {
     listen 127.0.0.1:$RTMP_PORT;
-    chunk_size 4096;
+    chunk_size $CHUNK_SIZE;
     application $APP {
       live on;
     }

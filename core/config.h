@@ -57,7 +57,7 @@ struct RtmpConfig {
   bool enabled = true;
   std::string listen = "0.0.0.0";
   uint16_t port = 1935;
-  uint32_t chunkSize = 4096;         // our outgoing chunk size
+  uint32_t chunkSize = 60000;        // our outgoing chunk size
   uint32_t windowAckSize = 2500000;  // Window Acknowledgement Size we announce
   uint32_t connectTimeoutMs = 10000;
   uint32_t commandsPerSecond = 50;
