@@ -24,7 +24,8 @@ std::optional<std::string> HttpRequest::queryParam(std::string_view name) const 
     rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
     size_t eq = pair.find('=');
     std::string_view key = pair.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
     auto decodedKey = percentDecode(key, true);
     if (decodedKey && *decodedKey == name) return percentDecode(value, true);
   }

@@ -10,7 +10,7 @@ namespace tidecast::api {
 namespace {
 constexpr int kListenBacklog = 1024;
 constexpr uint64_t kRefusedLingerMs = 1000;
-}
+}  // namespace
 
 HttpServer::HttpServer(core::LoopContext& context, HttpHandler handler)
     : context_(context),
@@ -30,9 +30,9 @@ HttpServer::HttpServer(core::LoopContext& context, HttpHandler handler)
                                          "Bytes of HTTP response status lines and headers")) {
   static const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
   for (int i = 0; i < 5; ++i) {
-    responsesByClass_[i + 1] = &context.metrics.counter(
-        "tidecast_api_http_responses_total", "HTTP responses by status class",
-        {{"class", kClasses[i]}});
+    responsesByClass_[i + 1] =
+        &context.metrics.counter("tidecast_api_http_responses_total",
+                                 "HTTP responses by status class", {{"class", kClasses[i]}});
   }
   context.metrics.gaugeCallback("tidecast_api_http_connections", "Open HTTP connections",
                                 [this] { return static_cast<double>(connections_.size()); });
@@ -92,8 +92,7 @@ bool HttpServer::admit(const core::PeerAddress& peer, std::string& reason) {
   auto it = perIp_.find(peer.ip);
   if (it != perIp_.end() && it->second >= l.maxConnectionsPerIp) {
     rejectedPerIp_.inc();
-    reason = "per-address connection limit (" + std::to_string(l.maxConnectionsPerIp) +
-             ") reached";
+    reason = "per-address connection limit (" + std::to_string(l.maxConnectionsPerIp) + ") reached";
     return false;
   }
   return true;

@@ -183,10 +183,11 @@ void Router::dispatch(HttpRequest& request, const std::shared_ptr<HttpResponse>&
   }
   if (m.status == 405 && request.method == "OPTIONS") {
     const std::string* asked = request.header("access-control-request-headers");
-    response->send(204, {{"Allow", m.allow},
-                         {"Access-Control-Allow-Methods", m.allow},
-                         {"Access-Control-Allow-Headers", asked ? *asked : "Authorization, Content-Type"},
-                         {"Access-Control-Max-Age", "600"}});
+    response->send(
+        204, {{"Allow", m.allow},
+              {"Access-Control-Allow-Methods", m.allow},
+              {"Access-Control-Allow-Headers", asked ? *asked : "Authorization, Content-Type"},
+              {"Access-Control-Max-Age", "600"}});
     return;
   }
   switch (m.status) {
@@ -198,7 +199,8 @@ void Router::dispatch(HttpRequest& request, const std::shared_ptr<HttpResponse>&
                     request.method + " is not allowed on " + request.path, {{"Allow", m.allow}});
       return;
     default:
-      sendJsonError(*response, 404, "not_found", "no route for " + request.method + " " + request.path);
+      sendJsonError(*response, 404, "not_found",
+                    "no route for " + request.method + " " + request.path);
       return;
   }
 }

@@ -23,10 +23,10 @@ core::Status SystemRoutes::mount(PluginContext& context) {
     auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
     // Probed by load balancers many times a second: formatted directly, no JSON tree.
     response->send(200, {{"Content-Type", "application/json"}, {"Cache-Control", "no-store"}},
-                   {core::Slice::fromString(fmt::format(
-                       R"({{"status":"ok","uptime_seconds":{:.3f},"version":"{}"}})"
-                       "\n",
-                       uptime.count(), TIDECAST_VERSION))});
+                   {core::Slice::fromString(
+                       fmt::format(R"({{"status":"ok","uptime_seconds":{:.3f},"version":"{}"}})"
+                                   "\n",
+                                   uptime.count(), TIDECAST_VERSION))});
   });
   context.router.add("GET", "/metrics", [&loop](HttpRequest&, const auto& response) {
     response->send(200,

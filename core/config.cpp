@@ -259,9 +259,7 @@ Fields serverFields(ServerConfig& c) {
   };
 }
 
-FieldParser boolean(bool& out) {
-  return oneOf(out, {{"true", true}, {"false", false}});
-}
+FieldParser boolean(bool& out) { return oneOf(out, {{"true", true}, {"false", false}}); }
 
 Fields rtmpLimitFields(RtmpConfig& c) {
   return {
@@ -369,12 +367,9 @@ FieldParser apps(std::vector<AppConfig>& out) {
 
 Fields configFields(Config& c) {
   return {
-      {"data_dir", text(c.dataDir, Empty::kRejected)},
-      {"log", section(logFields(c.log))},
-      {"http", section(httpFields(c.http))},
-      {"server", section(serverFields(c.server))},
-      {"rtmp", section(rtmpFields(c.rtmp))},
-      {"apps", apps(c.apps)},
+      {"data_dir", text(c.dataDir, Empty::kRejected)}, {"log", section(logFields(c.log))},
+      {"http", section(httpFields(c.http))},           {"server", section(serverFields(c.server))},
+      {"rtmp", section(rtmpFields(c.rtmp))},           {"apps", apps(c.apps)},
       {"streams", section(streamsFields(c.streams))},
   };
 }

@@ -93,9 +93,7 @@ Async::Async(Loop& loop, std::function<void()> fn) : UvHandle(loop), fn_(std::mo
   }));
 }
 
-Signal::Signal(Loop& loop) : UvHandle(loop) {
-  markInitialized(uv_signal_init(loop.raw(), raw()));
-}
+Signal::Signal(Loop& loop) : UvHandle(loop) { markInitialized(uv_signal_init(loop.raw(), raw())); }
 
 Status Signal::start(int signum, std::function<void(int)> fn) {
   fn_ = std::move(fn);
@@ -112,8 +110,7 @@ Status Signal::start(int signum, std::function<void(int)> fn) {
 }
 
 Error uvError(const char* what, int rc) {
-  return Error{std::string("uv.") + uv_err_name(rc),
-               std::string(what) + ": " + uv_strerror(rc)};
+  return Error{std::string("uv.") + uv_err_name(rc), std::string(what) + ": " + uv_strerror(rc)};
 }
 
 }  // namespace tidecast::core

@@ -123,8 +123,8 @@ void Stream::removeSink(StreamSink& sink) {
 }
 
 size_t Stream::sinkCount() const {
-  return static_cast<size_t>(std::count_if(sinks_.begin(), sinks_.end(),
-                                           [](StreamSink* s) { return s != nullptr; }));
+  return static_cast<size_t>(
+      std::count_if(sinks_.begin(), sinks_.end(), [](StreamSink* s) { return s != nullptr; }));
 }
 
 void Stream::end(std::string_view reason) {

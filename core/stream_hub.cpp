@@ -11,8 +11,8 @@ constexpr size_t kMaxNameLength = 128;
 bool validNamePart(std::string_view part) {
   if (part.empty() || part.size() > kMaxNameLength || part == "." || part == "..") return false;
   return std::all_of(part.begin(), part.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
   });
 }
 }  // namespace
@@ -51,7 +51,8 @@ Result<Stream*> StreamHub::startPublishing(std::string_view app, std::string_vie
   auto name = streamName(app, key);
   if (!name) return makeError("hub.bad_name", "invalid app or stream key");
   const AppPolicy* policy = findApp(app);
-  if (policy == nullptr) return makeError("hub.unknown_app", "no app named '" + std::string(app) + "'");
+  if (policy == nullptr)
+    return makeError("hub.unknown_app", "no app named '" + std::string(app) + "'");
   if (!policy->anyKey && std::find(policy->publishKeys.begin(), policy->publishKeys.end(), key) ==
                              policy->publishKeys.end()) {
     return makeError("hub.bad_key", "stream key not allowed for app '" + std::string(app) + "'");
@@ -72,8 +73,8 @@ Result<Stream*> StreamHub::startPublishing(std::string_view app, std::string_vie
   streams_.emplace(*name, std::move(stream));
   publisher.stream = *name;
   liveStreams_.set(static_cast<double>(streams_.size()));
-  context_.log.info("stream.started stream={} session={} protocol={} peer={}", *name,
-                    publisher.id, publisher.protocol, publisher.peer);
+  context_.log.info("stream.started stream={} session={} protocol={} peer={}", *name, publisher.id,
+                    publisher.protocol, publisher.peer);
   announce("stream.started", *name, publisher);
   return raw;
 }
@@ -88,7 +89,7 @@ void StreamHub::stopPublishing(Stream& stream, std::string_view reason) {
   context_.log.info("stream.stopped stream={} session={} reason=\"{}\" packets={}", owned->name(),
                     owned->publisherSession(), reason, owned->stats().packets);
   owned->end(reason);
-  Event event{"stream.stopped", owned->name(), owned->publisherSession(), "", "",
+  Event event{"stream.stopped",   owned->name(), owned->publisherSession(), "", "",
               std::string(reason)};
   if (const SessionRecord* record = sessions_.find(owned->publisherSession())) {
     event.protocol = record->protocol;
@@ -163,20 +164,21 @@ void StreamHub::exportStreamMetrics() {
     gauge("tidecast_core_stream_video_fps", "Measured video frame rate", labels, stats.videoFps);
     gauge("tidecast_core_stream_players", "Players attached to the stream", labels,
           static_cast<double>(stream->sinkCount()));
-    gauge("tidecast_core_stream_info", "Codec details of a live stream (value is 1)",
-          {{"stream", name},
-           {"video_codec", std::string(media::codecName(info.videoCodec))},
-           {"video_codec_string", info.video.codecString},
-           {"resolution", std::to_string(info.video.width) + "x" + std::to_string(info.video.height)},
-           {"audio_codec", std::string(media::codecName(info.audioCodec))},
-           {"audio_sample_rate", std::to_string(info.audio.sampleRate)},
-           {"audio_channels", std::to_string(info.audio.channels)}},
-          1);
+    gauge(
+        "tidecast_core_stream_info", "Codec details of a live stream (value is 1)",
+        {{"stream", name},
+         {"video_codec", std::string(media::codecName(info.videoCodec))},
+         {"video_codec_string", info.video.codecString},
+         {"resolution", std::to_string(info.video.width) + "x" + std::to_string(info.video.height)},
+         {"audio_codec", std::string(media::codecName(info.audioCodec))},
+         {"audio_sample_rate", std::to_string(info.audio.sampleRate)},
+         {"audio_channels", std::to_string(info.audio.channels)}},
+        1);
   }
 }
 
-void StreamHub::announce(std::string type, const std::string& stream,
-                         const SessionRecord& session, std::string_view reason) {
+void StreamHub::announce(std::string type, const std::string& stream, const SessionRecord& session,
+                         std::string_view reason) {
   events_.publish(Event{std::move(type), stream, session.id, session.protocol, session.peer,
                         std::string(reason)});
 }

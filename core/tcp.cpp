@@ -84,15 +84,15 @@ void TcpStream::flush() {
     request->bytes = queued_.bytes();
     request->slices = queued_.take();
     for (const auto& slice : request->slices) {
-      request->buffers.push_back(uv_buf_init(const_cast<char*>(slice.view().data()),
-                                             static_cast<unsigned>(slice.size())));
+      request->buffers.push_back(
+          uv_buf_init(const_cast<char*>(slice.view().data()), static_cast<unsigned>(slice.size())));
     }
     request->req.data = request.get();
     int rc = uv_write(&request->req, stream, request->buffers.data(),
-                      static_cast<unsigned>(request->buffers.size()),
-                      [](uv_write_t* req, int) {
+                      static_cast<unsigned>(request->buffers.size()), [](uv_write_t* req, int) {
                         std::unique_ptr<WriteRequest> done(static_cast<WriteRequest*>(req->data));
-                        if (auto* self = owner<TcpStream>(req->handle)) self->onWritten(done->bytes);
+                        if (auto* self = owner<TcpStream>(req->handle))
+                          self->onWritten(done->bytes);
                       });
     if (rc != 0) return;  // the socket is broken; the read side reports it
     inFlightBytes_ += request->bytes;
@@ -127,8 +127,7 @@ TcpListener::TcpListener(Loop& loop) : UvHandle(loop) {
   markInitialized(uv_tcp_init(loop.raw(), raw()));
 }
 
-Status TcpListener::listen(const std::string& host, uint16_t port, int backlog,
-                           AcceptFn onAccept) {
+Status TcpListener::listen(const std::string& host, uint16_t port, int backlog, AcceptFn onAccept) {
   onAccept_ = std::move(onAccept);
   sockaddr_storage address{};
   bool v6 = host.find(':') != std::string::npos;
@@ -143,8 +142,8 @@ Status TcpListener::listen(const std::string& host, uint16_t port, int backlog,
     });
   }
   if (rc != 0) {
-    return makeError("tcp.listen", "listen on " + host + ":" + std::to_string(port) + ": " +
-                                       uv_strerror(rc));
+    return makeError("tcp.listen",
+                     "listen on " + host + ":" + std::to_string(port) + ": " + uv_strerror(rc));
   }
   sockaddr_storage bound{};
   int length = sizeof(bound);

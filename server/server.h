@@ -11,11 +11,11 @@
 #include "api/router.h"
 #include "core/config.h"
 #include "core/event_bus.h"
-#include "core/stream_hub.h"
-#include "ingest/rtmp/rtmp_server.h"
 #include "core/loop.h"
 #include "core/loop_context.h"
 #include "core/metrics.h"
+#include "core/stream_hub.h"
+#include "ingest/rtmp/rtmp_server.h"
 
 namespace tidecast::server {
 

@@ -18,8 +18,10 @@ constexpr size_t kTagHeaderBytes = 11;
 
 bool containsNoCase(std::string_view haystack, std::string_view needle) {
   auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
-                                                    std::tolower(static_cast<unsigned char>(b)); });
+                        [](char a, char b) {
+                          return std::tolower(static_cast<unsigned char>(a)) ==
+                                 std::tolower(static_cast<unsigned char>(b));
+                        });
   return it != haystack.end();
 }
 
@@ -168,9 +170,9 @@ class FlvPlayer final : public Player {
                          stats_.ended = true;
                          fail(st == UV_EOF ? "closed by server" : uv_err_name(st));
                        });
-    stream_->write(core::Slice::copyOf("GET " + target_.path + " HTTP/1.1\r\nHost: " +
-                                       target_.host + ":" + std::to_string(target_.port) +
-                                       "\r\nUser-Agent: tidecast-load\r\nAccept: */*\r\n\r\n"));
+    stream_->write(core::Slice::copyOf(
+        "GET " + target_.path + " HTTP/1.1\r\nHost: " + target_.host + ":" +
+        std::to_string(target_.port) + "\r\nUser-Agent: tidecast-load\r\nAccept: */*\r\n\r\n"));
   }
 
   void fail(std::string why) {

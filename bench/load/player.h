@@ -32,13 +32,13 @@ struct PlayerStats {
   uint64_t lastMediaNs = 0;
   uint64_t wireBytes = 0;
   uint64_t mediaBytes = 0;
-  uint64_t videoFrames = 0;   // coded video frames
+  uint64_t videoFrames = 0;  // coded video frames
   uint64_t audioFrames = 0;
-  uint32_t stalls = 0;        // gaps > stall threshold between media, after the first frame
-  uint64_t stalledNs = 0;     // sum of those gaps
-  uint64_t maxGapNs = 0;      // longest gap between media after the first frame
-  bool failed = false;        // error, refused, or closed by the server
-  bool ended = false;         // the server ended the stream or closed the connection
+  uint32_t stalls = 0;     // gaps > stall threshold between media, after the first frame
+  uint64_t stalledNs = 0;  // sum of those gaps
+  uint64_t maxGapNs = 0;   // longest gap between media after the first frame
+  bool failed = false;     // error, refused, or closed by the server
+  bool ended = false;      // the server ended the stream or closed the connection
   std::string error;
 
   // Called for every audio/video message or tag.

@@ -133,8 +133,7 @@ class RtmpPlayer final : public Player {
         auto control = rtmp::parseUserControl(message.payload);
         if (control && control->event == rtmp::UserControlEvent::kPingRequest) {
           sendControl(rtmp::kMsgUserControl,
-                      rtmp::makeUserControl(rtmp::UserControlEvent::kPingResponse,
-                                            control->value));
+                      rtmp::makeUserControl(rtmp::UserControlEvent::kPingResponse, control->value));
         }
         return;
       }
@@ -190,8 +189,7 @@ class RtmpPlayer final : public Player {
 
   void sendCommand(uint32_t csid, uint32_t streamId, const std::string& amf) {
     core::SliceList out;
-    writer_.writeMessage(csid, rtmp::kMsgAmf0Command, streamId, 0, {core::Slice::copyOf(amf)},
-                         out);
+    writer_.writeMessage(csid, rtmp::kMsgAmf0Command, streamId, 0, {core::Slice::copyOf(amf)}, out);
     stream_->write(out);
   }
 
@@ -205,16 +203,15 @@ class RtmpPlayer final : public Player {
     std::string tcUrl =
         "rtmp://" + target_.host + ":" + std::to_string(target_.port) + "/" + target_.app;
     sendCommand(kCommandChunkStream, 0,
-                rtmp::encodeAmf0(
-                    {AmfValue::string("connect"), AmfValue::number(kTxConnect),
-                     AmfValue::object({{"app", AmfValue::string(target_.app)},
-                                       {"flashVer", AmfValue::string("LNX 9,0,124,2")},
-                                       {"tcUrl", AmfValue::string(tcUrl)},
-                                       {"fpad", AmfValue::boolean(false)},
-                                       {"capabilities", AmfValue::number(15)},
-                                       {"audioCodecs", AmfValue::number(4071)},
-                                       {"videoCodecs", AmfValue::number(252)},
-                                       {"videoFunction", AmfValue::number(1)}})}));
+                rtmp::encodeAmf0({AmfValue::string("connect"), AmfValue::number(kTxConnect),
+                                  AmfValue::object({{"app", AmfValue::string(target_.app)},
+                                                    {"flashVer", AmfValue::string("LNX 9,0,124,2")},
+                                                    {"tcUrl", AmfValue::string(tcUrl)},
+                                                    {"fpad", AmfValue::boolean(false)},
+                                                    {"capabilities", AmfValue::number(15)},
+                                                    {"audioCodecs", AmfValue::number(4071)},
+                                                    {"videoCodecs", AmfValue::number(252)},
+                                                    {"videoFunction", AmfValue::number(1)}})}));
   }
 
   void sendCreateStream() {
@@ -224,10 +221,10 @@ class RtmpPlayer final : public Player {
   }
 
   void sendPlay() {
-    sendCommand(kPlayChunkStream, streamId_,
-                rtmp::encodeAmf0({AmfValue::string("play"), AmfValue::number(kTxPlay),
-                                  AmfValue::null(), AmfValue::string(target_.key),
-                                  AmfValue::number(-2000)}));
+    sendCommand(
+        kPlayChunkStream, streamId_,
+        rtmp::encodeAmf0({AmfValue::string("play"), AmfValue::number(kTxPlay), AmfValue::null(),
+                          AmfValue::string(target_.key), AmfValue::number(-2000)}));
     sendControl(rtmp::kMsgUserControl, rtmp::makeSetBufferLength(streamId_, kBufferLengthMs));
   }
 

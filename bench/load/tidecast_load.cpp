@@ -102,8 +102,8 @@ double number(const char* text, const char* name, double lo, double hi) {
   char* end = nullptr;
   double v = std::strtod(text, &end);
   if (end == text || *end != '\0' || !(v >= lo && v <= hi)) {
-    std::string why = std::string(name) + ": expected a number in [" + std::to_string(lo) +
-                      ", " + std::to_string(hi) + "]";
+    std::string why = std::string(name) + ": expected a number in [" + std::to_string(lo) + ", " +
+                      std::to_string(hi) + "]";
     usage(why.c_str());
   }
   return v;
@@ -228,7 +228,8 @@ std::vector<std::pair<uint64_t, uint64_t>> cpuTimes() {
   std::ifstream stat("/proc/stat");
   std::string line;
   while (std::getline(stat, line)) {
-    if (line.rfind("cpu", 0) != 0 || line.size() < 4 || !std::isdigit(static_cast<unsigned char>(line[3]))) {
+    if (line.rfind("cpu", 0) != 0 || line.size() < 4 ||
+        !std::isdigit(static_cast<unsigned char>(line[3]))) {
       continue;
     }
     std::istringstream fields(line);
@@ -400,7 +401,8 @@ int run(const Options& options) {
   const uint64_t stallNs = playerOptions.stallNs;
   for (size_t i = 0; i < players.size(); ++i) {
     const auto& s = players[i]->stats();
-    if (s.firstVideoNs != 0) joinMs.push_back(static_cast<double>(s.firstVideoNs - s.startNs) / 1e6);
+    if (s.firstVideoNs != 0)
+      joinMs.push_back(static_cast<double>(s.firstVideoNs - s.startNs) / 1e6);
     if (s.firstKeyNs != 0) keyJoinMs.push_back(static_cast<double>(s.firstKeyNs - s.startNs) / 1e6);
     uint64_t playerStalls = s.stalls;
     double playerStalledS = static_cast<double>(s.stalledNs) / 1e9;
@@ -420,8 +422,8 @@ int run(const Options& options) {
       ++ok;
     } else {
       ++failed;
-      std::string why = s.failed ? s.error
-                        : !windowRan ? "run aborted before the window"
+      std::string why = s.failed                ? s.error
+                        : !windowRan            ? "run aborted before the window"
                         : i >= okAtStart.size() ? "not opened before the window"
                                                 : "no video by the window's start";
       reasons[why]++;
@@ -429,7 +431,8 @@ int run(const Options& options) {
     if (windowRan && i < atStart.size()) {
       wire += s.wireBytes - atStart[i].wireBytes;
       media += s.mediaBytes - atStart[i].mediaBytes;
-      if (good) fps.push_back(static_cast<double>(s.videoFrames - atStart[i].videoFrames) / windowS);
+      if (good)
+        fps.push_back(static_cast<double>(s.videoFrames - atStart[i].videoFrames) / windowS);
     }
   }
   for (auto& p : players) p->stop();
@@ -437,8 +440,8 @@ int run(const Options& options) {
   double bytesPerS = windowS > 0 ? static_cast<double>(wire) / windowS : 0;
   double mediaPerS = windowS > 0 ? static_cast<double>(media) / windowS : 0;
   double kbitPerConn = ok > 0 ? bytesPerS * 8 / 1000 / ok : 0;
-  double serverCpuS = (serverStart.cpuS >= 0 && serverEnd.cpuS >= 0) ? serverEnd.cpuS - serverStart.cpuS
-                                                                   : NAN;
+  double serverCpuS =
+      (serverStart.cpuS >= 0 && serverEnd.cpuS >= 0) ? serverEnd.cpuS - serverStart.cpuS : NAN;
   double playerSeconds = static_cast<double>(n) * windowS;
   double cpuPerPlayerS = playerSeconds > 0 ? serverCpuS / playerSeconds : NAN;
   double selfCpu = windowS > 0 ? (selfEnd - selfStart) / windowS : NAN;
@@ -446,26 +449,31 @@ int run(const Options& options) {
 
   // ---- text ------------------------------------------------------------------------------
   FILE* text = options.json ? stderr : stdout;
-  std::fprintf(text, "tidecast-load %s %s: %d connections, ramp %.0f/s, settle %.1f s, window %.2f s\n",
+  std::fprintf(text,
+               "tidecast-load %s %s: %d connections, ramp %.0f/s, settle %.1f s, window %.2f s\n",
                mode, options.url.c_str(), n, options.ramp, options.settleS, windowS);
   std::fprintf(text, "  connections ok %d, failed %d\n", ok, failed);
   for (const auto& [why, count] : reasons) std::fprintf(text, "    %5d × %s\n", count, why.c_str());
-  std::fprintf(text, "  join (connect → first video frame) ms: p50 %.1f  p99 %.1f  max %.1f  (n=%zu)\n",
-               percentile(joinMs, 50), percentile(joinMs, 99), percentile(joinMs, 100), joinMs.size());
-  std::fprintf(text, "  join (connect → first key frame)   ms: p50 %.1f  p99 %.1f  max %.1f  (n=%zu)\n",
+  std::fprintf(
+      text, "  join (connect → first video frame) ms: p50 %.1f  p99 %.1f  max %.1f  (n=%zu)\n",
+      percentile(joinMs, 50), percentile(joinMs, 99), percentile(joinMs, 100), joinMs.size());
+  std::fprintf(text,
+               "  join (connect → first key frame)   ms: p50 %.1f  p99 %.1f  max %.1f  (n=%zu)\n",
                percentile(keyJoinMs, 50), percentile(keyJoinMs, 99), percentile(keyJoinMs, 100),
                keyJoinMs.size());
   std::fprintf(text, "  received %.1f MB/s (media %.1f MB/s), %.0f kbit/s per connection\n",
                bytesPerS / 1e6, mediaPerS / 1e6, kbitPerConn);
   std::fprintf(text, "  video fps per connection: median %.2f, min %.2f\n", percentile(fps, 50),
                percentile(fps, 0));
-  std::fprintf(text, "  stalls (gap > %.0f ms after first frame): %" PRIu64
-                     " in %d connections, %.2f s stalled in total; max gap p50 %.0f ms, max %.0f ms\n",
+  std::fprintf(text,
+               "  stalls (gap > %.0f ms after first frame): %" PRIu64
+               " in %d connections, %.2f s stalled in total; max gap p50 %.0f ms, max %.0f ms\n",
                options.stallMs, stalls, playersWithStalls, stalledS, percentile(maxGapMs, 50),
                percentile(maxGapMs, 100));
   if (!options.serverPids.empty()) {
-    std::fprintf(text, "  server: CPU %.2f s in the window = %.3f ms per player-second; RSS %ld → %ld kB\n",
-                 serverCpuS, cpuPerPlayerS * 1e3, serverStart.rssKb, serverEnd.rssKb);
+    std::fprintf(
+        text, "  server: CPU %.2f s in the window = %.3f ms per player-second; RSS %ld → %ld kB\n",
+        serverCpuS, cpuPerPlayerS * 1e3, serverStart.rssKb, serverEnd.rssKb);
   }
   std::fprintf(text, "  load generator CPU: %.0f %% of one core in the window; machine: %s busy\n",
                selfCpu * 100, cpuBusyText.c_str());
@@ -485,7 +493,8 @@ int run(const Options& options) {
         "\"key_join_ms\":{\"p50\":%s,\"p99\":%s,\"max\":%s,\"count\":%zu},"
         "\"bytes_per_s\":%s,\"media_bytes_per_s\":%s,\"kbit_per_s_per_connection\":%s,"
         "\"video_fps\":{\"median\":%s,\"min\":%s},"
-        "\"stalls\":{\"count\":%" PRIu64 ",\"connections\":%d,\"seconds\":%s,\"max_gap_ms\":%s,"
+        "\"stalls\":{\"count\":%" PRIu64
+        ",\"connections\":%d,\"seconds\":%s,\"max_gap_ms\":%s,"
         "\"max_gap_ms_p50\":%s,\"threshold_ms\":%s},"
         "\"server\":{\"pids\":%zu,\"cpu_s\":%s,\"cpu_ms_per_player_s\":%s,\"rss_kb_start\":%ld,"
         "\"rss_kb_end\":%ld},\"load_cpu_fraction\":%s,\"cpu_busy_fraction\":%s}\n",
@@ -494,8 +503,9 @@ int run(const Options& options) {
         reasonsJson.c_str(), jsonNumber(percentile(joinMs, 50)).c_str(),
         jsonNumber(percentile(joinMs, 99)).c_str(), jsonNumber(percentile(joinMs, 100)).c_str(),
         joinMs.size(), jsonNumber(percentile(keyJoinMs, 50)).c_str(),
-        jsonNumber(percentile(keyJoinMs, 99)).c_str(), jsonNumber(percentile(keyJoinMs, 100)).c_str(),
-        keyJoinMs.size(), jsonNumber(bytesPerS).c_str(), jsonNumber(mediaPerS).c_str(),
+        jsonNumber(percentile(keyJoinMs, 99)).c_str(),
+        jsonNumber(percentile(keyJoinMs, 100)).c_str(), keyJoinMs.size(),
+        jsonNumber(bytesPerS).c_str(), jsonNumber(mediaPerS).c_str(),
         jsonNumber(kbitPerConn).c_str(), jsonNumber(percentile(fps, 50)).c_str(),
         jsonNumber(percentile(fps, 0)).c_str(), stalls, playersWithStalls,
         jsonNumber(stalledS).c_str(), jsonNumber(percentile(maxGapMs, 100)).c_str(),

@@ -38,8 +38,8 @@ class FlvViewer final : public core::StreamSink {
       case core::BacklogPolicy::Decision::kSkip:
         return;
       case core::BacklogPolicy::Decision::kDrop:
-        plugin_.hub().context().log.warn("flv.drop_slow_viewer session={} stream={}",
-                                         record_.id, record_.stream);
+        plugin_.hub().context().log.warn("flv.drop_slow_viewer session={} stream={}", record_.id,
+                                         record_.stream);
         response_->abort("viewer too slow");  // detaches: finish() runs from onClientGone
         return;
       case core::BacklogPolicy::Decision::kSend:
@@ -88,10 +88,9 @@ FlvPlugin::~FlvPlugin() = default;
 core::Status FlvPlugin::mount(api::PluginContext& context) {
   hub_ = &context.hub;
   graveyard_ = std::make_unique<core::Graveyard<FlvViewer>>(context.loop.loop);
-  context.router.add("GET", "/{app}/{key}.flv",
-                     [this](api::HttpRequest& request, const auto& response) {
-                       play(request, response);
-                     });
+  context.router.add(
+      "GET", "/{app}/{key}.flv",
+      [this](api::HttpRequest& request, const auto& response) { play(request, response); });
   return {};
 }
 

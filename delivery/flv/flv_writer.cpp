@@ -10,9 +10,12 @@ constexpr size_t kPreviousSizeBytes = 4;
 
 uint8_t tagType(const core::media::MediaPacket& packet) {
   switch (packet.track) {
-    case core::media::TrackType::kAudio: return 8;
-    case core::media::TrackType::kVideo: return 9;
-    case core::media::TrackType::kData: return 18;
+    case core::media::TrackType::kAudio:
+      return 8;
+    case core::media::TrackType::kVideo:
+      return 9;
+    case core::media::TrackType::kData:
+      return 18;
   }
   return 18;
 }

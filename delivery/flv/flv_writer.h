@@ -15,9 +15,9 @@ namespace tidecast::delivery::flv {
 core::Slice fileHeader();
 
 struct TagFraming {
-  core::Slice prefix;  // 11-byte tag header
-  core::Slice suffix;  // 4-byte PreviousTagSize
-  size_t tagBytes = 0;  // prefix + body + suffix
+  core::Slice prefix;         // 11-byte tag header
+  core::Slice suffix;         // 4-byte PreviousTagSize
+  size_t tagBytes = 0;        // prefix + body + suffix
   core::Slice chunkSizeLine;  // HTTP chunked-coding line for a chunk of exactly one tag
 };
 

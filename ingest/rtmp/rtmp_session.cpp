@@ -40,10 +40,9 @@ RtmpSession::RtmpSession(RtmpServer& server, std::unique_ptr<core::TcpStream> st
 RtmpSession::~RtmpSession() = default;
 
 void RtmpSession::start() {
-  stream_->startRead([this](std::string_view bytes) { onData(bytes); },
-                     [this](int status) {
-                       close(status == UV_EOF ? "peer closed" : uv_err_name(status));
-                     });
+  stream_->startRead(
+      [this](std::string_view bytes) { onData(bytes); },
+      [this](int status) { close(status == UV_EOF ? "peer closed" : uv_err_name(status)); });
   timer_.start(server_.settings().connectTimeoutMs, 0, [this] {
     fail(core::makeError("rtmp.connect_timeout", "no publish or play within the time limit"));
   });
@@ -113,7 +112,8 @@ void RtmpSession::onControl(const RtmpMessage& message) {
   } else if (message.typeId == kMsgUserControl) {
     auto control = parseUserControl(message.payload);
     if (control && control->event == UserControlEvent::kPingRequest) {
-      sendControl(kMsgUserControl, makeUserControl(UserControlEvent::kPingResponse, control->value));
+      sendControl(kMsgUserControl,
+                  makeUserControl(UserControlEvent::kPingResponse, control->value));
     }
   }
   // Set Chunk Size and Abort were applied by the reader; Acknowledgement, Set Peer Bandwidth
@@ -170,7 +170,8 @@ void RtmpSession::onCommand(const RtmpMessage& message) {
     return fail(core::makeError("rtmp.command_flood", "too many commands per second"));
   }
   // An AMF3 command message is AMF0 after a one-byte format marker.
-  core::Slice payload = message.typeId == kMsgAmf3Command ? message.payload.sub(1) : message.payload;
+  core::Slice payload =
+      message.typeId == kMsgAmf3Command ? message.payload.sub(1) : message.payload;
   auto values = decodeAmf0(payload.span(), server_.settings().amfLimits);
   if (!values) return fail(values.error());
   if (values->size() < 2 || !(*values)[0].isString()) {
@@ -189,9 +190,9 @@ void RtmpSession::onCommand(const RtmpMessage& message) {
   if (name == "releaseStream" || name == "FCPublish" || name == "FCSubscribe") {
     sendResult(txId, AmfValue::null(), AmfValue::undefined());
     if (name == "FCPublish") {
-      sendCommand(0, encodeAmf0({AmfValue::string("onFCPublish"), AmfValue::number(0),
-                                 AmfValue::null(),
-                                 statusObject("status", "NetStream.Publish.Start", "FCPublish")}));
+      sendCommand(
+          0, encodeAmf0({AmfValue::string("onFCPublish"), AmfValue::number(0), AmfValue::null(),
+                         statusObject("status", "NetStream.Publish.Start", "FCPublish")}));
     }
     return;
   }
@@ -223,11 +224,11 @@ void RtmpSession::handleConnect(double txId, const AmfValue* commandObject) {
   write(out);
   const AmfValue* encoding = commandObject ? commandObject->get("objectEncoding") : nullptr;
   AmfValue info = statusObject("status", "NetConnection.Connect.Success", "Connection succeeded.");
-  info = AmfValue::object({{"level", AmfValue::string("status")},
-                           {"code", AmfValue::string("NetConnection.Connect.Success")},
-                           {"description", AmfValue::string("Connection succeeded.")},
-                           {"objectEncoding",
-                            AmfValue::number(encoding ? encoding->asNumber().value_or(0) : 0)}});
+  info = AmfValue::object(
+      {{"level", AmfValue::string("status")},
+       {"code", AmfValue::string("NetConnection.Connect.Success")},
+       {"description", AmfValue::string("Connection succeeded.")},
+       {"objectEncoding", AmfValue::number(encoding ? encoding->asNumber().value_or(0) : 0)}});
   sendResult(txId,
              AmfValue::object({{"fmsVer", AmfValue::string("FMS/3,0,1,123")},
                                {"capabilities", AmfValue::number(31)}}),
@@ -285,11 +286,11 @@ void RtmpSession::handlePlay(double, uint32_t streamId, const std::vector<AmfVal
   sendStatus(streamId, "status", "NetStream.Play.Reset", "Playing and resetting " + key + ".");
   sendStatus(streamId, "status", "NetStream.Play.Start", "Started playing " + key + ".");
   core::SliceList out;
-  writer_.writeMessage(kStatusChunkStream, kMsgAmf0Data, streamId, 0,
-                       {core::Slice::fromString(encodeAmf0({AmfValue::string("|RtmpSampleAccess"),
-                                                            AmfValue::boolean(true),
-                                                            AmfValue::boolean(true)}))},
-                       out);
+  writer_.writeMessage(
+      kStatusChunkStream, kMsgAmf0Data, streamId, 0,
+      {core::Slice::fromString(encodeAmf0({AmfValue::string("|RtmpSampleAccess"),
+                                           AmfValue::boolean(true), AmfValue::boolean(true)}))},
+      out);
   write(out);
   auto stream = hub.subscribe(app_, key, *this, *record_);  // replays the GOP into onPacket
   if (stream && !closed_) playing_ = *stream;
@@ -357,8 +358,8 @@ void RtmpSession::sendCommand(uint32_t streamId, const std::string& amf) {
 }
 
 void RtmpSession::sendResult(double txId, const AmfValue& properties, const AmfValue& info) {
-  sendCommand(0, encodeAmf0({AmfValue::string("_result"), AmfValue::number(txId), properties,
-                             info}));
+  sendCommand(0,
+              encodeAmf0({AmfValue::string("_result"), AmfValue::number(txId), properties, info}));
 }
 
 void RtmpSession::sendStatus(uint32_t streamId, std::string_view level, std::string_view code,

@@ -78,8 +78,8 @@ class RtmpSession final : public core::StreamSink {
   core::Stream* playing_ = nullptr;
   uint32_t playStreamId_ = 0;
   uint32_t nextStreamId_ = 1;
-  uint32_t peerWindowAck_ = 0;   // the peer's Window Acknowledgement Size (0: never ack)
-  uint64_t lastAckAt_ = 0;       // bytes received when we last acknowledged
+  uint32_t peerWindowAck_ = 0;  // the peer's Window Acknowledgement Size (0: never ack)
+  uint64_t lastAckAt_ = 0;      // bytes received when we last acknowledged
   uint64_t commandWindowMs_ = 0;
   uint32_t commandsInWindow_ = 0;
   bool connected_ = false;

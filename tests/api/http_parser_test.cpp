@@ -9,8 +9,9 @@ using State = HttpRequestParser::State;
 
 TEST(HttpRequestParser, ParsesRequestLineHeadersAndQuery) {
   HttpRequestParser parser({});
-  std::string input = "GET /live/key/index.m3u8?_HLS_msn=5&_HLS_part=2 HTTP/1.1\r\n"
-                      "Host: example\r\nX-Thing:  value  \r\n\r\n";
+  std::string input =
+      "GET /live/key/index.m3u8?_HLS_msn=5&_HLS_part=2 HTTP/1.1\r\n"
+      "Host: example\r\nX-Thing:  value  \r\n\r\n";
   auto step = parser.parse(input);
   ASSERT_EQ(step.state, State::kRequest);
   EXPECT_EQ(step.consumed, input.size());

@@ -48,7 +48,8 @@ class HttpServerTest : public ::testing::Test {
 
   // Pumps the loop and reads what the client receives until `done(received)` or deadline.
   template <class Pred>
-  std::string readUntil(int fd, Pred done, std::chrono::milliseconds deadline = std::chrono::seconds(5)) {
+  std::string readUntil(int fd, Pred done,
+                        std::chrono::milliseconds deadline = std::chrono::seconds(5)) {
     std::string received;
     auto end = std::chrono::steady_clock::now() + deadline;
     while (!done(received) && std::chrono::steady_clock::now() < end) {
@@ -94,7 +95,8 @@ TEST_F(HttpServerTest, HeldResponseKeepsPipelinedAnswersInOrder) {
   start();
   int fd = connectClient();
   send(fd, "GET /held HTTP/1.1\r\nHost: x\r\n\r\nGET /now HTTP/1.1\r\nHost: x\r\n\r\n");
-  std::string early = readUntil(fd, [](const auto&) { return false; }, std::chrono::milliseconds(100));
+  std::string early = readUntil(
+      fd, [](const auto&) { return false; }, std::chrono::milliseconds(100));
   ASSERT_NE(held, nullptr);
   EXPECT_EQ(early, "") << "the second answer must wait for the first";
   held->send(200, "text/plain", "first");
@@ -169,9 +171,8 @@ TEST_F(HttpServerTest, SlowReaderPastTheBacklogIsDropped) {
 }
 
 TEST_F(HttpServerTest, HandlerExceptionBecomes500AndServerLivesOn) {
-  router_.add("GET", "/boom", [](HttpRequest&, const auto&) -> void {
-    throw std::runtime_error("handler bug");
-  });
+  router_.add("GET", "/boom",
+              [](HttpRequest&, const auto&) -> void { throw std::runtime_error("handler bug"); });
   start();
   int fd = connectClient();
   send(fd, "GET /boom HTTP/1.1\r\nHost: x\r\n\r\n");

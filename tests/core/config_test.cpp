@@ -366,7 +366,8 @@ apps:
 streams:
   publisher_timeout_ms: 3000
   player_max_backlog_bytes: 65536
-)", "t.yaml");
+)",
+                       "t.yaml");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_FALSE(c->rtmp.enabled);
   EXPECT_EQ(c->rtmp.port, 19350);
@@ -386,32 +387,35 @@ streams:
 TEST(Config, RejectsReservedAndMalformedAppNames) {
   Error reserved = parseError("apps:\n  api:\n    publish_keys: any\n");
   EXPECT_EQ(reserved.code, "config.invalid_value");
-  EXPECT_EQ(reserved.message,
-            "conf/x.yaml:2:3: apps: expected an app name of [A-Za-z0-9_.-], not one of the reserved "
-            "routes, got 'api'");
+  EXPECT_EQ(
+      reserved.message,
+      "conf/x.yaml:2:3: apps: expected an app name of [A-Za-z0-9_.-], not one of the reserved "
+      "routes, got 'api'");
   EXPECT_EQ(parseError("apps:\n  a/b: {}\n").code, "config.invalid_value");
   EXPECT_EQ(parseError("apps:\n  live: {}\n  live: {}\n").code, "config.duplicate_key");
 }
 
 TEST(Config, RejectsBadPublishKeysAndConflictPolicy) {
   Error keys = parseError("apps:\n  live:\n    publish_keys: some\n");
-  EXPECT_EQ(keys.message,
-            "conf/x.yaml:3:19: apps.live.publish_keys: expected 'any' or a list of stream keys, got "
-            "'some'");
-  EXPECT_EQ(parseError("apps:\n  live:\n    publish_keys: ['']\n").code,
-            "config.invalid_value");
+  EXPECT_EQ(
+      keys.message,
+      "conf/x.yaml:3:19: apps.live.publish_keys: expected 'any' or a list of stream keys, got "
+      "'some'");
+  EXPECT_EQ(parseError("apps:\n  live:\n    publish_keys: ['']\n").code, "config.invalid_value");
   Error policy = parseError("apps:\n  live:\n    on_conflict: steal\n");
-  EXPECT_EQ(policy.message,
-            "conf/x.yaml:3:18: apps.live.on_conflict: expected one of reject|takeover, got 'steal'");
+  EXPECT_EQ(
+      policy.message,
+      "conf/x.yaml:3:18: apps.live.on_conflict: expected one of reject|takeover, got 'steal'");
   EXPECT_EQ(parseError("apps:\n  live:\n    bogus: 1\n").message,
             "conf/x.yaml:3:5: unknown key 'apps.live.bogus'");
 }
 
 TEST(Config, RejectsRtmpLimitsOutOfRange) {
   Error size = parseError("rtmp:\n  limits:\n    max_message_bytes: 16777216\n");
-  EXPECT_EQ(size.message,
-            "conf/x.yaml:3:24: rtmp.limits.max_message_bytes: expected an integer in 1024..16777215, "
-            "got '16777216'");
+  EXPECT_EQ(
+      size.message,
+      "conf/x.yaml:3:24: rtmp.limits.max_message_bytes: expected an integer in 1024..16777215, "
+      "got '16777216'");
   EXPECT_EQ(parseError("rtmp:\n  enabled: yes\n").message,
             "conf/x.yaml:2:12: rtmp.enabled: expected one of true|false, got 'yes'");
 }

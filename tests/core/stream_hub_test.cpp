@@ -120,7 +120,8 @@ TEST_F(StreamHubTest, NewPlayerGetsConfigsAndTheGopFromTheLastKeyframe) {
   EXPECT_TRUE(sink.got[3]->keyframe);
   stream->push(packet(TrackType::kVideo, 133), 0);
   EXPECT_EQ(sink.got.size(), 7u);
-  EXPECT_EQ(sink.got.back()->data.data(), stream->gop().back()->data.data()) << "shared, not copied";
+  EXPECT_EQ(sink.got.back()->data.data(), stream->gop().back()->data.data())
+      << "shared, not copied";
   hub->stopPublishing(*stream, "test over");  // before the sink goes out of scope
 }
 

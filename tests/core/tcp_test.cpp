@@ -16,7 +16,8 @@ namespace {
 
 // Runs the loop until `done` or the deadline; returns whether `done` held.
 template <class Pred>
-bool runUntil(Loop& loop, Pred done, std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+bool runUntil(Loop& loop, Pred done,
+              std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
   auto end = std::chrono::steady_clock::now() + deadline;
   while (!done() && std::chrono::steady_clock::now() < end) {
     uv_run(loop.raw(), UV_RUN_NOWAIT);
@@ -77,7 +78,8 @@ TEST(TcpStream, LargeGatheredWriteArrivesInOrderAndReleasesSlices) {
       if (received.size() < 1024 * 1024) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   });
-  bool done = runUntil(loop, [&] { return drained; }, std::chrono::seconds(30));
+  bool done = runUntil(
+      loop, [&] { return drained; }, std::chrono::seconds(30));
   reader.join();
   EXPECT_TRUE(done);
   EXPECT_EQ(server->pendingBytes(), 0u);

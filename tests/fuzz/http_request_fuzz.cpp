@@ -32,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t split = data[0] % (size);  // first byte picks where TCP splits the stream
   std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
   tidecast::api::HttpRequestParser parser({.maxHeaderBytes = 2048, .maxBodyBytes = 4096});
-  std::string_view pieces[2] = {input.substr(0, split), input.substr(std::min(split, input.size()))};
+  std::string_view pieces[2] = {input.substr(0, split),
+                                input.substr(std::min(split, input.size()))};
   for (std::string_view piece : pieces) {
     while (!piece.empty()) {
       auto step = parser.parse(piece);
