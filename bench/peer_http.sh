@@ -33,7 +33,7 @@ SERVER_CPU="${SERVER_CPU:-1}"
 CLIENT_CPU="${CLIENT_CPU:-0}"
 READY_DEADLINE_S=15
 
-die() { echo "peer_http.sh: $*" >&2; exit 1; }
+source "$(dirname "$0")/peer_lib.sh"
 
 [[ -n "$WRK" && -x "$WRK" ]] || die "wrk not found (apt-get install wrk, or set WRK=)"
 [[ -n "$NGINX" && -x "$NGINX" ]] || die "nginx not found (apt-get install nginx-light, or set NGINX=)"
@@ -42,32 +42,11 @@ command -v curl >/dev/null || die "curl not found"
 command -v python3 >/dev/null || die "python3 not found (used to pick free ports and compute medians)"
 
 # Pinning: both servers on SERVER_CPU, wrk on CLIENT_CPU, when taskset and the cores exist.
-PIN_SERVER=()
-PIN_CLIENT=()
-PINNING="none (taskset missing or fewer than 2 CPUs)"
-if command -v taskset >/dev/null && (( $(nproc) > SERVER_CPU && $(nproc) > CLIENT_CPU )); then
-  PIN_SERVER=(taskset -c "$SERVER_CPU")
-  PIN_CLIENT=(taskset -c "$CLIENT_CPU")
-  PINNING="servers on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU (taskset)"
-fi
+setup_pinning "wrk"
 
 TMP="$(mktemp -d -t tidecast-peer-http.XXXXXX)"
 TIDECAST_PID=""
 NGINX_PID=""
-
-stop_pid() {  # stop_pid PID NAME: SIGTERM, wait up to 5 s, then SIGKILL; only that PID
-  local pid="$1" name="$2"
-  [[ -n "$pid" ]] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    sleep 0.1
-  done
-  echo "peer_http.sh: $name (pid $pid) did not stop on SIGTERM; sending SIGKILL" >&2
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
   local rc=$?
@@ -83,10 +62,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
 
 wait_ready() {  # wait_ready URL PID NAME LOG
   local url="$1" pid="$2" name="$3" log="$4"
@@ -186,21 +161,12 @@ echo
 RESULTS="$TMP/results.txt"
 : >"$RESULTS"
 
-cpu_ticks() {  # cpu_ticks PID...: utime+stime (clock ticks) of these processes together
-  local total=0 pid t
-  for pid in "$@"; do
-    t="$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}')" || t=0
-    total=$((total + ${t:-0}))
-  done
-  echo "$total"
-}
 server_pids() {  # the server's processes: tidecast itself; nginx's master and its workers
   case "$1" in
     tidecast) echo "$TIDECAST_PID" ;;
     nginx) echo "$NGINX_PID" $(ps -o pid= --ppid "$NGINX_PID" 2>/dev/null || true) ;;
   esac
 }
-CLK_TCK="$(getconf CLK_TCK)"
 
 to_ms() {  # wrk latency "812.00us" / "1.23ms" / "1.02s" -> milliseconds
   python3 -c '

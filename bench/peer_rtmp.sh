@@ -67,7 +67,7 @@ PAUSE_S=3     # between runs: players gone, server back to idle
 APP=live
 KEY=bench
 
-die() { echo "peer_rtmp.sh: $*" >&2; exit 1; }
+source "$(dirname "$0")/peer_lib.sh"
 
 [[ -x "$TIDECAST" ]] || die "tidecast binary not found at $TIDECAST (cmake --build build/release --target tidecast)"
 [[ -x "$LOAD" ]] || die "tidecast-load not found at $LOAD (cmake --build build/release --target tidecast-load)"
@@ -82,32 +82,11 @@ for n in $NS $FLV_N; do [[ "$n" =~ ^[0-9]+$ ]] || die "player counts must be int
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE="$(ulimit -n)"
 
-PIN_SERVER=()
-PIN_CLIENT=()
-PINNING="none (taskset missing or fewer than 2 CPUs)"
-if command -v taskset >/dev/null && (( $(nproc) > SERVER_CPU && $(nproc) > CLIENT_CPU )); then
-  PIN_SERVER=(taskset -c "$SERVER_CPU")
-  PIN_CLIENT=(taskset -c "$CLIENT_CPU")
-  PINNING="server on CPU $SERVER_CPU; load generator and publisher on CPU $CLIENT_CPU (taskset)"
-fi
+setup_pinning "load generator and publisher"
 
 TMP="$(mktemp -d -t tidecast-peer-rtmp.XXXXXX)"
 SERVER_PID=""
 PUBLISHER_PID=""
-
-stop_pid() {  # stop_pid PID NAME: SIGTERM, wait up to 5 s, then SIGKILL; only that PID
-  local pid="$1" name="$2"
-  [[ -n "$pid" ]] || return 0
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    sleep 0.1
-  done
-  echo "peer_rtmp.sh: $name (pid $pid) did not stop on SIGTERM; sending SIGKILL" >&2
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
   local rc=$?
@@ -123,10 +102,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
 
 port_open() {  # port_open PORT
   python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.exit(s.connect_ex(("127.0.0.1",int(sys.argv[1]))))' "$1"
@@ -145,15 +120,6 @@ rss_kb() {  # rss_kb PID...: VmRSS summed
   echo "$total"
 }
 
-cpu_ticks() {  # cpu_ticks PID...: utime+stime (clock ticks) summed
-  local total=0 pid t
-  for pid in "$@"; do
-    t="$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}')" || t=0
-    total=$((total + ${t:-0}))
-  done
-  echo "$total"
-}
-CLK_TCK="$(getconf CLK_TCK)"
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 

@@ -1,0 +1,45 @@
+# Shared helpers of the peer comparison scripts (bench/peer_*.sh). Sourced, not run.
+# Every process these helpers stop is one the calling script started, by its PID.
+
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+
+stop_pid() {  # stop_pid PID NAME: SIGTERM, wait up to 5 s, then SIGKILL; only that PID
+  local pid="$1" name="$2"
+  [[ -n "$pid" ]] || return 0
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  echo "$(basename "$0"): $name (pid $pid) did not stop on SIGTERM; sending SIGKILL" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+cpu_ticks() {  # cpu_ticks PID...: utime+stime (clock ticks) of these processes together
+  local total=0 pid t
+  for pid in "$@"; do
+    t="$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}')" || t=0
+    total=$((total + ${t:-0}))
+  done
+  echo "$total"
+}
+CLK_TCK="$(getconf CLK_TCK)"
+
+# setup_pinning CLIENT_ROLE: PIN_SERVER / PIN_CLIENT (taskset prefixes) and PINNING (text), from
+# SERVER_CPU and CLIENT_CPU; no pinning without taskset or with fewer than 2 CPUs.
+setup_pinning() {
+  PIN_SERVER=()
+  PIN_CLIENT=()
+  PINNING="none (taskset missing or fewer than 2 CPUs)"
+  if command -v taskset >/dev/null && (( $(nproc) > SERVER_CPU && $(nproc) > CLIENT_CPU )); then
+    PIN_SERVER=(taskset -c "$SERVER_CPU")
+    PIN_CLIENT=(taskset -c "$CLIENT_CPU")
+    PINNING="server(s) on CPU $SERVER_CPU, $1 on CPU $CLIENT_CPU (taskset)"
+  fi
+}
