@@ -179,7 +179,7 @@ class FanOutPlayer final : public core::StreamSink {
 
   // The end-of-turn flush, as if uv_try_write took every byte.
   void flush() {
-    std::vector<uv_buf_t> buffers = batch_.buffers();
+    const std::vector<uv_buf_t>& buffers = batch_.iovecs();
     size_t bytes = 0;
     for (const auto& buffer : buffers) bytes += buffer.len;
     benchmark::DoNotOptimize(buffers.data());

@@ -5,6 +5,13 @@
 
 namespace tidecast::core {
 
+namespace {
+uv_buf_t iovecOf(const Slice& slice) {
+  // libuv never writes through the base pointer; the cast only satisfies its C signature.
+  return uv_buf_init(const_cast<char*>(slice.view().data()), static_cast<unsigned>(slice.size()));
+}
+}  // namespace
+
 void WriteBatch::append(Slice slice) {
   if (slice.empty()) return;
   bytes_ += slice.size();
@@ -15,15 +22,17 @@ void WriteBatch::append(const SliceList& slices) {
   for (const auto& slice : slices) append(slice);
 }
 
+const std::vector<uv_buf_t>& WriteBatch::iovecs(size_t maxBuffers) {
+  iovecs_.clear();
+  size_t end = std::min(slices_.size(), head_ + maxBuffers);
+  for (size_t i = head_; i < end; ++i) iovecs_.push_back(iovecOf(slices_[i]));
+  return iovecs_;
+}
+
 std::vector<uv_buf_t> WriteBatch::buffers(size_t maxBuffers) const {
   std::vector<uv_buf_t> out;
-  out.reserve(std::min(maxBuffers, slices_.size()));
-  for (const auto& slice : slices_) {
-    if (out.size() == maxBuffers) break;
-    // libuv never writes through the base pointer; the cast only satisfies its C signature.
-    out.push_back(uv_buf_init(const_cast<char*>(slice.view().data()),
-                              static_cast<unsigned int>(slice.size())));
-  }
+  size_t end = std::min(slices_.size(), head_ + maxBuffers);
+  for (size_t i = head_; i < end; ++i) out.push_back(iovecOf(slices_[i]));
   return out;
 }
 
@@ -31,17 +40,28 @@ void WriteBatch::consume(size_t count) {
   count = std::min(count, bytes_);
   bytes_ -= count;
   while (count > 0) {
-    Slice& front = slices_.front();
+    Slice& front = slices_[head_];
     if (count < front.size()) {
       front = front.sub(count);
-      return;
+      break;
     }
     count -= front.size();
-    slices_.pop_front();
+    front = Slice();  // release the reference now, not when the storage is reused
+    ++head_;
+  }
+  if (head_ == slices_.size()) {
+    slices_.clear();  // keeps the capacity for the next turn
+    head_ = 0;
+  } else if (head_ > 64 && head_ * 2 > slices_.size()) {
+    // Partial writes forever behind new appends: drop the written prefix so storage is bounded.
+    slices_.erase(slices_.begin(), slices_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
   }
 }
 
-std::deque<Slice> WriteBatch::take() {
+std::vector<Slice> WriteBatch::take() {
+  slices_.erase(slices_.begin(), slices_.begin() + static_cast<std::ptrdiff_t>(head_));
+  head_ = 0;
   bytes_ = 0;
   return std::exchange(slices_, {});
 }

@@ -5,7 +5,6 @@
 #include <uv.h>
 
 #include <cstddef>
-#include <deque>
 #include <vector>
 
 #include "core/slice.h"
@@ -20,21 +19,28 @@ class WriteBatch {
   size_t bytes() const { return bytes_; }
   bool empty() const { return bytes_ == 0; }
 
-  // iovecs for up to `maxBuffers` of the remaining slices, in order.
+  // iovecs for up to `maxBuffers` of the remaining slices, in order, in a vector this batch
+  // reuses (valid until the next call): the hot path allocates nothing per flush.
+  const std::vector<uv_buf_t>& iovecs(size_t maxBuffers = kMaxIovecs);
+  // The same as a copy, for callers holding a const batch.
   std::vector<uv_buf_t> buffers(size_t maxBuffers = kMaxIovecs) const;
 
   // Drops the first `count` bytes (written by a partial write): fully written slices are
-  // released, a partly written one is narrowed.
+  // released at once, a partly written one is narrowed.
   void consume(size_t count);
 
-  // Moves everything out (for handing to a uv_write request that owns the references).
-  std::deque<Slice> take();
+  // Moves the remaining slices out (for a uv_write request that owns the references).
+  std::vector<Slice> take();
 
   static constexpr size_t kMaxIovecs = 1024;  // IOV_MAX on Linux
 
  private:
-  std::deque<Slice> slices_;
+  // slices_[head_..] are pending; written ones before head_ are already released. Storage is
+  // kept between flushes (a vector reused as a queue, not a deque allocating nodes).
+  std::vector<Slice> slices_;
+  size_t head_ = 0;
   size_t bytes_ = 0;
+  std::vector<uv_buf_t> iovecs_;
 };
 
 }  // namespace tidecast::core

@@ -7,7 +7,7 @@ namespace tidecast::core {
 // A uv_write in flight: owns the references to the bytes until libuv is done with them.
 struct TcpStream::WriteRequest {
   uv_write_t req{};
-  std::deque<Slice> slices;
+  std::vector<Slice> slices;
   std::vector<uv_buf_t> buffers;
   size_t bytes = 0;
 };
@@ -74,7 +74,7 @@ void TcpStream::flush() {
   auto* stream = reinterpret_cast<uv_stream_t*>(raw());
   // Try the kernel directly first: most writes complete here without a request allocation.
   while (inFlightBytes_ == 0 && !queued_.empty()) {
-    auto buffers = queued_.buffers();
+    const auto& buffers = queued_.iovecs();
     int written = uv_try_write(stream, buffers.data(), static_cast<unsigned>(buffers.size()));
     if (written <= 0) break;
     queued_.consume(static_cast<size_t>(written));
