@@ -6,6 +6,10 @@
 namespace tidecast::core {
 
 namespace {
+// Storage kept between flushes. A burst (a new viewer's GOP replay) may need far more; that
+// storage is given back once drained, so an idle viewer keeps little memory.
+constexpr size_t kKeptCapacity = 32;
+
 uv_buf_t iovecOf(const Slice& slice) {
   // libuv never writes through the base pointer; the cast only satisfies its C signature.
   return uv_buf_init(const_cast<char*>(slice.view().data()), static_cast<unsigned>(slice.size()));
@@ -50,8 +54,13 @@ void WriteBatch::consume(size_t count) {
     ++head_;
   }
   if (head_ == slices_.size()) {
-    slices_.clear();  // keeps the capacity for the next turn
     head_ = 0;
+    if (slices_.capacity() > kKeptCapacity) {
+      std::vector<Slice>().swap(slices_);
+      std::vector<uv_buf_t>().swap(iovecs_);
+    } else {
+      slices_.clear();  // keeps the capacity for the next turn
+    }
   } else if (head_ > 64 && head_ * 2 > slices_.size()) {
     // Partial writes forever behind new appends: drop the written prefix so storage is bounded.
     slices_.erase(slices_.begin(), slices_.begin() + static_cast<std::ptrdiff_t>(head_));
