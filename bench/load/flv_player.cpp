@@ -144,45 +144,19 @@ class Dechunker {
   bool done_ = false;
 };
 
-class FlvPlayer final : public Player {
+class FlvPlayer final : public StreamPlayer {
  public:
   FlvPlayer(core::Loop& loop, const Target& target, const PlayerOptions& options)
-      : loop_(loop), target_(target), options_(options) {}
-
-  ~FlvPlayer() override { stop(); }
-
-  void start() override {
-    stats_.startNs = nowNs();
-    stream_ = std::make_unique<core::TcpStream>(loop_);
-    connectTcp(*stream_, target_, [this](int status) { onConnected(status); });
-  }
-
-  void stop() override {
-    if (stream_) stream_->close();
-  }
+      : StreamPlayer(loop, target, options) {}
 
  private:
-  void onConnected(int status) {
-    if (status != 0) return fail(std::string("connect: ") + uv_err_name(status));
-    stream_->setNoDelay(true);
-    stream_->startRead([this](std::string_view bytes) { onData(bytes); },
-                       [this](int st) {
-                         stats_.ended = true;
-                         fail(st == UV_EOF ? "closed by server" : uv_err_name(st));
-                       });
+  void onOpen() override {
     stream_->write(core::Slice::copyOf(
         "GET " + target_.path + " HTTP/1.1\r\nHost: " + target_.host + ":" +
         std::to_string(target_.port) + "\r\nUser-Agent: tidecast-load\r\nAccept: */*\r\n\r\n"));
   }
 
-  void fail(std::string why) {
-    if (stats_.failed) return;
-    stats_.failed = true;
-    stats_.error = std::move(why);
-    if (stream_) stream_->close();
-  }
-
-  void onData(std::string_view bytes) {
+  void onData(std::string_view bytes) override {
     if (stats_.failed) return;
     stats_.wireBytes += bytes.size();
     if (!headDone_) {
@@ -241,10 +215,6 @@ class FlvPlayer final : public Player {
     return ok;
   }
 
-  core::Loop& loop_;
-  const Target& target_;
-  PlayerOptions options_;
-  std::unique_ptr<core::TcpStream> stream_;
   std::string head_;
   bool headDone_ = false;
   bool chunked_ = false;

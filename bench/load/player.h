@@ -89,4 +89,51 @@ std::unique_ptr<Player> makeFlvPlayer(core::Loop& loop, const Target& target,
 // (status 0 on success, a libuv error otherwise) unless the stream was closed first.
 void connectTcp(core::TcpStream& stream, const Target& target, std::function<void(int)> done);
 
+// A player on one TCP connection: connects, reads, fails once. Subclasses speak the protocol
+// (onOpen sends the first bytes; onData gets everything the server sends).
+class StreamPlayer : public Player {
+ public:
+  StreamPlayer(core::Loop& loop, const Target& target, const PlayerOptions& options)
+      : loop_(loop), target_(target), options_(options) {}
+  ~StreamPlayer() override { closeStream(); }
+
+  void start() override {
+    stats_.startNs = nowNs();
+    stream_ = std::make_unique<core::TcpStream>(loop_);
+    connectTcp(*stream_, target_, [this](int status) { onConnected(status); });
+  }
+  void stop() override { closeStream(); }
+
+ protected:
+  virtual void onOpen() = 0;
+  virtual void onData(std::string_view bytes) = 0;
+
+  void fail(std::string why) {
+    if (stats_.failed) return;
+    stats_.failed = true;
+    stats_.error = std::move(why);
+    closeStream();
+  }
+
+  core::Loop& loop_;
+  const Target& target_;
+  PlayerOptions options_;
+  std::unique_ptr<core::TcpStream> stream_;
+
+ private:
+  void closeStream() {
+    if (stream_) stream_->close();
+  }
+  void onConnected(int status) {
+    if (status != 0) return fail(std::string("connect: ") + uv_err_name(status));
+    stream_->setNoDelay(true);
+    stream_->startRead([this](std::string_view bytes) { onData(bytes); },
+                       [this](int st) {
+                         stats_.ended = true;
+                         fail(st == UV_EOF ? "closed by server" : uv_err_name(st));
+                       });
+    onOpen();
+  }
+};
+
 }  // namespace tidecast::bench

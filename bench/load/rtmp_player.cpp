@@ -46,43 +46,15 @@ void classifyVideo(const core::Slice& payload, bool& coded, bool& key) {
   key = coded && (b0 >> 4) == 1;
 }
 
-class RtmpPlayer final : public Player {
+class RtmpPlayer final : public StreamPlayer {
  public:
   RtmpPlayer(core::Loop& loop, const Target& target, const PlayerOptions& options)
-      : loop_(loop), target_(target), options_(options), writer_(rtmp::kDefaultChunkSize) {}
-
-  ~RtmpPlayer() override { stop(); }
-
-  void start() override {
-    stats_.startNs = nowNs();
-    stream_ = std::make_unique<core::TcpStream>(loop_);
-    connectTcp(*stream_, target_, [this](int status) { onConnected(status); });
-  }
-
-  void stop() override {
-    if (stream_) stream_->close();
-  }
+      : StreamPlayer(loop, target, options), writer_(rtmp::kDefaultChunkSize) {}
 
  private:
-  void onConnected(int status) {
-    if (status != 0) return fail(std::string("connect: ") + uv_err_name(status));
-    stream_->setNoDelay(true);
-    stream_->startRead([this](std::string_view bytes) { onData(bytes); },
-                       [this](int st) {
-                         stats_.ended = true;
-                         fail(st == UV_EOF ? "closed by server" : uv_err_name(st));
-                       });
-    stream_->write(handshake_.takeOutput());
-  }
+  void onOpen() override { stream_->write(handshake_.takeOutput()); }
 
-  void fail(std::string why) {
-    if (stats_.failed) return;
-    stats_.failed = true;
-    stats_.error = std::move(why);
-    if (stream_) stream_->close();
-  }
-
-  void onData(std::string_view bytes) {
+  void onData(std::string_view bytes) override {
     if (stats_.failed) return;
     stats_.wireBytes += bytes.size();
     if (!handshake_.done()) {
@@ -228,10 +200,6 @@ class RtmpPlayer final : public Player {
     sendControl(rtmp::kMsgUserControl, rtmp::makeSetBufferLength(streamId_, kBufferLengthMs));
   }
 
-  core::Loop& loop_;
-  const Target& target_;
-  PlayerOptions options_;
-  std::unique_ptr<core::TcpStream> stream_;
   rtmp::ClientHandshake handshake_;
   rtmp::ChunkReader reader_;
   rtmp::ChunkWriter writer_;
