@@ -52,11 +52,7 @@ cleanup() {
   local rc=$?
   stop_pid "$TIDECAST_PID" tidecast
   stop_pid "$NGINX_PID" nginx  # the master; it stops its worker on SIGTERM
-  if [[ "${KEEP_TMP:-0}" == 1 || $rc -ne 0 ]]; then
-    echo "peer_http.sh: temp dir kept: $TMP" >&2
-  else
-    rm -rf "$TMP"
-  fi
+  remove_tmp "$rc"
   exit $rc
 }
 trap cleanup EXIT

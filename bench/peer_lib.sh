@@ -31,6 +31,15 @@ cpu_ticks() {  # cpu_ticks PID...: utime+stime (clock ticks) of these processes 
 }
 CLK_TCK="$(getconf CLK_TCK)"
 
+# remove_tmp RC: deletes $TMP, or keeps it (and says where) after a failure or with KEEP_TMP=1.
+remove_tmp() {
+  if [[ "${KEEP_TMP:-0}" == 1 || $1 -ne 0 ]]; then
+    echo "$(basename "$0"): temp dir kept: $TMP" >&2
+  else
+    rm -rf "$TMP"
+  fi
+}
+
 # setup_pinning CLIENT_ROLE: PIN_SERVER / PIN_CLIENT (taskset prefixes) and PINNING (text), from
 # SERVER_CPU and CLIENT_CPU; no pinning without taskset or with fewer than 2 CPUs.
 setup_pinning() {

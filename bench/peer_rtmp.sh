@@ -92,11 +92,7 @@ cleanup() {
   local rc=$?
   stop_pid "$PUBLISHER_PID" publisher
   stop_pid "$SERVER_PID" server  # nginx: the master; it stops its worker on SIGTERM
-  if [[ "${KEEP_TMP:-0}" == 1 || $rc -ne 0 ]]; then
-    echo "peer_rtmp.sh: temp dir kept: $TMP" >&2
-  else
-    rm -rf "$TMP"
-  fi
+  remove_tmp "$rc"
   exit $rc
 }
 trap cleanup EXIT

@@ -223,8 +223,7 @@ void RtmpSession::handleConnect(double txId, const AmfValue* commandObject) {
   writer_.writeSetChunkSize(server_.settings().outChunkSize, out);
   write(out);
   const AmfValue* encoding = commandObject ? commandObject->get("objectEncoding") : nullptr;
-  AmfValue info = statusObject("status", "NetConnection.Connect.Success", "Connection succeeded.");
-  info = AmfValue::object(
+  AmfValue info = AmfValue::object(
       {{"level", AmfValue::string("status")},
        {"code", AmfValue::string("NetConnection.Connect.Success")},
        {"description", AmfValue::string("Connection succeeded.")},
@@ -250,9 +249,8 @@ void RtmpSession::handlePublish(double, uint32_t streamId, const std::vector<Amf
   auto stream = hub.startPublishing(app_, key, *record_);
   if (!stream) {
     const auto& code = stream.error().code;
-    std::string_view status = code == "hub.already_publishing" ? "NetStream.Publish.BadName"
-                              : code == "hub.bad_key"          ? "NetStream.Publish.Denied"
-                                                               : "NetStream.Publish.BadName";
+    std::string_view status =
+        code == "hub.bad_key" ? "NetStream.Publish.Denied" : "NetStream.Publish.BadName";
     server_.context().log.warn("rtmp.publish_refused conn={} peer={} app={} key={} code={}", id_,
                                describePeer(), app_, key, code);
     server_.countError(code);
