@@ -19,5 +19,7 @@ class SystemRoutes final : public Plugin {
 
 // 2026-11-23T12:00:00.123Z
 std::string isoTimeNow();
+// The same for a Unix time in milliseconds (EXT-X-PROGRAM-DATE-TIME, MPD times).
+std::string isoTime(int64_t unixMs);
 
 }  // namespace tidecast::api

@@ -293,6 +293,22 @@ Fields streamsFields(StreamsConfig& c) {
   };
 }
 
+Fields cmafFields(CmafConfig& c) {
+  return {
+      {"segment_target_ms", integer(c.segmentTargetMs, 500, 60000)},
+      {"part_target_ms", integer(c.partTargetMs, 50, 5000)},
+      {"window_segments", integer(c.windowSegments, 3, 1000)},
+      {"linger_ms", integer(c.lingerMs, 0, kMaxMillis)},
+      {"max_held_requests_per_stream", integer(c.maxHeldRequestsPerStream, 1)},
+  };
+}
+
+Fields dashFields(DashConfig& c) {
+  return {
+      {"latency_target_ms", integer(c.latencyTargetMs, 100, 60000)},
+  };
+}
+
 // publish_keys: "any", or a list of non-empty keys.
 FieldParser publishKeys(AppConfig& app) {
   return [&app](const Value& v) -> Status {
@@ -371,6 +387,7 @@ Fields configFields(Config& c) {
       {"http", section(httpFields(c.http))},           {"server", section(serverFields(c.server))},
       {"rtmp", section(rtmpFields(c.rtmp))},           {"apps", apps(c.apps)},
       {"streams", section(streamsFields(c.streams))},
+      {"cmaf", section(cmafFields(c.cmaf))},           {"dash", section(dashFields(c.dash))},
   };
 }
 
@@ -484,6 +501,8 @@ std::vector<std::string> applyReload(Config& live, const Config& fresh) {
   restartIfChanged(live.http.port != fresh.http.port, "http.port");
 
   restartIfChanged(live.rtmp != fresh.rtmp, "rtmp");
+  restartIfChanged(live.cmaf != fresh.cmaf, "cmaf");
+  restartIfChanged(live.dash != fresh.dash, "dash");
 
   live.log = fresh.log;
   live.apps = fresh.apps;

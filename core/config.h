@@ -86,6 +86,21 @@ struct StreamsConfig {
   uint32_t playerMaxBacklogMs = 5000;
 };
 
+// CMAF packaging for LL-HLS and LL-DASH (delivery/cmaf).
+struct CmafConfig {
+  uint32_t segmentTargetMs = 2000;
+  uint32_t partTargetMs = 200;
+  uint32_t windowSegments = 12;
+  uint32_t lingerMs = 30000;
+  uint32_t maxHeldRequestsPerStream = 20000;
+  bool operator==(const CmafConfig&) const = default;
+};
+
+struct DashConfig {
+  uint32_t latencyTargetMs = 1000;
+  bool operator==(const DashConfig&) const = default;
+};
+
 // Names that are routes of their own and cannot be app names.
 inline constexpr std::string_view kReservedAppNames[] = {"api",    "ws",      "watch",   "admin",
                                                          "assets", "healthz", "metrics", "time"};
@@ -99,6 +114,8 @@ struct Config {
   RtmpConfig rtmp;
   std::vector<AppConfig> apps{AppConfig{"live", true, {}, false}};
   StreamsConfig streams;
+  CmafConfig cmaf;
+  DashConfig dash;
 };
 
 // Parses a YAML document. `sourceName` names the text in error messages and becomes

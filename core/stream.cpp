@@ -127,6 +127,12 @@ size_t Stream::sinkCount() const {
       std::count_if(sinks_.begin(), sinks_.end(), [](StreamSink* s) { return s != nullptr; }));
 }
 
+size_t Stream::playerCount() const {
+  return static_cast<size_t>(std::count_if(sinks_.begin(), sinks_.end(), [](StreamSink* s) {
+    return s != nullptr && s->isPlayer();
+  }));
+}
+
 void Stream::end(std::string_view reason) {
   auto sinks = std::move(sinks_);
   sinks_.clear();

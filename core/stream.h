@@ -22,6 +22,9 @@ class StreamSink {
   virtual void onPacket(const media::MediaPacketPtr& packet) = 0;
   // The publisher is gone (or was kicked); no packet follows. The sink is already removed.
   virtual void onStreamEnd(std::string_view reason) = 0;
+  // A viewer (counted in the players metrics) or an internal consumer (the CMAF packager, a
+  // transcode job) that only serves viewers through other outputs.
+  virtual bool isPlayer() const { return true; }
 
  protected:
   virtual ~StreamSink() = default;
@@ -67,6 +70,7 @@ class Stream {
   void addSink(StreamSink& sink);
   void removeSink(StreamSink& sink);
   size_t sinkCount() const;
+  size_t playerCount() const;  // sinks that are viewers
 
   // Tells every sink the stream ended and forgets them.
   void end(std::string_view reason);

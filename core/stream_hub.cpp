@@ -85,7 +85,7 @@ void StreamHub::stopPublishing(Stream& stream, std::string_view reason) {
   std::unique_ptr<Stream> owned = std::move(it->second);
   streams_.erase(it);
   liveStreams_.set(static_cast<double>(streams_.size()));
-  players_.add(-static_cast<double>(owned->sinkCount()));
+  players_.add(-static_cast<double>(owned->playerCount()));
   context_.log.info("stream.stopped stream={} session={} reason=\"{}\" packets={}", owned->name(),
                     owned->publisherSession(), reason, owned->stats().packets);
   owned->end(reason);
@@ -163,7 +163,7 @@ void StreamHub::exportStreamMetrics() {
           labels, static_cast<double>(stats.bitrateBps));
     gauge("tidecast_core_stream_video_fps", "Measured video frame rate", labels, stats.videoFps);
     gauge("tidecast_core_stream_players", "Players attached to the stream", labels,
-          static_cast<double>(stream->sinkCount()));
+          static_cast<double>(stream->playerCount()));
     gauge(
         "tidecast_core_stream_info", "Codec details of a live stream (value is 1)",
         {{"stream", name},

@@ -6,7 +6,10 @@
 #include "api/system_routes.h"
 #include "core/log.h"
 #include "core/process_stats.h"
+#include "delivery/cmaf/cmaf_plugin.h"
+#include "delivery/dash/dash_plugin.h"
 #include "delivery/flv/flv_plugin.h"
+#include "delivery/hls/hls_plugin.h"
 
 namespace tidecast::server {
 
@@ -17,10 +20,26 @@ core::BacklogLimits backlogLimits(const core::Config& config) {
 }
 
 // Every module of the process, in mount order. Adding a module is one line here.
+delivery::cmaf::CmafSettings cmafSettings(const core::Config& config) {
+  const core::CmafConfig& c = config.cmaf;
+  delivery::cmaf::CmafSettings s;
+  s.segmentTargetMs = c.segmentTargetMs;
+  s.partTargetMs = std::min(c.partTargetMs, c.segmentTargetMs / 2);
+  s.windowSegments = c.windowSegments;
+  s.lingerMs = c.lingerMs;
+  s.maxWaitersPerStream = c.maxHeldRequestsPerStream;
+  return s;
+}
+
 std::vector<std::unique_ptr<api::Plugin>> makePlugins(const core::Config& config) {
   std::vector<std::unique_ptr<api::Plugin>> plugins;
   plugins.push_back(std::make_unique<api::SystemRoutes>());
   plugins.push_back(std::make_unique<delivery::flv::FlvPlugin>(backlogLimits(config)));
+  auto cmaf = std::make_unique<delivery::cmaf::CmafPlugin>(cmafSettings(config));
+  plugins.push_back(std::make_unique<delivery::hls::HlsPlugin>(*cmaf));
+  plugins.push_back(std::make_unique<delivery::dash::DashPlugin>(
+      *cmaf, delivery::dash::DashSettings{config.dash.latencyTargetMs}));
+  plugins.push_back(std::move(cmaf));
   return plugins;
 }
 

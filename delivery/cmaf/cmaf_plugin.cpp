@@ -1,0 +1,205 @@
+#include "delivery/cmaf/cmaf_plugin.h"
+
+#include <charconv>
+
+#include "api/json_error.h"
+
+namespace tidecast::delivery::cmaf {
+
+namespace {
+
+constexpr uint64_t kTickMs = 50;
+
+std::optional<uint64_t> parseNumber(std::string_view text) {
+  uint64_t value = 0;
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+void notFound(api::HttpResponse& response, std::string_view what) {
+  api::sendJsonError(response, 404, "cmaf.not_found", std::string(what));
+}
+
+void tooBusy(api::HttpResponse& response) {
+  api::sendJsonError(response, 503, "cmaf.too_many_held_requests",
+                     "too many requests waiting on this stream");
+}
+
+}  // namespace
+
+std::string_view mediaContentType(const CmafTrack& track) {
+  return track.type() == core::media::TrackType::kAudio ? "audio/mp4" : "video/mp4";
+}
+
+bool holdRequest(StreamPackager& packager, const std::shared_ptr<api::HttpResponse>& response,
+                 uint64_t deadlineMs, std::function<bool()> ready, std::function<void()> expire) {
+  Waiters& waiters = packager.waiters();
+  auto finishReady = [response, ready = std::move(ready)] {
+    if (response->clientGone()) return true;
+    if (!ready()) return false;
+    response->setOnClientGone(nullptr);
+    return true;
+  };
+  auto finishExpire = [response, expire = std::move(expire)] {
+    response->setOnClientGone(nullptr);
+    if (!response->clientGone()) expire();
+  };
+  Waiters::Id id = waiters.park(deadlineMs, std::move(finishReady), std::move(finishExpire));
+  if (id == 0) return false;
+  response->setOnClientGone([&waiters, id] { waiters.cancel(id); });
+  return true;
+}
+
+CmafPlugin::CmafPlugin(CmafSettings settings) : settings_(settings) {}
+CmafPlugin::~CmafPlugin() = default;
+
+core::Status CmafPlugin::mount(api::PluginContext& context) {
+  context_ = &context.loop;
+  hub_ = &context.hub;
+  context.events.subscribe("stream.started",
+                           [this](const core::Event& event) { onStreamStarted(event); });
+  timer_ = std::make_unique<core::Timer>(context.loop.loop);
+  timer_->start(kTickMs, kTickMs, [this] { tick(); });
+  uv_unref(reinterpret_cast<uv_handle_t*>(timer_->raw()));
+  context.router.add("GET", "/{app}/{key}/{track}/{file}",
+                     [this](api::HttpRequest& request, const auto& response) {
+                       serveObject(request, response);
+                     });
+  return {};
+}
+
+void CmafPlugin::onStreamStarted(const core::Event& event) {
+  core::Stream* stream = hub_->find(event.stream);
+  if (stream == nullptr) return;
+  auto it = packagers_.find(event.stream);
+  if (it == packagers_.end()) {
+    it = packagers_
+             .emplace(event.stream,
+                      std::make_unique<StreamPackager>(event.stream, settings_, *context_))
+             .first;
+  }
+  it->second->attach(*stream);
+}
+
+StreamPackager* CmafPlugin::find(std::string_view app, std::string_view key) {
+  auto name = core::StreamHub::streamName(app, key);
+  if (!name) return nullptr;
+  auto it = packagers_.find(*name);
+  return it == packagers_.end() ? nullptr : it->second.get();
+}
+
+void CmafPlugin::tick() {
+  uint64_t now = nowMs();
+  for (auto it = packagers_.begin(); it != packagers_.end();) {
+    StreamPackager& packager = *it->second;
+    packager.waiters().expire(now);
+    if (!packager.live() && now - packager.endedAtMs() >= settings_.lingerMs) {
+      context_->log.info("cmaf.stream_removed stream={}", packager.name());
+      it = packagers_.erase(it);  // the destructor expires what still waits
+    } else {
+      ++it;
+    }
+  }
+}
+
+void CmafPlugin::serveObject(api::HttpRequest& request,
+                             const std::shared_ptr<api::HttpResponse>& response) {
+  StreamPackager* packager = find(request.param("app"), request.param("key"));
+  if (packager == nullptr) return notFound(*response, "no such stream");
+  CmafTrack* track = packager->track(request.param("track"));
+  if (track == nullptr) return notFound(*response, "no such track");
+  std::string_view file = request.param("file");
+  if (file == "init.mp4") {
+    return response->send(200, {{"Content-Type", std::string(mediaContentType(*track))},
+                                {"Cache-Control", "no-cache"}},
+                          {track->init(track->initVersion())});
+  }
+  if (file.starts_with("init") && file.ends_with(".mp4")) {
+    auto version = parseNumber(file.substr(4, file.size() - 8));
+    core::Slice init = version ? track->init(static_cast<uint32_t>(*version)) : core::Slice{};
+    if (init.empty()) return notFound(*response, "no such init segment");
+    return response->send(200, {{"Content-Type", std::string(mediaContentType(*track))},
+                                {"Cache-Control", std::string(kImmutable)}},
+                          {init});
+  }
+  if (!file.ends_with(".m4s")) return notFound(*response, "no such object");
+  file.remove_suffix(4);
+  if (file.starts_with("p")) {
+    auto id = parseNumber(file.substr(1));
+    if (!id) return notFound(*response, "no such part");
+    return servePart(*packager, *track, *id, response);
+  }
+  auto msn = parseNumber(file);
+  if (!msn) return notFound(*response, "no such segment");
+  serveSegment(*packager, *track, *msn, response);
+}
+
+void CmafPlugin::servePart(StreamPackager& packager, CmafTrack& track, uint64_t id,
+                           const std::shared_ptr<api::HttpResponse>& response) {
+  auto send = [response, &track](const PartPtr& part) {
+    response->send(200, {{"Content-Type", std::string(mediaContentType(track))},
+                         {"Cache-Control", std::string(kImmutable)}},
+                   part->bytes);
+  };
+  if (PartPtr part = track.part(id)) return send(part);
+  // The preload-hinted part (or the one after it): answer the moment it is complete.
+  if (!packager.live() || id < track.nextPartId() || id > track.nextPartId() + 1) {
+    return notFound(*response, "no such part");
+  }
+  uint64_t deadline = nowMs() + 3ull * settings_.segmentTargetMs;
+  bool held = holdRequest(
+      packager, response, deadline,
+      [&track, id, send] {
+        PartPtr part = track.part(id);
+        if (part) send(part);
+        return part != nullptr;
+      },
+      [response] { notFound(*response, "part not produced in time"); });
+  if (!held) tooBusy(*response);
+}
+
+void CmafPlugin::serveSegment(StreamPackager& packager, CmafTrack& track, uint64_t msn,
+                              const std::shared_ptr<api::HttpResponse>& response) {
+  const Segment* segment = track.segment(msn);
+  if (segment != nullptr && segment->complete) {
+    return response->send(200, {{"Content-Type", std::string(mediaContentType(track))},
+                                {"Cache-Control", std::string(kImmutable)}},
+                          track.segmentBytes(*segment));
+  }
+  bool upcoming = segment == nullptr && msn == track.nextMsn() && packager.live();
+  if (segment == nullptr && !upcoming) return notFound(*response, "no such segment");
+  // In progress (or next): stream it part by part as the packager produces them.
+  auto sent = std::make_shared<size_t>(0);
+  auto pump = [response, &track, msn, sent] {
+    const Segment* s = track.segment(msn);
+    if (s == nullptr) return false;  // not started yet
+    if (!response->started()) {
+      response->beginStream(200, {{"Content-Type", std::string(mediaContentType(track))},
+                                  {"Cache-Control", std::string(kImmutable)}});
+    }
+    if (*sent < s->parts.size()) {
+      core::SliceList bytes = track.segmentBytes(*s, *sent);
+      *sent = s->parts.size();
+      if (!response->writeChunk(bytes)) return true;
+    }
+    if (!s->complete) return false;
+    response->endStream();
+    return true;
+  };
+  if (pump()) return;
+  uint64_t limit = std::max<uint64_t>(settings_.segmentTargetMs, track.maxSegmentDuration() *
+                                                                     1000 / track.timescale());
+  uint64_t deadline = nowMs() + 4 * limit;
+  bool held = holdRequest(packager, response, deadline, pump, [response] {
+    if (response->started()) {
+      response->abort("segment not completed in time");
+    } else {
+      notFound(*response, "segment not produced in time");
+    }
+  });
+  if (!held) tooBusy(*response);
+}
+
+}  // namespace tidecast::delivery::cmaf

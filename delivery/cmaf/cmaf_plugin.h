@@ -1,0 +1,63 @@
+// The CMAF packaging of every live stream, and the HTTP routes for its objects:
+//   GET /{app}/{key}/{track}/init.mp4         current init segment (track: video | audio)
+//   GET /{app}/{key}/{track}/init{v}.mp4      init segment version v (immutable)
+//   GET /{app}/{key}/{track}/p{id}.m4s        LL-HLS part; the next one is held until ready
+//   GET /{app}/{key}/{track}/{msn}.m4s        segment; the one in progress (and the next) is
+//                                             streamed with chunked transfer, part by part
+// A packager is created when a stream starts and kept for `linger_ms` after it stops, so a
+// reconnecting publisher continues the same playlists. HLS and DASH read the packagers.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "api/plugin.h"
+#include "core/loop.h"
+#include "delivery/cmaf/cmaf_settings.h"
+#include "delivery/cmaf/stream_packager.h"
+
+namespace tidecast::delivery::cmaf {
+
+class CmafPlugin final : public api::Plugin {
+ public:
+  explicit CmafPlugin(CmafSettings settings);
+  ~CmafPlugin() override;
+  std::string_view name() const override { return "cmaf"; }
+  core::Status mount(api::PluginContext& context) override;
+
+  // The packager of "app/key" (live, or lingering after its publisher left); null if none.
+  StreamPackager* find(std::string_view app, std::string_view key);
+  const CmafSettings& settings() const { return settings_; }
+  core::LoopContext& context() { return *context_; }
+  uint64_t nowMs() const { return context_->loop.nowMs(); }
+
+ private:
+  void onStreamStarted(const core::Event& event);
+  void tick();
+  void serveObject(api::HttpRequest& request, const std::shared_ptr<api::HttpResponse>& response);
+  void servePart(StreamPackager& packager, CmafTrack& track, uint64_t id,
+                 const std::shared_ptr<api::HttpResponse>& response);
+  void serveSegment(StreamPackager& packager, CmafTrack& track, uint64_t msn,
+                    const std::shared_ptr<api::HttpResponse>& response);
+
+  CmafSettings settings_;
+  core::LoopContext* context_ = nullptr;
+  core::StreamHub* hub_ = nullptr;
+  std::map<std::string, std::unique_ptr<StreamPackager>, std::less<>> packagers_;
+  std::unique_ptr<core::Timer> timer_;
+};
+
+// Content-Type of a track's media objects.
+std::string_view mediaContentType(const CmafTrack& track);
+
+// Cache-Control of objects that never change once served complete.
+inline constexpr std::string_view kImmutable = "public, max-age=31536000, immutable";
+
+// Parks a response on the packager until `ready` returns true; on expiry, `expire` answers
+// it. Cancels the waiter when the client leaves. False when too many requests are held
+// (the caller answers 503).
+bool holdRequest(StreamPackager& packager, const std::shared_ptr<api::HttpResponse>& response,
+                 uint64_t deadlineMs, std::function<bool()> ready, std::function<void()> expire);
+
+}  // namespace tidecast::delivery::cmaf

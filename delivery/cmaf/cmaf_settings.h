@@ -1,0 +1,17 @@
+// Packaging settings shared by every stream (config section `cmaf`).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tidecast::delivery::cmaf {
+
+struct CmafSettings {
+  uint32_t segmentTargetMs = 2000;  // a segment closes at the first keyframe past this
+  uint32_t partTargetMs = 200;      // LL-HLS part / LL-DASH chunk duration
+  uint32_t windowSegments = 12;     // complete segments kept in memory and listed
+  uint32_t lingerMs = 30000;        // a stopped stream's playlists stay this long for a reconnect
+  uint32_t maxWaitersPerStream = 20000;  // held requests (blocking reloads, chunked segments)
+};
+
+}  // namespace tidecast::delivery::cmaf

@@ -1,0 +1,259 @@
+#include "delivery/cmaf/stream_packager.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+
+namespace tidecast::delivery::cmaf {
+
+namespace media = core::media;
+using media::MediaPacketPtr;
+using media::TrackType;
+
+namespace {
+
+// A DTS this far behind or ahead of the track's last one is a jump, not jitter.
+constexpr int64_t kMaxBackwardMs = 1000;
+constexpr int64_t kMaxForwardMs = 10000;
+constexpr size_t kMaxBoundaries = 64;
+
+int64_t wallClockMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+uint64_t toTicks(int64_t ms, uint32_t timescale) {
+  return static_cast<uint64_t>(std::max<int64_t>(ms, 0)) * timescale / 1000;
+}
+
+bool videoCodec(media::Codec codec) {
+  return codec == media::Codec::kH264 || codec == media::Codec::kHevc ||
+         codec == media::Codec::kAv1;
+}
+
+bool audioCodec(media::Codec codec) {
+  return codec == media::Codec::kAac || codec == media::Codec::kOpus;
+}
+
+}  // namespace
+
+StreamPackager::StreamPackager(std::string name, const CmafSettings& settings,
+                               core::LoopContext& context)
+    : name_(std::move(name)),
+      settings_(settings),
+      context_(context),
+      video_(TrackType::kVideo, settings.windowSegments),
+      audio_(TrackType::kAudio, settings.windowSegments),
+      waiters_(settings.maxWaitersPerStream) {
+  video_.setOnChange([this] { onTrackChange(); });
+  audio_.setOnChange([this] { onTrackChange(); });
+}
+
+StreamPackager::~StreamPackager() { waiters_.expireAll(); }
+
+void StreamPackager::attach(core::Stream& stream) {
+  bool reconnect = video_.described() || audio_.described();
+  live_ = true;
+  freshSession_ = true;
+  if (reconnect) discontinuity_ = audioDiscontinuity_ = true;
+  audioTicksKnown_ = false;
+  boundaries_.clear();
+  stream.addSink(*this);
+  ++version_;
+}
+
+CmafTrack* StreamPackager::track(std::string_view name) {
+  if (name == "video") return video();
+  if (name == "audio") return audio();
+  return nullptr;
+}
+
+CmafTrack* StreamPackager::leader() { return video_.described() ? video() : audio(); }
+
+void StreamPackager::onPacket(const MediaPacketPtr& packet) {
+  if (packet->track == TrackType::kData) return;
+  if (packet->config) {
+    describe(*packet);
+    return;
+  }
+  if (packet->endOfSequence || packet->data.empty()) return;
+  if (packet->track == TrackType::kVideo && video_.described() && videoCodec(packet->codec)) {
+    addVideo(packet, outputTime(*packet, video_));
+  } else if (packet->track == TrackType::kAudio && audioCodec(packet->codec)) {
+    if (!audio_.described() && packet->codec == media::Codec::kOpus) {
+      audio_.describe(defaultOpusTrack());
+    }
+    if (audio_.described()) addAudio(packet, outputTime(*packet, audio_));
+  }
+}
+
+void StreamPackager::describe(const media::MediaPacket& config) {
+  auto description = describeTrack(config);
+  if (!description) {
+    context_.log.warn("cmaf.unsupported_track stream={} reason=\"{}\"", name_,
+                      description.error().message);
+    return;
+  }
+  CmafTrack& track = config.track == TrackType::kVideo ? video_ : audio_;
+  if (track.describe(std::move(*description))) {
+    // New parameters mid-stream: a new init segment from the next segment on.
+    discontinuity_ = audioDiscontinuity_ = true;
+  }
+  ++version_;
+}
+
+int64_t StreamPackager::trackEndMs(const CmafTrack& track) const {
+  auto end = track.end();
+  if (!end) return 0;
+  uint32_t ts = track.timescale();
+  return static_cast<int64_t>((*end * 1000 + ts - 1) / ts);
+}
+
+int64_t StreamPackager::outputTime(const media::MediaPacket& packet, CmafTrack& track) {
+  if (freshSession_) {
+    freshSession_ = false;
+    // Continue after everything already packaged, so the timeline never goes back.
+    int64_t end = std::max(trackEndMs(video_), trackEndMs(audio_));
+    offsetMs_ = (video_.end() || audio_.end()) ? end - packet.dts : 0;
+    lastOutMs_.clear();
+    wallAnchorMs_ = wallClockMs() - (packet.dts + offsetMs_);
+  }
+  int64_t out = packet.dts + offsetMs_;
+  auto last = lastOutMs_.find(packet.track);
+  if (last != lastOutMs_.end() &&
+      (out < last->second - kMaxBackwardMs || out > last->second + kMaxForwardMs)) {
+    int64_t end = trackEndMs(track);
+    context_.log.warn("cmaf.timestamp_jump stream={} track={} from={} to={}", name_,
+                      packet.track == TrackType::kVideo ? "video" : "audio", last->second, out);
+    offsetMs_ = end - packet.dts;
+    out = end;
+    wallAnchorMs_ = wallClockMs() - out;
+  }
+  lastOutMs_[packet.track] = out;
+  return out;
+}
+
+void StreamPackager::openSegment(CmafTrack& track, uint64_t msn, uint64_t start,
+                                 int64_t startMs) {
+  bool& pending = &track == &video_ ? discontinuity_ : audioDiscontinuity_;
+  bool leads = &track == leader();
+  int64_t wall = wallAnchorMs_ + startMs;
+  track.openSegment(msn, start, wall, pending);
+  pending = false;
+  const Segment& opened = track.segments().back();
+  if (leads && (periods_.empty() || periods_.back().id != opened.discontinuitySequence)) {
+    periods_.push_back(Period{opened.discontinuitySequence, wall, {}, {}});
+    if (availabilityStartMs_ == 0) availabilityStartMs_ = wall;
+  }
+  for (Period& period : periods_) {
+    if (period.id != opened.discontinuitySequence) continue;
+    PeriodTrack& entry = &track == &video_ ? period.video : period.audio;
+    if (!entry.present) entry = PeriodTrack{true, msn, start, opened.initVersion};
+  }
+  if (leads) {
+    nextMsn_ = msn + 1;
+    boundaries_.push_back(Boundary{msn, startMs});
+    if (boundaries_.size() > kMaxBoundaries) boundaries_.pop_front();
+  }
+}
+
+void StreamPackager::maybeClosePart(CmafTrack& track, uint64_t dts) {
+  uint64_t target = toTicks(settings_.partTargetMs, track.timescale());
+  uint64_t elapsed = dts - std::min(dts, track.partStart());
+  // Cut at the sample boundary nearest the target rather than always past it.
+  if (elapsed + track.lastDuration() / 2 >= target) track.closePart(dts);
+}
+
+void StreamPackager::addVideo(const MediaPacketPtr& packet, int64_t dtsMs) {
+  uint64_t dts = toTicks(dtsMs, kVideoTimescale);
+  int32_t offset = packet->cts * static_cast<int32_t>(kVideoTimescale / 1000);
+  if (!video_.hasOpenSegment()) {
+    if (!packet->keyframe) return;  // a segment starts at a keyframe
+    openSegment(video_, nextMsn_, dts, dtsMs);
+  } else {
+    uint64_t target = toTicks(settings_.segmentTargetMs, kVideoTimescale);
+    uint64_t tolerance = std::min<uint64_t>(target / 10, kVideoTimescale / 10);
+    uint64_t elapsed = dts - std::min(dts, video_.segmentStart());
+    if (packet->keyframe && (elapsed + tolerance >= target || discontinuity_)) {
+      video_.closeSegment(dts);
+      openSegment(video_, nextMsn_, dts, dtsMs);
+    } else {
+      maybeClosePart(video_, dts);
+    }
+  }
+  video_.addSample(packet, dts, offset, packet->keyframe);
+}
+
+void StreamPackager::addAudio(const MediaPacketPtr& packet, int64_t dtsMs) {
+  const TrackDescription& description = audio_.description();
+  uint32_t ts = description.timescale;
+  uint64_t dts = toTicks(dtsMs, ts);
+  // AAC frames have a fixed length: count samples instead of trusting millisecond stamps.
+  if (description.samplesPerFrame != 0 && audioTicksKnown_) {
+    uint64_t expected = audioNextTicks_;
+    uint64_t slack = std::max<uint64_t>(description.samplesPerFrame * 2, ts / 20);
+    uint64_t diff = dts > expected ? dts - expected : expected - dts;
+    if (diff <= slack) dts = expected;
+  }
+  audioTicksKnown_ = true;
+  audioNextTicks_ = dts + description.samplesPerFrame;
+
+  bool followsVideo = video_.described();
+  if (!audio_.hasOpenSegment()) {
+    if (followsVideo) {
+      // Start with the video segment this sample falls in.
+      auto it = std::find_if(boundaries_.rbegin(), boundaries_.rend(),
+                             [&](const Boundary& b) { return b.startMs <= dtsMs; });
+      if (it == boundaries_.rend()) return;  // before the first video keyframe
+      // Numbers stay consecutive within a track; normally they equal the video's.
+      uint64_t msn = audio_.segments().empty() ? it->msn : audio_.nextMsn();
+      openSegment(audio_, msn, dts, dtsMs);
+    } else {
+      openSegment(audio_, nextMsn_, dts, dtsMs);
+    }
+  } else {
+    bool cut = false;
+    if (followsVideo) {
+      uint64_t current = audio_.segments().back().msn;
+      auto next = std::find_if(boundaries_.begin(), boundaries_.end(),
+                               [&](const Boundary& b) { return b.msn > current; });
+      cut = next != boundaries_.end() && dtsMs >= next->startMs;
+    } else {
+      uint64_t target = toTicks(settings_.segmentTargetMs, ts);
+      cut = dts - std::min(dts, audio_.segmentStart()) >= target;
+    }
+    if (cut || audioDiscontinuity_) {
+      audio_.closeSegment(dts);
+      openSegment(audio_, audio_.nextMsn(), dts, dtsMs);
+    } else {
+      maybeClosePart(audio_, dts);
+    }
+  }
+  audio_.addSample(packet, dts, 0, true);
+}
+
+void StreamPackager::onStreamEnd(std::string_view reason) {
+  video_.flush();
+  audio_.flush();
+  live_ = false;
+  endedAtMs_ = context_.loop.nowMs();
+  ++version_;
+  context_.log.info("cmaf.stream_ended stream={} reason=\"{}\"", name_, reason);
+  waiters_.poll();
+}
+
+void StreamPackager::onTrackChange() {
+  ++version_;
+  // Forget periods none of whose segments are left.
+  if (CmafTrack* lead = leader(); lead && !lead->segments().empty()) {
+    uint64_t oldest = lead->segments().front().msn;
+    while (periods_.size() > 1) {
+      const PeriodTrack& next = lead == &video_ ? periods_[1].video : periods_[1].audio;
+      if (!next.present || next.firstMsn > oldest) break;
+      periods_.pop_front();
+    }
+  }
+  waiters_.poll();
+}
+
+}  // namespace tidecast::delivery::cmaf

@@ -1,0 +1,113 @@
+#include "delivery/dash/mpd.h"
+
+#include <fmt/format.h>
+
+#include <iterator>
+
+#include "api/system_routes.h"
+#include "delivery/hls/multivariant_playlist.h"
+
+namespace tidecast::delivery::dash {
+
+using cmaf::CmafTrack;
+
+namespace {
+
+using Out = std::back_insert_iterator<std::string>;
+
+void segmentTemplate(Out out, const CmafTrack& track, const cmaf::PeriodTrack& entry,
+                     std::string_view name, const cmaf::CmafSettings& settings) {
+  uint32_t ts = track.timescale();
+  uint64_t duration = uint64_t{settings.segmentTargetMs} * ts / 1000;
+  double ato = (settings.segmentTargetMs - settings.partTargetMs) / 1000.0;
+  fmt::format_to(out,
+                 "        <SegmentTemplate timescale=\"{}\" duration=\"{}\" startNumber=\"{}\" "
+                 "presentationTimeOffset=\"{}\" initialization=\"{}/init{}.mp4\" "
+                 "media=\"{}/$Number$.m4s\" availabilityTimeOffset=\"{:.3f}\" "
+                 "availabilityTimeComplete=\"false\"/>\n",
+                 ts, duration, entry.firstMsn, entry.start, name, entry.initVersion, name, ato);
+}
+
+void videoSet(Out out, const CmafTrack& track, const cmaf::PeriodTrack& entry,
+              const cmaf::CmafSettings& settings) {
+  const cmaf::TrackDescription& d = track.description();
+  hls::TrackBandwidth rate = hls::measureBandwidth(track);
+  double fps = d.fps > 0 ? d.fps : rate.frameRate;
+  fmt::format_to(out,
+                 "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\" "
+                 "segmentAlignment=\"true\" startWithSAP=\"1\">\n"
+                 "      <Representation id=\"video\" bandwidth=\"{}\" codecs=\"{}\" width=\"{}\" "
+                 "height=\"{}\"",
+                 std::max<uint64_t>(rate.peak, 1), d.codecString, d.width, d.height);
+  if (fps > 0) fmt::format_to(out, " frameRate=\"{}\"", static_cast<int>(fps + 0.5));
+  fmt::format_to(out, ">\n");
+  segmentTemplate(out, track, entry, "video", settings);
+  fmt::format_to(out, "      </Representation>\n    </AdaptationSet>\n");
+}
+
+void audioSet(Out out, const CmafTrack& track, const cmaf::PeriodTrack& entry,
+              const cmaf::CmafSettings& settings) {
+  const cmaf::TrackDescription& d = track.description();
+  hls::TrackBandwidth rate = hls::measureBandwidth(track);
+  fmt::format_to(out,
+                 "    <AdaptationSet id=\"1\" contentType=\"audio\" mimeType=\"audio/mp4\" "
+                 "lang=\"und\" segmentAlignment=\"true\" startWithSAP=\"1\">\n"
+                 "      <Representation id=\"audio\" bandwidth=\"{}\" codecs=\"{}\" "
+                 "audioSamplingRate=\"{}\">\n"
+                 "        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:"
+                 "audio_channel_configuration:2011\" value=\"{}\"/>\n",
+                 std::max<uint64_t>(rate.peak, 1), d.codecString, d.sampleRate, d.channels);
+  segmentTemplate(out, track, entry, "audio", settings);
+  fmt::format_to(out, "      </Representation>\n    </AdaptationSet>\n");
+}
+
+}  // namespace
+
+std::string isoDuration(int64_t ms) {
+  return fmt::format("PT{}{}.{:03}S", ms < 0 ? "-" : "", std::abs(ms) / 1000, std::abs(ms) % 1000);
+}
+
+std::string renderMpd(cmaf::StreamPackager& packager, const MpdOptions& options) {
+  if (packager.periods().empty() || packager.leader() == nullptr) return {};
+  const cmaf::CmafSettings& settings = packager.settings();
+  CmafTrack* video = packager.video();
+  CmafTrack* audio = packager.audio();
+  int64_t ast = packager.availabilityStartMs();
+  uint64_t longest = packager.leader()->maxSegmentDuration() * 1000 /
+                     packager.leader()->timescale();
+  std::string text;
+  text.reserve(4096);
+  Out out(text);
+  fmt::format_to(
+      out,
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "
+      "profiles=\"urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019\" "
+      "type=\"dynamic\" availabilityStartTime=\"{}\" publishTime=\"{}\" "
+      "minimumUpdatePeriod=\"{}\" minBufferTime=\"{}\" timeShiftBufferDepth=\"{}\" "
+      "maxSegmentDuration=\"{}\">\n",
+      api::isoTime(ast), api::isoTime(options.nowMs), isoDuration(settings.segmentTargetMs),
+      isoDuration(settings.partTargetMs * 2),
+      isoDuration(int64_t{settings.windowSegments} * settings.segmentTargetMs),
+      isoDuration(static_cast<int64_t>(std::max<uint64_t>(longest, settings.segmentTargetMs))));
+  fmt::format_to(out,
+                 "  <ServiceDescription id=\"0\">\n"
+                 "    <Latency referenceId=\"0\" target=\"{}\" min=\"{}\" max=\"{}\"/>\n"
+                 "    <PlaybackRate min=\"0.96\" max=\"1.04\"/>\n"
+                 "  </ServiceDescription>\n",
+                 options.latencyTargetMs, options.latencyTargetMs / 2, options.latencyTargetMs * 3);
+  for (const cmaf::Period& period : packager.periods()) {
+    fmt::format_to(out, "  <Period id=\"p{}\" start=\"{}\">\n", period.id,
+                   isoDuration(period.startWallClockMs - ast));
+    if (video && period.video.present) videoSet(out, *video, period.video, settings);
+    if (audio && period.audio.present) audioSet(out, *audio, period.audio, settings);
+    fmt::format_to(out, "  </Period>\n");
+  }
+  fmt::format_to(out,
+                 "  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\" value=\"{}\"/>\n"
+                 "</MPD>\n",
+                 options.timeUrl);
+  return text;
+}
+
+}  // namespace tidecast::delivery::dash

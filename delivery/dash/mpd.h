@@ -1,0 +1,28 @@
+// The dynamic MPD of a live stream (ISO/IEC 23009-1, DASH-IF IOP live and low-latency
+// guidelines): one Period per run of segments between discontinuities, a video and an
+// audio AdaptationSet whose SegmentTemplate ($Number$) addresses the same CMAF segments as
+// HLS; availabilityTimeOffset lets players fetch the segment in progress, which the server
+// streams part by part (availabilityTimeComplete="false"); ServiceDescription carries the
+// latency target and UTCTiming points at our own clock.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "delivery/cmaf/stream_packager.h"
+
+namespace tidecast::delivery::dash {
+
+struct MpdOptions {
+  std::string timeUrl;              // absolute URL of GET /time (ISO 8601)
+  uint32_t latencyTargetMs = 1000;  // ServiceDescription Latency@target
+  int64_t nowMs = 0;                // publishTime, Unix ms
+};
+
+// Empty until the stream has a period.
+std::string renderMpd(cmaf::StreamPackager& packager, const MpdOptions& options);
+
+// "PT12.345S"
+std::string isoDuration(int64_t ms);
+
+}  // namespace tidecast::delivery::dash

@@ -1,0 +1,131 @@
+#include "delivery/hls/hls_plugin.h"
+
+#include "api/json_error.h"
+#include "delivery/hls/media_playlist.h"
+#include "delivery/hls/multivariant_playlist.h"
+
+namespace tidecast::delivery::hls {
+
+namespace {
+
+constexpr std::string_view kPlaylistType = "application/vnd.apple.mpegurl";
+
+// The playlist text for `key`, rendered again only when the stream changed since.
+core::Slice cached(cmaf::StreamPackager& packager, const std::string& key,
+                   const std::function<std::string()>& render) {
+  cmaf::RenderedText& slot = packager.rendered(key);
+  if (slot.version != packager.version()) {
+    slot.text = core::Slice::fromString(render());
+    slot.version = packager.version();
+  }
+  return slot.text;
+}
+
+void sendPlaylist(api::HttpResponse& response, const core::Slice& text, std::string cacheControl) {
+  response.send(200, {{"Content-Type", std::string(kPlaylistType)}, {"Cache-Control", cacheControl}},
+                {text});
+}
+
+}  // namespace
+
+bool blockingReloadReady(const cmaf::CmafTrack& track, const PlaylistRequest& request) {
+  if (!request.msn) return true;
+  uint64_t msn = *request.msn;
+  if (track.segments().empty()) return false;
+  if (!request.part) {
+    const cmaf::Segment* segment = track.segment(msn);
+    return (segment != nullptr && segment->complete) || track.segments().back().msn > msn ||
+           msn < track.segments().front().msn;
+  }
+  PlaylistPosition last = lastPosition(track);
+  return last.any && (last.msn > msn || (last.msn == msn && last.part >= static_cast<int64_t>(*request.part)));
+}
+
+core::Status HlsPlugin::mount(api::PluginContext& context) {
+  context.router.add("GET", "/{app}/{key}/{playlist}.m3u8",
+                     [this](api::HttpRequest& request, const auto& response) {
+                       servePlaylist(request, response);
+                     });
+  return {};
+}
+
+void HlsPlugin::servePlaylist(api::HttpRequest& request,
+                              const std::shared_ptr<api::HttpResponse>& response) {
+  cmaf::StreamPackager* packager = cmaf_.find(request.param("app"), request.param("key"));
+  if (packager == nullptr) {
+    return api::sendJsonError(*response, 404, "stream_not_found",
+                              "no live stream " + std::string(request.param("app")) + "/" +
+                                  std::string(request.param("key")));
+  }
+  std::string_view playlist = request.param("playlist");
+  if (playlist == "index") return serveMultivariant(*packager, response);
+  if (playlist != "video" && playlist != "audio") {
+    return api::sendJsonError(*response, 404, "hls.not_found", "no such playlist");
+  }
+  auto parsed = parsePlaylistRequest(request.query);
+  if (!parsed) return api::sendJsonError(*response, 400, parsed.error().code, parsed.error().message);
+  serveMedia(*packager, playlist, *parsed, response);
+}
+
+void HlsPlugin::serveMultivariant(cmaf::StreamPackager& packager,
+                                  const std::shared_ptr<api::HttpResponse>& response) {
+  // Variants advertise measured bandwidth: wait for the first segment of a starting stream.
+  auto ready = [&packager, response] {
+    cmaf::CmafTrack* leader = packager.leader();
+    if (leader == nullptr || leader->segments().empty() || !leader->segments().front().complete) {
+      return false;
+    }
+    sendPlaylist(*response,
+                 cached(packager, "index", [&] { return renderMultivariantPlaylist(packager); }),
+                 "no-cache");
+    return true;
+  };
+  if (ready()) return;
+  if (!packager.live()) {
+    return api::sendJsonError(*response, 404, "stream_not_found", "the stream has no segments");
+  }
+  uint64_t deadline = cmaf_.nowMs() + 3ull * cmaf_.settings().segmentTargetMs;
+  bool held = cmaf::holdRequest(packager, response, deadline, ready, [response] {
+    api::sendJsonError(*response, 503, "hls.not_ready", "the stream has produced no segment yet");
+  });
+  if (!held) api::sendJsonError(*response, 503, "hls.busy", "too many held requests");
+}
+
+void HlsPlugin::serveMedia(cmaf::StreamPackager& packager, std::string_view trackName,
+                           const PlaylistRequest& request,
+                           const std::shared_ptr<api::HttpResponse>& response) {
+  cmaf::CmafTrack* track = packager.track(trackName);
+  if (track == nullptr || track->segments().empty()) {
+    return api::sendJsonError(*response, 404, "hls.not_found", "the track has no segments yet");
+  }
+  uint32_t target = targetDurationSeconds(*track, cmaf_.settings());
+  if (request.msn) {
+    PlaylistPosition last = lastPosition(*track);
+    uint64_t newest = last.any ? last.msn : track->segments().back().msn;
+    if (*request.msn > newest + 2) {
+      return api::sendJsonError(*response, 400, "hls.too_far_ahead",
+                                "_HLS_msn is more than two segments past the playlist's last");
+    }
+  }
+  std::string key = std::string(trackName) + (request.skip ? "?skip" : "");
+  std::string cacheControl =
+      request.msn ? "public, max-age=" + std::to_string(6 * target) : std::string("no-cache");
+  auto answer = [&packager, track, key, trackName = std::string(trackName), request, response,
+                 cacheControl] {
+    if (!blockingReloadReady(*track, request)) return false;
+    sendPlaylist(*response, cached(packager, key, [&] {
+                   return renderMediaPlaylist(packager, *track, trackName, request.skip);
+                 }),
+                 cacheControl);
+    return true;
+  };
+  if (answer()) return;
+  // RFC 8216bis 6.2.5.2: hold the request; 503 after three target durations.
+  uint64_t deadline = cmaf_.nowMs() + 3ull * target * 1000;
+  bool held = cmaf::holdRequest(packager, response, deadline, answer, [response] {
+    api::sendJsonError(*response, 503, "hls.not_ready", "the requested part was not produced in time");
+  });
+  if (!held) api::sendJsonError(*response, 503, "hls.busy", "too many held requests");
+}
+
+}  // namespace tidecast::delivery::hls
