@@ -7,7 +7,7 @@ to NAME when complete. A request for NAME that is still NAME.tmp (or not there y
 bounded wait) is answered with chunked transfer, following the file as ffmpeg appends to it,
 the way a low-latency origin serves the segment in progress.
 
-    python3 static_server.py DIR [--port 0]
+    python3 static_server.py DIR [--port 0] [--no-cors]
 
 Prints `listening on http://127.0.0.1:PORT/` once bound, then serves until killed.
 Standard library only. Not used by the tests themselves.
@@ -36,10 +36,12 @@ MIME_TYPES = {
 class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
     protocol_version = "HTTP/1.1"
+    cors = True
 
     def end_headers(self):
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Access-Control-Expose-Headers", "Date, Content-Length")
+        if self.cors:
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Access-Control-Expose-Headers", "Date, Content-Length")
         self.send_header("Cache-Control", "no-cache, no-store")
         super().end_headers()
 
@@ -96,18 +98,21 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             deadline = time.monotonic() + self.GROW_TIMEOUT
-            while time.monotonic() < deadline:
-                complete = os.path.exists(path)  # checked before reading: then EOF is the end
-                data = f.read(65536)
-                if data:
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-                    self.wfile.flush()
-                elif complete:
-                    break
-                else:
-                    time.sleep(self.POLL)
-            self.wfile.write(b"0\r\n\r\n")
-            self.wfile.flush()
+            try:
+                while time.monotonic() < deadline:
+                    complete = os.path.exists(path)  # checked before reading: then EOF is the end
+                    data = f.read(65536)
+                    if data:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                        self.wfile.flush()
+                    elif complete:
+                        break
+                    else:
+                        time.sleep(self.POLL)
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the player went away mid-segment
 
     def log_message(self, fmt, *args):
         pass
@@ -117,7 +122,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--no-cors", action="store_true",
+                        help="send no Access-Control-* headers (a browser then refuses the media)")
     args = parser.parse_args()
+    Handler.cors = not args.no_cors
     handler = functools.partial(Handler, directory=args.directory)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
     print(f"listening on http://127.0.0.1:{server.server_address[1]}/", flush=True)
