@@ -60,7 +60,9 @@ void CmafTrack::addSample(core::media::MediaPacketPtr packet, uint64_t dts,
 }
 
 void CmafTrack::closePart(uint64_t end) {
-  if (!open_ || partSamples_.empty()) return;
+  if (!open_) return;
+  completeHeldSample(end);  // the sample before `end` belongs to this part
+  if (partSamples_.empty()) return;
   FragmentHeader header;
   header.sequenceNumber = fragmentSequence_++;
   header.baseDecodeTime = partStart_;

@@ -76,7 +76,8 @@ class CmafTrack {
   // Adds a sample at decode time `dts`: the held-back sample before it is completed first.
   void addSample(core::media::MediaPacketPtr packet, uint64_t dts, int32_t compositionOffset,
                  bool sync);
-  // Closes the current part at `end` (the next sample's time); no-op when it is empty.
+  // Closes the current part at `end` (the next sample's time), the held-back sample included;
+  // no-op when it is empty.
   void closePart(uint64_t end);
   // Closes the open segment (its last part included) at `end`.
   void closeSegment(uint64_t end);

@@ -96,7 +96,7 @@ std::string renderMediaPlaylist(cmaf::StreamPackager& packager, const CmafTrack&
   for (size_t i = first; i < segments.size(); ++i) {
     const Segment& s = segments[i];
     if (s.discontinuity && i > 0) out += "#EXT-X-DISCONTINUITY\n";
-    if (i == first || s.initVersion != segments[i - 1].initVersion) {
+    if (i == first || s.discontinuity || s.initVersion != segments[i - 1].initVersion) {
       fmt::format_to(std::back_inserter(out), "#EXT-X-MAP:URI=\"{}/init{}.mp4\"\n", trackName,
                      s.initVersion);
     }
