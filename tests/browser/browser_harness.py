@@ -43,7 +43,8 @@ def require_browser():
     missing = missing_prerequisites()
     if missing:
         raise AssertionError("browser tests cannot run, missing: " + "; ".join(missing) +
-                             ". Run scripts/setup (apt: chromium nodejs npm; npm ci in tests/browser).")
+                             ". Run scripts/setup (apt: chromium nodejs npm; npm ci in "
+                             "tests/browser).")
 
 
 class PlayError(AssertionError):
@@ -101,4 +102,4 @@ def describe(result):
             f"max={sec(latency.get('max'))} wall median={sec(wall.get('median'))} "
             f"target={sec(result.get('targetLatency'))} "
             f"video={result.get('videoWidth')}x{result.get('videoHeight')} "
-            f"frames={result.get('frames')}")
+            f"fps={result.get('fps')} frames={result.get('frames')}")

@@ -15,12 +15,15 @@
 // the page samples every 250 ms for --seconds: currentTime, readyState and the player's live
 // latency (hls.js: hls.latency; dashjs: player.getCurrentLiveLatency()). A stall is a
 // `waiting` event after the start, or currentTime standing still for more than 1 s while not
-// paused; one episode counts once, until currentTime moves again.
+// paused; one episode counts once, until currentTime moves again. advancedSeconds is the
+// media time played in the window; a seek (a step back, or forward by more than 1 s past
+// plain playback) is counted in seekJumps instead.
 //
 // Output (stdout, one line): {player, url, started, startupMs, advancedSeconds, stalls,
 // stalledMs, seekJumps, latency: {median, last, max}, wallLatency: {...} (hls.js: now minus
 // the PROGRAM-DATE-TIME of the frame playing), targetLatency, errors: [...], videoWidth,
-// videoHeight, frames: {total, dropped}, readyState, samples}.
+// videoHeight, frames: {total, dropped}, fps (frames per second of media played in the
+// window), readyState, samples}.
 // errors holds the player's error events, media element errors, page exceptions, console
 // errors and failed requests, each {source, fatal, message}.
 //
@@ -37,6 +40,7 @@ const CHROMIUM = process.env.TIDECAST_CHROMIUM || '/usr/bin/chromium';
 const ORIGIN = 'http://player.test';
 const SAMPLE_INTERVAL_MS = 250;
 const FREEZE_MS = 1000; // currentTime standing still this long while not paused is a stall
+const SMALL_SKIP_SECONDS = 1; // a forward step this much past plain playback is a seek
 const MAX_ERRORS = 50; // keeps the JSON line bounded when something fails in a loop
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -184,15 +188,17 @@ function startPlayer({ player, url, lowLatency, liveDelay, fatalDashCodes, maxEr
     state.player = hls;
     hls.on(window.Hls.Events.ERROR, (_event, data) => {
       const status = data.response && data.response.code;
+      const url = data.url || (data.context && data.context.url);
       addError('player', !!data.fatal, `${data.type}/${data.details}` +
         (data.error ? `: ${data.error.message}` : '') + (status ? ` (HTTP ${status})` : ''),
-        data.url || (data.context && data.context.url) ? { url: data.url || data.context.url } : undefined);
+        url ? { url } : undefined);
     });
     hls.on(window.Hls.Events.MANIFEST_PARSED, play);
     hls.loadSource(url);
     hls.attachMedia(video);
     state.latency = () => hls.latency;
-    state.wallLatency = () => (hls.playingDate ? (Date.now() - hls.playingDate.getTime()) / 1000 : null);
+    state.wallLatency = () =>
+      (hls.playingDate ? (Date.now() - hls.playingDate.getTime()) / 1000 : null);
     state.targetLatency = () => hls.targetLatency;
   } else {
     if (!window.dashjs) {
@@ -226,7 +232,7 @@ function startPlayer({ player, url, lowLatency, liveDelay, fatalDashCodes, maxEr
 }
 
 // Runs in the page: samples for `seconds` and resolves with what it saw.
-function samplePlayback({ seconds, intervalMs, freezeMs }) {
+function samplePlayback({ seconds, intervalMs, freezeMs, smallSkip }) {
   const state = window.__tc;
   const video = document.getElementById('video');
   const finite = (f) => {
@@ -237,6 +243,8 @@ function samplePlayback({ seconds, intervalMs, freezeMs }) {
       return null;
     }
   };
+  const quality = () => (video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality() : null);
+  const framesAtStart = quality() ? quality().totalVideoFrames : null;
   return new Promise((resolve) => {
     const samples = [];
     const t0 = performance.now();
@@ -248,8 +256,10 @@ function samplePlayback({ seconds, intervalMs, freezeMs }) {
       const now = performance.now();
       const t = video.currentTime;
       const delta = t - last;
-      // Plain playback moves by about intervalMs x playbackRate; a bigger step is a seek.
-      if (delta > 0 && delta <= (intervalMs / 1000) * 3) {
+      // Plain playback moves by about intervalMs x playbackRate. A step of up to smallSkip
+      // more is still counted (a player skipping a small hole in the media: the frame rate
+      // below shows the hole); a bigger step or a step back is a seek.
+      if (delta > 0 && delta <= intervalMs / 1000 * 2 + smallSkip) {
         advanced += delta;
       } else if (delta !== 0) {
         seekJumps += 1;
@@ -272,7 +282,7 @@ function samplePlayback({ seconds, intervalMs, freezeMs }) {
       if (now - t0 >= seconds * 1000) {
         clearInterval(timer);
         state.endStall();
-        const quality = video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality() : null;
+        const q = quality();
         resolve({
           samples,
           advanced,
@@ -284,7 +294,8 @@ function samplePlayback({ seconds, intervalMs, freezeMs }) {
           videoWidth: video.videoWidth,
           videoHeight: video.videoHeight,
           readyState: video.readyState,
-          frames: quality ? { total: quality.totalVideoFrames, dropped: quality.droppedVideoFrames } : null,
+          frames: q ? { total: q.totalVideoFrames, dropped: q.droppedVideoFrames } : null,
+          framesInWindow: q && framesAtStart !== null ? q.totalVideoFrames - framesAtStart : null,
         });
       }
     }, intervalMs);
@@ -300,7 +311,9 @@ function summarize(values) {
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   const round = (v) => Math.round(v * 1000) / 1000;
-  return { median: round(median), last: round(xs[xs.length - 1]), max: round(sorted[sorted.length - 1]) };
+  return {
+    median: round(median), last: round(xs[xs.length - 1]), max: round(sorted[sorted.length - 1]),
+  };
 }
 
 function hostOf(url) {
@@ -314,12 +327,14 @@ function hostOf(url) {
 async function main() {
   const opts = parseOptions();
   if (!existsSync(CHROMIUM)) {
-    process.stderr.write(`play.mjs: ${CHROMIUM} is missing; install Debian's chromium (scripts/setup)\n`);
+    process.stderr.write(
+      `play.mjs: ${CHROMIUM} is missing; install Debian's chromium (scripts/setup)\n`);
     process.exit(2);
   }
   const libraryPath = LIBRARIES[opts.player];
   if (!existsSync(libraryPath)) {
-    process.stderr.write(`play.mjs: ${libraryPath} is missing; run \`npm ci\` in ${HERE} (scripts/setup)\n`);
+    process.stderr.write(
+      `play.mjs: ${libraryPath} is missing; run \`npm ci\` in ${HERE} (scripts/setup)\n`);
     process.exit(2);
   }
   const library = readFileSync(libraryPath);
@@ -342,12 +357,15 @@ async function main() {
     videoWidth: 0,
     videoHeight: 0,
     frames: null,
+    fps: null,
     readyState: 0,
     samples: 0,
   };
   const nodeErrors = [];
   const addNodeError = (source, fatal, message) => {
-    if (nodeErrors.length < MAX_ERRORS) nodeErrors.push({ source, fatal, message: String(message) });
+    if (nodeErrors.length < MAX_ERRORS) {
+      nodeErrors.push({ source, fatal, message: String(message) });
+    }
   };
 
   let browser = null;
@@ -394,7 +412,8 @@ async function main() {
         '--disable-renderer-backgrounding',
         // The page's origin is made up; the media server is on the loopback. Chromium's
         // local-network checks would otherwise ask for a permission nobody can grant here.
-        '--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights',
+        '--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests,' +
+          'PrivateNetworkAccessSendPreflights',
       ],
     });
     const context = await browser.newContext({ viewport: { width: 640, height: 360 } });
@@ -402,15 +421,20 @@ async function main() {
       const url = new URL(route.request().url());
       if (url.origin === ORIGIN) {
         if (url.pathname === '/' || url.pathname === '/index.html') {
-          return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: PAGE_HTML });
+          return route.fulfill({
+            status: 200, contentType: 'text/html; charset=utf-8', body: PAGE_HTML,
+          });
         }
         if (url.pathname === '/lib/player.js') {
-          return route.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body: library });
+          return route.fulfill({
+            status: 200, contentType: 'text/javascript; charset=utf-8', body: library,
+          });
         }
         if (url.pathname === '/favicon.ico') return route.fulfill({ status: 204, body: '' });
         return route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' });
       }
-      if (url.protocol === 'blob:' || url.protocol === 'data:' || LOOPBACK_HOSTS.has(url.hostname)) {
+      const local = url.protocol === 'blob:' || url.protocol === 'data:';
+      if (local || LOOPBACK_HOSTS.has(url.hostname)) {
         return route.continue();
       }
       addNodeError('network', false, `blocked request to a non-loopback host: ${url.href}`);
@@ -477,8 +501,10 @@ async function main() {
 
     const seen = await page.evaluate(samplePlayback, {
       seconds: opts.seconds, intervalMs: SAMPLE_INTERVAL_MS, freezeMs: FREEZE_MS,
+      smallSkip: SMALL_SKIP_SECONDS,
     });
-    const after = await page.evaluate(() => ({ fatal: window.__tc.fatal, errors: window.__tc.errors }));
+    const after = await page.evaluate(
+      () => ({ fatal: window.__tc.fatal, errors: window.__tc.errors }));
     if (opts.screenshot) writeFileSync(opts.screenshot, await page.screenshot());
 
     result.advancedSeconds = Math.round(seen.advanced * 1000) / 1000;
@@ -487,17 +513,23 @@ async function main() {
     result.seekJumps = seen.seekJumps;
     result.latency = summarize(seen.samples.map((s) => s.latency));
     result.wallLatency = summarize(seen.samples.map((s) => s.wallLatency));
-    result.targetLatency = seen.targetLatency === null ? null : Math.round(seen.targetLatency * 1000) / 1000;
+    result.targetLatency =
+      seen.targetLatency === null ? null : Math.round(seen.targetLatency * 1000) / 1000;
     result.errors = after.errors;
     result.videoWidth = seen.videoWidth;
     result.videoHeight = seen.videoHeight;
     result.frames = seen.frames;
+    // Frames shown per second of media played: below the stream's frame rate when the
+    // media has holes the player skipped over.
+    result.fps = seen.framesInWindow !== null && seen.advanced > 0
+      ? Math.round((seen.framesInWindow / seen.advanced) * 10) / 10 : null;
     result.readyState = seen.readyState;
     result.samples = seen.samples.length;
     clearTimeout(watchdog);
     return finish(after.fatal ? 1 : 0);
   } catch (err) {
-    addNodeError('play.mjs', true, err && err.stack ? err.stack.split('\n').slice(0, 3).join(' | ') : err);
+    const where = err && err.stack ? err.stack.split('\n').slice(0, 3).join(' | ') : err;
+    addNodeError('play.mjs', true, where);
     clearTimeout(watchdog);
     return finish(1);
   }

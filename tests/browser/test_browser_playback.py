@@ -27,6 +27,7 @@ FPS = 30
 WIDTH, HEIGHT = 640, 360
 PLAY_SECONDS = 10
 MIN_ADVANCED_SECONDS = 8
+MIN_FPS = 27  # frames shown per second of media played; the source has 30
 MANIFEST_TIMEOUT = 20.0  # from the publisher's start to a manifest answering 200
 PUBLISH_SECONDS = 240  # ffmpeg stops by itself past this, whatever happens to the test
 
@@ -144,6 +145,9 @@ class BrowserPlaybackTest(unittest.TestCase):
                                     f"{PLAY_SECONDS} s: {detail}")
             self.assertEqual(result["stalls"], 0, f"stalled: {detail}")
             self.assertEqual(result["videoWidth"], WIDTH, detail)
+            self.assertIsNotNone(result["fps"], detail)
+            self.assertGreaterEqual(result["fps"], MIN_FPS,
+                                    f"frames missing from the media: {detail}")
             self.assertEqual(result["videoHeight"], HEIGHT, detail)
             self.assertIsNotNone(result["latency"]["median"],
                                  f"the player reported no live latency (not played as live?): "

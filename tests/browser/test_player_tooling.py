@@ -23,6 +23,7 @@ from harness import wait_until  # noqa: E402
 
 PLAY_SECONDS = 10
 MIN_ADVANCED_SECONDS = 8
+MIN_FPS = 27  # frames shown per second of media played; the source has 30
 WIDTH, HEIGHT = 640, 360
 PRODUCER_SECONDS = 150  # ffmpeg stops by itself past this, whatever happens to the test
 
@@ -145,6 +146,9 @@ class PlayerToolingTest(unittest.TestCase):
         self.assertGreaterEqual(result["advancedSeconds"], MIN_ADVANCED_SECONDS, detail)
         self.assertEqual(result["stalls"], 0, detail)
         self.assertEqual((result["videoWidth"], result["videoHeight"]), (WIDTH, HEIGHT), detail)
+        self.assertIsNotNone(result["fps"], detail)
+        self.assertGreaterEqual(result["fps"], MIN_FPS,
+                                f"frames missing from the media: {detail}")
         self.assertIsNotNone(result["latency"]["median"], f"no live latency reported: {detail}")
         return result
 
