@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Side-by-side HTTP comparison: tidecast GET /healthz against nginx serving a static file of
-# the same size, same machine, same client, one worker each on the same core, alternating.
+# Side-by-side HTTP comparison: tidecast against nginx serving the same bytes as a static
+# file, same machine, same client, one worker each on the same core, alternating.
 #
-#   bench/peer_http.sh                      # defaults below
+#   bench/peer_http.sh                      # GET /healthz, defaults below
+#   TARGET=part CONNECTIONS=100 bench/peer_http.sh
+#                                           # the newest LL-HLS part of a live stream, served
+#                                           # from memory, against nginx serving that part's
+#                                           # bytes from a file
 #   ROUNDS=5 DURATION=20s bench/peer_http.sh
 #
 # Environment:
@@ -15,6 +19,7 @@
 #   THREADS      wrk -t                   (default: 1)
 #   SERVER_CPU   core both servers run on (default: 1)
 #   CLIENT_CPU   core wrk runs on         (default: 0)
+#   TARGET       healthz | part           (default: healthz)
 #   KEEP_TMP=1   keep the temp dir (configs, logs, raw wrk output)
 #
 # Prints the rounds, medians and the tidecast/nginx ratio as a markdown table for
@@ -31,7 +36,9 @@ CONNECTIONS="${CONNECTIONS:-50}"
 THREADS="${THREADS:-1}"
 SERVER_CPU="${SERVER_CPU:-1}"
 CLIENT_CPU="${CLIENT_CPU:-0}"
+TARGET="${TARGET:-healthz}"
 READY_DEADLINE_S=15
+[[ "$TARGET" == healthz || "$TARGET" == part ]] || { echo "TARGET must be healthz or part" >&2; exit 2; }
 
 source "$(dirname "$0")/peer_lib.sh"
 
@@ -40,6 +47,7 @@ source "$(dirname "$0")/peer_lib.sh"
 [[ -x "$TIDECAST" ]] || die "tidecast binary not found at $TIDECAST (cmake --build build/release --target tidecast)"
 command -v curl >/dev/null || die "curl not found"
 command -v python3 >/dev/null || die "python3 not found (used to pick free ports and compute medians)"
+[[ "$TARGET" != part ]] || command -v ffmpeg >/dev/null || die "ffmpeg not found (it publishes the stream)"
 
 # Pinning: both servers on SERVER_CPU, wrk on CLIENT_CPU, when taskset and the cores exist.
 setup_pinning "wrk"
@@ -47,9 +55,11 @@ setup_pinning "wrk"
 TMP="$(mktemp -d -t tidecast-peer-http.XXXXXX)"
 TIDECAST_PID=""
 NGINX_PID=""
+PUBLISHER_PID=""
 
 cleanup() {
   local rc=$?
+  stop_pid "$PUBLISHER_PID" ffmpeg
   stop_pid "$TIDECAST_PID" tidecast
   stop_pid "$NGINX_PID" nginx  # the master; it stops its worker on SIGTERM
   remove_tmp "$rc"
@@ -76,6 +86,7 @@ wait_ready() {  # wait_ready URL PID NAME LOG
 
 # ---- tidecast -------------------------------------------------------------------------------
 TC_PORT="$(free_port)"
+RTMP_PORT="$(free_port)"
 mkdir -p "$TMP/tidecast-data"
 cat >"$TMP/tidecast.yaml" <<EOF
 data_dir: $TMP/tidecast-data
@@ -84,21 +95,48 @@ log:
 http:
   listen: 127.0.0.1
   port: $TC_PORT
+rtmp:
+  listen: 127.0.0.1
+  port: $RTMP_PORT
 EOF
 "${PIN_SERVER[@]}" "$TIDECAST" --config "$TMP/tidecast.yaml" >"$TMP/tidecast.log" 2>&1 &
 TIDECAST_PID=$!
-TC_URL="http://127.0.0.1:$TC_PORT/healthz"
-wait_ready "$TC_URL" "$TIDECAST_PID" tidecast "$TMP/tidecast.log"
+wait_ready "http://127.0.0.1:$TC_PORT/healthz" "$TIDECAST_PID" tidecast "$TMP/tidecast.log"
 
-# The body nginx serves has the size of tidecast's (uptime_seconds varies a little in width).
-BODY_BYTES="$(curl -fsS --max-time 2 "$TC_URL" | wc -c)"
+if [[ "$TARGET" == healthz ]]; then
+  TC_PATH=/healthz
+  CONTENT_TYPE=application/json
+  DESCRIPTION="GET /healthz"
+else
+  # A 2 Mbit/s 720p publisher for as long as the rounds last, on the client's core.
+  PUBLISH_SECONDS=$(( ROUNDS * 2 * ${DURATION%s} + 60 ))
+  "${PIN_CLIENT[@]}" ffmpeg -hide_banner -loglevel error -nostdin -re \
+    -f lavfi -i "testsrc2=size=1280x720:rate=30" -f lavfi -i "sine=frequency=440:sample_rate=48000" \
+    -t "$PUBLISH_SECONDS" -c:v libx264 -preset ultrafast -tune zerolatency -b:v 2M -g 60 \
+    -pix_fmt yuv420p -c:a aac -b:a 96k -f flv "rtmp://127.0.0.1:$RTMP_PORT/live/bench" \
+    >"$TMP/ffmpeg.log" 2>&1 &
+  PUBLISHER_PID=$!
+  wait_ready "http://127.0.0.1:$TC_PORT/live/bench/video.m3u8" "$PUBLISHER_PID" ffmpeg "$TMP/ffmpeg.log"
+  sleep 3  # a few parts into the stream
+  TC_PATH="/live/bench/$(curl -fsS --max-time 2 "http://127.0.0.1:$TC_PORT/live/bench/video.m3u8" |
+    sed -n 's/^#EXT-X-PART:.*URI="\([^"]*\)".*/\1/p' | tail -n 1)"
+  [[ "$TC_PATH" == /live/bench/video/p*.m4s ]] || die "no part in the playlist"
+  CONTENT_TYPE=video/mp4
+  DESCRIPTION="GET $TC_PATH (newest LL-HLS part, from memory)"
+fi
+TC_URL="http://127.0.0.1:$TC_PORT$TC_PATH"
+
+# nginx serves the same bytes from a file at the same path.
+mkdir -p "$TMP/nginx/www$(dirname "$TC_PATH")"
+curl -fsS --max-time 5 -o "$TMP/nginx/www$TC_PATH" "$TC_URL"
+BODY_BYTES="$(wc -c <"$TMP/nginx/www$TC_PATH")"
 curl -fsS -D "$TMP/tidecast.head" -o /dev/null --max-time 2 "$TC_URL"
 
 # ---- nginx ----------------------------------------------------------------------------------
 NG_PORT="$(free_port)"
-mkdir -p "$TMP/nginx/www" "$TMP/nginx/logs"
-python3 -c 'import sys; n=int(sys.argv[1]); b=("{\"status\":\"ok\",\"pad\":\"" + "x"*max(0,n-26) + "\"}\n"); sys.stdout.write(b[:n] if len(b)>=n else b+" "*(n-len(b)))' \
-  "$BODY_BYTES" >"$TMP/nginx/www/healthz"
+mkdir -p "$TMP/nginx/logs"
+NGINX_SENDFILE=off
+[[ "$TARGET" != part ]] || NGINX_SENDFILE="${NGINX_SENDFILE_PART:-on}"
 USER_LINE=""
 if [[ "$(id -u)" == 0 ]]; then USER_LINE="user root root;"; fi  # workers read files in $TMP
 cat >"$TMP/nginx/nginx.conf" <<EOF
@@ -112,10 +150,10 @@ events {
 }
 http {
   access_log off;
-  # Tuned for nginx's best on a tiny file (measured on this machine): sendfile + tcp_nopush
-  # cost a second syscall per response and was slower; the open-file cache saves
-  # open/fstat/close per request.
-  sendfile off;
+  # Tuned for nginx's best (measured on this machine): on the tiny /healthz file sendfile +
+  # tcp_nopush cost a second syscall per response and was slower; on a media part sendfile
+  # wins. The open-file cache saves open/fstat/close per request.
+  sendfile $NGINX_SENDFILE;
   open_file_cache max=1000 inactive=60s;
   open_file_cache_valid 60s;
   keepalive_requests 100000000;
@@ -129,8 +167,8 @@ http {
   server {
     listen 127.0.0.1:$NG_PORT;
     root $TMP/nginx/www;
-    location = /healthz {
-      default_type application/json;
+    location = $TC_PATH {
+      default_type $CONTENT_TYPE;
       add_header Cache-Control no-store;
     }
   }
@@ -141,7 +179,7 @@ EOF
 "${PIN_SERVER[@]}" "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' \
   >"$TMP/nginx/logs/stdout.log" 2>&1 &
 NGINX_PID=$!
-NG_URL="http://127.0.0.1:$NG_PORT/healthz"
+NG_URL="http://127.0.0.1:$NG_PORT$TC_PATH"
 wait_ready "$NG_URL" "$NGINX_PID" nginx "$TMP/nginx/logs/error.log"
 curl -fsS -D "$TMP/nginx.head" -o /dev/null --max-time 2 "$NG_URL"
 NG_BODY_BYTES="$(curl -fsS --max-time 2 "$NG_URL" | wc -c)"
@@ -217,9 +255,9 @@ echo
 TC_RSS_KB="$(awk '/^VmRSS:/ {print $2}' "/proc/$TIDECAST_PID/status" 2>/dev/null || echo "?")"
 
 # ---- table ----------------------------------------------------------------------------------
-python3 - "$RESULTS" "$ROUNDS" "$THREADS" "$CONNECTIONS" "$DURATION" "$BODY_BYTES" "$PINNING" "$TC_RSS_KB" <<'PY'
+python3 - "$RESULTS" "$ROUNDS" "$THREADS" "$CONNECTIONS" "$DURATION" "$BODY_BYTES" "$PINNING" "$TC_RSS_KB" "$DESCRIPTION" <<'PY'
 import statistics, sys
-path, rounds, threads, conns, duration, body, pinning, rss = sys.argv[1:]
+path, rounds, threads, conns, duration, body, pinning, rss, description = sys.argv[1:]
 RND, RPS, P50, P99, ERR, NON2XX, CPU = range(7)
 by = {"tidecast": [], "nginx": []}
 for line in open(path):
@@ -231,7 +269,7 @@ for v in by.values():
     v.sort()
 def med(name, i):
     return statistics.median(r[i] for r in by[name])
-print(f"wrk -t{threads} -c{conns} -d{duration} --latency, GET /healthz, body {body} B, {pinning}")
+print(f"wrk -t{threads} -c{conns} -d{duration} --latency, {description}, body {body} B, {pinning}")
 print()
 print("| round | tidecast req/s | nginx req/s | tidecast/nginx | tidecast p50 / p99 (ms) | nginx p50 / p99 (ms) | server CPU µs/req tidecast / nginx |")
 print("|---:|---:|---:|---:|---:|---:|---:|")
