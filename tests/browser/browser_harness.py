@@ -87,6 +87,36 @@ def fatal_errors(result):
     return [e for e in result.get("errors", []) if e.get("fatal")]
 
 
+def played_smoothly_problems(result, width, height, min_advanced_seconds, min_fps):
+    """What keeps `result` from being a smooth live playback (empty when it is one): started,
+    no fatal error, at least `min_advanced_seconds` played without a stall, the expected
+    picture size, no frames missing, a live latency reported."""
+    problems = []
+    if not result["started"]:
+        problems.append("playback did not start")
+    if fatal_errors(result) or result["exitCode"] != 0:
+        problems.append(f"fatal errors (exit code {result['exitCode']})")
+    if result["advancedSeconds"] < min_advanced_seconds:
+        problems.append(f"played {result['advancedSeconds']} s, less than {min_advanced_seconds}")
+    if result["stalls"] != 0:
+        problems.append(f"{result['stalls']} stall(s), {result['stalledMs']} ms in all")
+    if (result["videoWidth"], result["videoHeight"]) != (width, height):
+        problems.append(f"video is {result['videoWidth']}x{result['videoHeight']}, "
+                        f"not {width}x{height}")
+    if result["fps"] is None or result["fps"] < min_fps:
+        problems.append(f"{result['fps']} frames per second of media, fewer than {min_fps} "
+                        f"(frames missing from the media)")
+    if result["latency"]["median"] is None:
+        problems.append("the player reported no live latency (not played as live?)")
+    return problems
+
+
+def explain(result, problems):
+    """A failure message: the problems, the one-line summary and the errors."""
+    return (f"{'; '.join(problems)}\n{describe(result)}\nerrors: "
+            f"{json.dumps(result.get('errors', []), indent=1)}")
+
+
 def describe(result):
     """One line for logs: what the player did and its latency."""
     latency = result.get("latency") or {}
