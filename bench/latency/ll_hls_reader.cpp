@@ -3,6 +3,7 @@
 // EXT-X-PRELOAD-HINT before it is listed (the server holds that request until the part is
 // ready, or streams it while it is produced). Parts are fMP4; their stamps are found by
 // walking boxes and NAL units (fmp4_stamps.h), each with the arrival time of its own bytes.
+#include <algorithm>
 #include <unordered_set>
 
 #include "bench/latency/fmp4_stamps.h"

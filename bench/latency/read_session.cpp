@@ -28,9 +28,10 @@ bool ReadSession::awaitStream(const std::function<bool(std::string& why)>& attem
   std::string why;
   while (true) {
     if (attempt(why)) break;
-    if (wallMicros() + options_.pollMs * 1000 > giveUp) {
-      fail("the stream did not appear within " + std::to_string(options_.startTimeoutS) +
-           " s: " + why);
+    if (wallMicros() + int64_t{options_.pollMs} * 1000 > giveUp) {
+      char limit[32];
+      std::snprintf(limit, sizeof(limit), "%g", options_.startTimeoutS);
+      fail(std::string("the stream did not appear within ") + limit + " s: " + why);
       return false;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(options_.pollMs));

@@ -12,7 +12,7 @@ constexpr double kToneHz = 440;
 constexpr double kToneAmplitude = 0.1;  // -20 dBFS
 
 uint8_t* row(AVFrame& frame, int plane, int y) {
-  return frame.data[plane] + y * frame.linesize[plane];
+  return frame.data[plane] + static_cast<ptrdiff_t>(y) * frame.linesize[plane];
 }
 
 void drawStripes(AVFrame& frame, int64_t index) {
@@ -36,7 +36,7 @@ void drawStripes(AVFrame& frame, int64_t index) {
 
 void drawBox(AVFrame& frame, int64_t index) {
   int span = frame.width - kBoxSize;
-  auto x0 = static_cast<int>((index * 7) % (2 * span));
+  auto x0 = static_cast<int>((index * 7) % (int64_t{2} * span));
   if (x0 > span) x0 = 2 * span - x0;  // back and forth
   int y0 = (frame.height - kBoxSize) / 2;
   for (int y = y0; y < y0 + kBoxSize; ++y) {

@@ -37,6 +37,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <string>
 #include <thread>
@@ -153,11 +154,13 @@ std::string publisherLine(const std::string& url, const PublisherStats& s) {
 
 std::vector<std::unique_ptr<ReadSession>> runReaders(const Options& o) {
   std::vector<std::unique_ptr<ReadSession>> sessions;
+  sessions.reserve(o.reads.size());
   for (const auto& [mode, url] : o.reads) {
     ReadOptions r{mode, url, o.warmupS, o.seconds, o.startTimeoutS, o.pollMs, o.preloadHint};
     sessions.push_back(std::make_unique<ReadSession>(r));
   }
   std::vector<std::thread> threads;
+  threads.reserve(sessions.size());
   for (auto& session : sessions) threads.emplace_back(runReader, std::ref(*session));
   for (auto& thread : threads) thread.join();
   return sessions;
@@ -205,7 +208,12 @@ int main(int argc, char** argv) {
   auto options = tidecast::bench::latency::parseArgs(argc, argv);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   av_log_set_level(AV_LOG_ERROR);
-  int rc = tidecast::bench::latency::run(options);
+  int rc = 1;
+  try {
+    rc = tidecast::bench::latency::run(options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tidecast-latency: %s\n", e.what());
+  }
   curl_global_cleanup();
   return rc;
 }
