@@ -119,17 +119,16 @@ void visualSampleEntry(BoxWriter& w, const TrackDescription& track) {
   w.close(box);
 }
 
-// ISO/IEC 14496-1 descriptor header with a one-byte size (our descriptors are small).
+// ISO/IEC 14496-1 descriptor header: the size in the four-byte expandable form (7 bits a
+// byte, high bit set on all but the last), up to 2^28 - 1.
 void descriptor(BoxWriter& w, uint8_t tag, size_t size) {
   w.u8(tag);
-  w.u8(0x80);
-  w.u8(0x80);
-  w.u8(0x80);
+  for (int shift : {21, 14, 7}) w.u8(static_cast<uint32_t>(0x80 | ((size >> shift) & 0x7f)));
   w.u8(static_cast<uint32_t>(size & 0x7f));
 }
 
 void esds(BoxWriter& w, const TrackDescription& track) {
-  size_t ascSize = track.config.size() & 0x7f;  // a few bytes in practice
+  size_t ascSize = track.config.size();  // a few bytes in practice
   size_t decSpecific = 5 + ascSize;
   size_t decoderConfig = 5 + 13 + decSpecific;
   size_t slConfig = 5 + 1;
