@@ -64,7 +64,7 @@ void audioSet(Out out, const CmafTrack& track, const cmaf::PeriodTrack& entry,
 }  // namespace
 
 std::string isoDuration(int64_t ms) {
-  return fmt::format("PT{}{}.{:03}S", ms < 0 ? "-" : "", std::abs(ms) / 1000, std::abs(ms) % 1000);
+  return fmt::format("{}PT{}.{:03}S", ms < 0 ? "-" : "", std::abs(ms) / 1000, std::abs(ms) % 1000);
 }
 
 std::string renderMpd(cmaf::StreamPackager& packager, const MpdOptions& options) {
