@@ -94,6 +94,7 @@ bool HttpRequestParser::addHeaderBytes(size_t count) {
 int HttpRequestParser::onMessageBegin(llhttp_t* p) {
   auto& s = self(p);
   s.current_ = HttpRequest{};
+  s.current_.headers.reserve(16);
   s.inMessage_ = true;
   s.inHeaders_ = true;
   s.lastWasValue_ = false;

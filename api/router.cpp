@@ -10,6 +10,7 @@ namespace {
 std::vector<std::string_view> splitPath(std::string_view path) {
   std::vector<std::string_view> parts;
   if (path.empty() || path[0] != '/') return parts;
+  parts.reserve(8);
   path.remove_prefix(1);
   while (true) {
     size_t slash = path.find('/');
@@ -140,6 +141,7 @@ std::string Router::allowHeader(const Route& route) {
 Router::Match Router::match(std::string_view method, std::string_view rawPath) const {
   Match result;
   std::vector<std::string> parts;
+  parts.reserve(8);
   for (std::string_view raw : splitPath(rawPath)) {
     if (raw.find('%') == std::string_view::npos) {
       parts.emplace_back(raw);
@@ -158,7 +160,7 @@ Router::Match Router::match(std::string_view method, std::string_view rawPath) c
     if (!matchSegments(route, parts, params)) continue;
     if (best == nullptr || moreSpecific(route, *best)) {
       best = &route;
-      result.params = params;
+      result.params.swap(params);  // matchSegments clears `params` for the next route
     }
   }
   if (best == nullptr) return result;

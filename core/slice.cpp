@@ -24,10 +24,38 @@ Slice Slice::fromStatic(std::string_view text) {
   return Slice(nullptr, reinterpret_cast<const uint8_t*>(text.data()), text.size());
 }
 
+struct Slice::MirrorOwner {
+  std::shared_ptr<const void> memory;  // keeps the bytes in memory alive
+  std::shared_ptr<const FileRegion> region;
+  const uint8_t* base;  // memory address of file offset `fileOffset`
+  uint64_t fileOffset;
+};
+
+Slice Slice::mirrored(const Slice& memory, std::shared_ptr<const FileRegion> region,
+                      uint64_t fileOffset) {
+  if (memory.empty() || !region) return memory;
+  auto owner = std::make_shared<const MirrorOwner>(
+      MirrorOwner{memory.memoryOnly().owner_, std::move(region), memory.data_, fileOffset});
+  return Slice(std::move(owner), memory.data_, memory.size() | kMirroredBit);
+}
+
+FileSpan Slice::fileSpan() const {
+  if ((size_ & kMirroredBit) == 0) return {};
+  const auto* mirror = static_cast<const MirrorOwner*>(owner_.get());
+  return {mirror->region->fd(), mirror->fileOffset + static_cast<uint64_t>(data_ - mirror->base)};
+}
+
+Slice Slice::memoryOnly() const {
+  if ((size_ & kMirroredBit) == 0) return *this;
+  const auto* mirror = static_cast<const MirrorOwner*>(owner_.get());
+  return Slice(mirror->memory, data_, size());
+}
+
 Slice Slice::sub(size_t offset, size_t length) const {
-  offset = std::min(offset, size_);
-  length = std::min(length, size_ - offset);
-  return Slice(owner_, data_ + offset, length);
+  size_t size = this->size();
+  offset = std::min(offset, size);
+  length = std::min(length, size - offset);
+  return Slice(owner_, data_ + offset, length | (size_ & kMirroredBit));
 }
 
 size_t totalSize(const SliceList& slices) {

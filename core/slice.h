@@ -16,6 +16,19 @@
 
 namespace tidecast::core {
 
+// Bytes that also lie in a file (a memfd the CMAF packager fills), so a socket write can
+// hand them to the kernel with sendfile(2) instead of copying them from memory.
+class FileRegion {
+ public:
+  virtual ~FileRegion() = default;
+  virtual int fd() const = 0;
+};
+
+struct FileSpan {
+  int fd = -1;  // -1: memory only
+  uint64_t offset = 0;
+};
+
 class Slice {
  public:
   static constexpr size_t npos = static_cast<size_t>(-1);
@@ -30,11 +43,20 @@ class Slice {
   // Bytes with static storage duration (string literals): no allocation, no reference count.
   static Slice fromStatic(std::string_view text);
 
+  // `memory`, whose bytes are also in `region`'s file from `fileOffset` on. The region stays
+  // alive (and its file bytes valid) as long as any Slice of it does.
+  static Slice mirrored(const Slice& memory, std::shared_ptr<const FileRegion> region,
+                        uint64_t fileOffset);
+
   const uint8_t* data() const { return data_; }
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  std::string_view view() const { return {reinterpret_cast<const char*>(data_), size_}; }
-  std::span<const uint8_t> span() const { return {data_, size_}; }
+  size_t size() const { return size_ & kSizeMask; }
+  bool empty() const { return size() == 0; }
+  std::string_view view() const { return {reinterpret_cast<const char*>(data_), size()}; }
+  std::span<const uint8_t> span() const { return {data_, size()}; }
+  // Where the bytes lie in a file too (fd -1 when they do not).
+  FileSpan fileSpan() const;
+  // The same bytes without the file mirror (lets the mirror's file region go).
+  Slice memoryOnly() const;
 
   // A view of [offset, offset + length) sharing this Slice's block. Clamped to the slice.
   Slice sub(size_t offset, size_t length = npos) const;
@@ -43,6 +65,12 @@ class Slice {
   long useCount() const { return owner_.use_count(); }
 
  private:
+  // The top bit of size_ marks a mirrored Slice (owner_ is then a MirrorOwner): Slices stay
+  // 32 bytes, as they are copied once per viewer and packet.
+  static constexpr size_t kMirroredBit = size_t{1} << (sizeof(size_t) * 8 - 1);
+  static constexpr size_t kSizeMask = ~kMirroredBit;
+  struct MirrorOwner;
+
   Slice(std::shared_ptr<const void> owner, const uint8_t* data, size_t size)
       : owner_(std::move(owner)), data_(data), size_(size) {}
   friend class SliceBuilder;

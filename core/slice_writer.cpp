@@ -33,6 +33,33 @@ const std::vector<uv_buf_t>& WriteBatch::iovecs(size_t maxBuffers) {
   return iovecs_;
 }
 
+const std::vector<uv_buf_t>& WriteBatch::memoryIovecs(bool& fileFollows) {
+  iovecs_.clear();
+  fileFollows = false;
+  size_t end = std::min(slices_.size(), head_ + kMaxIovecs);
+  for (size_t i = head_; i < end; ++i) {
+    if (slices_[i].fileSpan().fd >= 0) {
+      fileFollows = true;
+      break;
+    }
+    iovecs_.push_back(iovecOf(slices_[i]));
+  }
+  return iovecs_;
+}
+
+FileSpan WriteBatch::fileRun(size_t& length) const {
+  length = 0;
+  if (head_ == slices_.size()) return {};
+  FileSpan first = slices_[head_].fileSpan();
+  if (first.fd < 0) return first;
+  for (size_t i = head_; i < slices_.size(); ++i) {
+    FileSpan span = slices_[i].fileSpan();
+    if (span.fd != first.fd || span.offset != first.offset + length) break;
+    length += slices_[i].size();
+  }
+  return first;
+}
+
 std::vector<uv_buf_t> WriteBatch::buffers(size_t maxBuffers) const {
   std::vector<uv_buf_t> out;
   size_t end = std::min(slices_.size(), head_ + maxBuffers);

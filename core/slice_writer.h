@@ -22,6 +22,12 @@ class WriteBatch {
   // iovecs for up to `maxBuffers` of the remaining slices, in order, in a vector this batch
   // reuses (valid until the next call): the hot path allocates nothing per flush.
   const std::vector<uv_buf_t>& iovecs(size_t maxBuffers = kMaxIovecs);
+  // The same, stopping before the first Slice mirrored in a file (sent with sendfile).
+  // `fileFollows` tells whether such a Slice comes right after them.
+  const std::vector<uv_buf_t>& memoryIovecs(bool& fileFollows);
+  // When the next bytes are mirrored in a file: that file position and how many bytes of it
+  // follow contiguously (across Slices). fd -1 otherwise.
+  FileSpan fileRun(size_t& length) const;
   // The same as a copy, for callers holding a const batch.
   std::vector<uv_buf_t> buffers(size_t maxBuffers = kMaxIovecs) const;
 

@@ -1,5 +1,8 @@
 #include "core/tcp.h"
 
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
 #include <utility>
 
 namespace tidecast::core {
@@ -73,9 +76,23 @@ void TcpStream::flush() {
   if (!isOpen()) return;
   auto* stream = reinterpret_cast<uv_stream_t*>(raw());
   // Try the kernel directly first: most writes complete here without a request allocation.
+  // Bytes mirrored in a file go by sendfile (no copy out of user memory); if the socket
+  // cannot take them now, they go by uv_write from memory like the rest.
   while (inFlightBytes_ == 0 && !queued_.empty()) {
-    const auto& buffers = queued_.iovecs();
-    int written = uv_try_write(stream, buffers.data(), static_cast<unsigned>(buffers.size()));
+    size_t length = 0;
+    FileSpan file = queued_.fileRun(length);
+    if (file.fd >= 0) {
+      auto offset = static_cast<off_t>(file.offset);
+      ssize_t sent = ::sendfile(socketFd(), file.fd, &offset, length);
+      if (sent <= 0) break;
+      queued_.consume(static_cast<size_t>(sent));
+      continue;
+    }
+    bool fileFollows = false;
+    const auto& buffers = queued_.memoryIovecs(fileFollows);
+    ssize_t written = fileFollows ? sendAhead(buffers)
+                                  : uv_try_write(stream, buffers.data(),
+                                                 static_cast<unsigned>(buffers.size()));
     if (written <= 0) break;
     queued_.consume(static_cast<size_t>(written));
   }
@@ -100,6 +117,21 @@ void TcpStream::flush() {
     return;
   }
   onWritten(0);
+}
+
+ssize_t TcpStream::sendAhead(const std::vector<uv_buf_t>& buffers) {
+  // MSG_MORE: the kernel keeps these bytes (an HTTP head) to go out in one segment train with
+  // the sendfile that follows, instead of a small packet of their own.
+  msghdr message{};
+  message.msg_iov = reinterpret_cast<iovec*>(const_cast<uv_buf_t*>(buffers.data()));
+  message.msg_iovlen = buffers.size();
+  return ::sendmsg(socketFd(), &message, MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+int TcpStream::socketFd() {
+  uv_os_fd_t fd = -1;
+  uv_fileno(reinterpret_cast<uv_handle_t*>(raw()), &fd);
+  return fd;
 }
 
 void TcpStream::onWritten(size_t bytes) {

@@ -61,6 +61,8 @@ class TcpStream final : public UvHandle<uv_tcp_t>, private Flushable {
   DataFn onData_;
   EndFn onEnd_;
   std::function<void()> onDrain_;
+  int socketFd();
+  ssize_t sendAhead(const std::vector<uv_buf_t>& buffers);
   WriteBatch queued_;
   size_t inFlightBytes_ = 0;
   bool flushQueued_ = false;

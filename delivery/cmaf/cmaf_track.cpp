@@ -72,6 +72,7 @@ void CmafTrack::closePart(uint64_t end) {
   part->msn = open_->msn;
   part->index = static_cast<uint32_t>(open_->parts.size());
   part->bytes = writeFragment(header, partSamples_);
+  if (mirror_) part->bytes = mirror_->mirror(part->bytes);
   part->size = core::totalSize(part->bytes);
   part->start = partStart_;
   part->duration = end > partStart_ ? end - partStart_ : 0;
@@ -97,6 +98,7 @@ void CmafTrack::closeSegment(uint64_t end) {
   closing->complete = true;
   maxSegmentDuration_ = std::max(maxSegmentDuration_, closing->duration);
   prune();
+  coolDown();
   changed();
 }
 
@@ -119,6 +121,13 @@ void CmafTrack::prune() {
   }
   uint32_t oldest = segments_.empty() ? initVersion_ : segments_.front().initVersion;
   std::erase_if(inits_, [&](const auto& entry) { return entry.first < oldest; });
+}
+
+void CmafTrack::coolDown() {
+  if (!mirror_ || segments_.size() <= kMirroredSegments) return;
+  for (auto& part : segments_[segments_.size() - 1 - kMirroredSegments].parts) {
+    part->bytes = core::memoryOnly(part->bytes);
+  }
 }
 
 void CmafTrack::changed() {

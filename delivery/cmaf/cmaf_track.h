@@ -15,6 +15,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/file_mirror.h"
 #include "core/slice.h"
 #include "delivery/cmaf/fragment_writer.h"
 #include "delivery/cmaf/track_description.h"
@@ -33,6 +34,9 @@ struct Part {
 };
 using PartPtr = std::shared_ptr<const Part>;
 
+// Segments whose parts stay mirrored for sendfile: the live edge, where viewers are.
+inline constexpr size_t kMirroredSegments = 3;
+
 struct Segment {
   uint64_t msn = 0;
   uint64_t discontinuitySequence = 0;  // how many discontinuities precede this segment
@@ -41,7 +45,7 @@ struct Segment {
   uint64_t start = 0;     // decode time of the first sample, track timescale
   uint64_t duration = 0;  // so far, while not complete
   int64_t wallClockMs = 0;  // ingest wall clock of the first sample (EXT-X-PROGRAM-DATE-TIME)
-  std::vector<PartPtr> parts;
+  std::vector<std::shared_ptr<Part>> parts;
   size_t size = 0;
   uint32_t samples = 0;
   bool complete = false;
@@ -84,6 +88,10 @@ class CmafTrack {
   // The publisher left: the held-back sample gets the previous duration, everything closes.
   void flush();
 
+  // Parts of the newest segments are also copied into this file, so that serving them to
+  // many viewers uses sendfile instead of a copy per viewer (see core/file_mirror.h).
+  void setMirror(std::shared_ptr<core::FileMirror> mirror) { mirror_ = std::move(mirror); }
+
   // Called after every new part and every segment closed.
   void setOnChange(std::function<void()> onChange) { onChange_ = std::move(onChange); }
 
@@ -101,6 +109,7 @@ class CmafTrack {
  private:
   void completeHeldSample(uint64_t nextDts);
   void prune();
+  void coolDown();  // parts behind the live edge go back to memory only
   void changed();
 
   core::media::TrackType type_;
@@ -109,6 +118,7 @@ class CmafTrack {
   uint32_t initVersion_ = 0;
   std::map<uint32_t, core::Slice> inits_;
   std::deque<Segment> segments_;
+  std::shared_ptr<core::FileMirror> mirror_;
   Segment* open_ = nullptr;
   std::vector<CmafSample> partSamples_;
   uint64_t partStart_ = 0;
