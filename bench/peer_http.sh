@@ -98,6 +98,11 @@ http:
 rtmp:
   listen: 127.0.0.1
   port: $RTMP_PORT
+cmaf:
+  # wrk asks for one part for the whole run: keep it in the window and mirrored, as the
+  # newest part always is (the live edge is what LL-HLS viewers request).
+  window_segments: 1000
+  sendfile_segments: 1000
 EOF
 "${PIN_SERVER[@]}" "$TIDECAST" --config "$TMP/tidecast.yaml" >"$TMP/tidecast.log" 2>&1 &
 TIDECAST_PID=$!

@@ -300,6 +300,7 @@ Fields cmafFields(CmafConfig& c) {
       {"window_segments", integer(c.windowSegments, 3, 1000)},
       {"linger_ms", integer(c.lingerMs, 0, kMaxMillis)},
       {"max_held_requests_per_stream", integer(c.maxHeldRequestsPerStream, 1)},
+      {"sendfile_segments", integer(c.sendfileSegments, 0, 1000)},
   };
 }
 

@@ -93,6 +93,7 @@ struct CmafConfig {
   uint32_t windowSegments = 12;
   uint32_t lingerMs = 30000;
   uint32_t maxHeldRequestsPerStream = 20000;
+  uint32_t sendfileSegments = 3;
   bool operator==(const CmafConfig&) const = default;
 };
 

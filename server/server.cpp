@@ -28,6 +28,7 @@ delivery::cmaf::CmafSettings cmafSettings(const core::Config& config) {
   s.windowSegments = c.windowSegments;
   s.lingerMs = c.lingerMs;
   s.maxWaitersPerStream = c.maxHeldRequestsPerStream;
+  s.sendfileSegments = c.sendfileSegments;
   return s;
 }
 

@@ -12,7 +12,8 @@ struct CmafSettings {
   uint32_t windowSegments = 12;     // complete segments kept in memory and listed
   uint32_t lingerMs = 30000;        // a stopped stream's playlists stay this long for a reconnect
   uint32_t maxWaitersPerStream = 20000;  // held requests (blocking reloads, chunked segments)
-  bool sendfile = true;  // mirror the newest parts in a memfd and send them with sendfile(2)
+  // The newest segments' parts are mirrored in a memfd and sent with sendfile(2); 0: never.
+  uint32_t sendfileSegments = 3;
 };
 
 }  // namespace tidecast::delivery::cmaf

@@ -124,8 +124,9 @@ void CmafTrack::prune() {
 }
 
 void CmafTrack::coolDown() {
-  if (!mirror_ || segments_.size() <= kMirroredSegments) return;
-  for (auto& part : segments_[segments_.size() - 1 - kMirroredSegments].parts) {
+  // The live edge, where viewers are, stays mirrored; older parts go back to memory only.
+  if (!mirror_ || segments_.size() <= mirroredSegments_) return;
+  for (auto& part : segments_[segments_.size() - 1 - mirroredSegments_].parts) {
     part->bytes = core::memoryOnly(part->bytes);
   }
 }

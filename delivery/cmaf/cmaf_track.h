@@ -34,9 +34,6 @@ struct Part {
 };
 using PartPtr = std::shared_ptr<const Part>;
 
-// Segments whose parts stay mirrored for sendfile: the live edge, where viewers are.
-inline constexpr size_t kMirroredSegments = 3;
-
 struct Segment {
   uint64_t msn = 0;
   uint64_t discontinuitySequence = 0;  // how many discontinuities precede this segment
@@ -90,7 +87,10 @@ class CmafTrack {
 
   // Parts of the newest segments are also copied into this file, so that serving them to
   // many viewers uses sendfile instead of a copy per viewer (see core/file_mirror.h).
-  void setMirror(std::shared_ptr<core::FileMirror> mirror) { mirror_ = std::move(mirror); }
+  void setMirror(std::shared_ptr<core::FileMirror> mirror, size_t segments) {
+    mirror_ = std::move(mirror);
+    mirroredSegments_ = segments;
+  }
 
   // Called after every new part and every segment closed.
   void setOnChange(std::function<void()> onChange) { onChange_ = std::move(onChange); }
@@ -119,6 +119,7 @@ class CmafTrack {
   std::map<uint32_t, core::Slice> inits_;
   std::deque<Segment> segments_;
   std::shared_ptr<core::FileMirror> mirror_;
+  size_t mirroredSegments_ = 0;
   Segment* open_ = nullptr;
   std::vector<CmafSample> partSamples_;
   uint64_t partStart_ = 0;

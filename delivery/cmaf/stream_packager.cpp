@@ -45,9 +45,9 @@ StreamPackager::StreamPackager(std::string name, const CmafSettings& settings,
       video_(TrackType::kVideo, settings.windowSegments),
       audio_(TrackType::kAudio, settings.windowSegments),
       waiters_(settings.maxWaitersPerStream) {
-  if (settings.sendfile) {
-    video_.setMirror(core::FileMirror::create("tidecast-cmaf-video"));
-    audio_.setMirror(core::FileMirror::create("tidecast-cmaf-audio"));
+  if (settings.sendfileSegments > 0) {
+    video_.setMirror(core::FileMirror::create("tidecast-cmaf-video"), settings.sendfileSegments);
+    audio_.setMirror(core::FileMirror::create("tidecast-cmaf-audio"), settings.sendfileSegments);
   }
   video_.setOnChange([this] { onTrackChange(); });
   audio_.setOnChange([this] { onTrackChange(); });
