@@ -9,6 +9,9 @@ namespace tidecast::delivery::cmaf {
 namespace {
 
 constexpr uint64_t kTickMs = 50;
+constexpr const char* kMetricNames[] = {
+    "tidecast_delivery_cmaf_streams", "tidecast_delivery_held_requests",
+    "tidecast_delivery_cmaf_segment_bytes", "tidecast_delivery_cmaf_mirrored_bytes"};
 
 std::optional<uint64_t> parseNumber(std::string_view text) {
   uint64_t value = 0;
@@ -53,7 +56,46 @@ bool holdRequest(StreamPackager& packager, const std::shared_ptr<api::HttpRespon
 }
 
 CmafPlugin::CmafPlugin(CmafSettings settings) : settings_(settings) {}
-CmafPlugin::~CmafPlugin() = default;
+CmafPlugin::~CmafPlugin() {
+  if (hub_ == nullptr) return;
+  // Streams still live (the hub outlives the plug-ins) must not call destroyed sinks.
+  for (auto& [name, packager] : packagers_) {
+    if (core::Stream* stream = hub_->find(name)) stream->removeSink(*packager);
+  }
+  for (const char* name : kMetricNames) context_->metrics.remove(name);
+}
+
+void CmafPlugin::exportMetrics() {
+  auto sum = [this](const std::function<double(StreamPackager&)>& of) {
+    double total = 0;
+    for (auto& [name, packager] : packagers_) total += of(*packager);
+    return total;
+  };
+  auto trackBytes = [](CmafTrack* track, bool mirrored) -> double {
+    if (track == nullptr) return 0;
+    if (mirrored) return track->mirroredBytes();
+    double bytes = 0;
+    for (const Segment& s : track->segments()) bytes += static_cast<double>(s.size);
+    return bytes;
+  };
+  core::MetricsRegistry& metrics = context_->metrics;
+  metrics.gaugeCallback(kMetricNames[0], "Streams packaged as CMAF (live or lingering)",
+                        [this] { return static_cast<double>(packagers_.size()); });
+  metrics.gaugeCallback(kMetricNames[1], "Requests held until a part or segment exists", [sum] {
+    return sum([](StreamPackager& p) { return static_cast<double>(p.waiters().size()); });
+  });
+  metrics.gaugeCallback(kMetricNames[2], "Bytes of CMAF segments held in memory", [sum, trackBytes] {
+    return sum([&](StreamPackager& p) {
+      return trackBytes(p.video(), false) + trackBytes(p.audio(), false);
+    });
+  });
+  metrics.gaugeCallback(
+      kMetricNames[3], "Bytes of live-edge parts mirrored in memfds for sendfile", [sum, trackBytes] {
+        return sum([&](StreamPackager& p) {
+          return trackBytes(p.video(), true) + trackBytes(p.audio(), true);
+        });
+      });
+}
 
 core::Status CmafPlugin::mount(api::PluginContext& context) {
   context_ = &context.loop;
@@ -63,6 +105,7 @@ core::Status CmafPlugin::mount(api::PluginContext& context) {
   timer_ = std::make_unique<core::Timer>(context.loop.loop);
   timer_->start(kTickMs, kTickMs, [this] { tick(); });
   uv_unref(reinterpret_cast<uv_handle_t*>(timer_->raw()));
+  exportMetrics();
   context.router.add("GET", "/{app}/{key}/{track}/{file}",
                      [this](api::HttpRequest& request, const auto& response) {
                        serveObject(request, response);

@@ -35,6 +35,7 @@ class CmafPlugin final : public api::Plugin {
  private:
   void onStreamStarted(const core::Event& event);
   void tick();
+  void exportMetrics();
   void serveObject(api::HttpRequest& request, const std::shared_ptr<api::HttpResponse>& response);
   void servePart(StreamPackager& packager, CmafTrack& track, uint64_t id,
                  const std::shared_ptr<api::HttpResponse>& response);

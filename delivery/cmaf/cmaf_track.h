@@ -105,6 +105,10 @@ class CmafTrack {
   core::SliceList segmentBytes(const Segment& segment, size_t fromPart = 0) const;
   uint64_t maxSegmentDuration() const { return maxSegmentDuration_; }
   uint64_t version() const { return version_; }  // bumps on every change
+  // Bytes of this track's parts held in its sendfile mirror.
+  double mirroredBytes() const {
+    return mirror_ ? static_cast<double>(mirror_->residentBytes()) : 0;
+  }
 
  private:
   void completeHeldSample(uint64_t nextDts);

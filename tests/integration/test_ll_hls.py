@@ -11,7 +11,7 @@ import threading
 import time
 import unittest
 
-from harness import LOCALHOST, Tidecast, wait_until
+from harness import LOCALHOST, Tidecast, metric_value, wait_until
 
 FPS = 30
 WIDTH, HEIGHT = 640, 360
@@ -127,6 +127,10 @@ class LlHlsTest(unittest.TestCase):
             self.assertIn('availabilityTimeComplete="false"', mpd)
             self.assertIn(f'width="{WIDTH}" height="{HEIGHT}"', mpd)
             self.assertIn(f'value="http://{LOCALHOST}:{server.port}/time"', mpd)
+            metrics = server.get("/metrics")[2].decode()
+            self.assertEqual(metric_value(metrics, "tidecast_delivery_cmaf_streams"), 1)
+            self.assertGreater(metric_value(metrics, "tidecast_delivery_cmaf_segment_bytes"), 10_000)
+            self.assertGreater(metric_value(metrics, "tidecast_delivery_cmaf_mirrored_bytes"), 0)
             for path in ("/live/test/index.m3u8", "/live/test/index.mpd"):
                 probe = subprocess.run(
                     ["ffprobe", "-v", "error", "-show_entries",
