@@ -52,3 +52,22 @@ setup_pinning() {
     PINNING="server(s) on CPU $SERVER_CPU, $1 on CPU $CLIENT_CPU (taskset)"
   fi
 }
+
+port_open() {  # port_open PORT: something accepts connections on 127.0.0.1:PORT
+  python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.exit(s.connect_ex(("127.0.0.1",int(sys.argv[1]))))' "$1"
+}
+
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# wait_port PORT NAME: until the server $SERVER_PID (log $SERVER_LOG) listens on PORT, within
+# $READY_DEADLINE_S seconds; dies with the log's tail otherwise.
+wait_port() {
+  local deadline=$((SECONDS + READY_DEADLINE_S))
+  while (( SECONDS < deadline )); do
+    kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$SERVER_LOG" >&2 || true; die "$2 exited during start-up"; }
+    if port_open "$1"; then return 0; fi
+    sleep 0.1
+  done
+  tail -n 20 "$SERVER_LOG" >&2 || true
+  die "$2 not listening on $1 within ${READY_DEADLINE_S}s"
+}

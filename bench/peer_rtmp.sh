@@ -99,10 +99,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port_open() {  # port_open PORT
-  python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.exit(s.connect_ex(("127.0.0.1",int(sys.argv[1]))))' "$1"
-}
-
 server_pids() {  # the server's processes: tidecast; nginx master + workers
   echo "$SERVER_PID" $(ps -o pid= --ppid "$SERVER_PID" 2>/dev/null || true)
 }
@@ -116,8 +112,6 @@ rss_kb() {  # rss_kb PID...: VmRSS summed
   echo "$total"
 }
 
-
-load1() { cut -d' ' -f1 /proc/loadavg; }
 
 # ---- the publisher's media, encoded once -----------------------------------------------------
 # Long enough for the longest server session: probe + idle + every run + pauses, plus margin.
@@ -190,17 +184,6 @@ EOF
     >>"$TMP/nginx/logs/stdout.log" 2>&1 &
   SERVER_PID=$!
   SERVER_LOG="$TMP/nginx/logs/error.log"
-}
-
-wait_port() {  # wait_port PORT NAME
-  local deadline=$((SECONDS + READY_DEADLINE_S))
-  while (( SECONDS < deadline )); do
-    kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$SERVER_LOG" >&2 || true; die "$2 exited during start-up"; }
-    if port_open "$1"; then return 0; fi
-    sleep 0.1
-  done
-  tail -n 20 "$SERVER_LOG" >&2 || true
-  die "$2 not listening on $1 within ${READY_DEADLINE_S}s"
 }
 
 start_publisher() {

@@ -80,12 +80,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port_open() {  # port_open PORT
-  python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.exit(s.connect_ex(("127.0.0.1",int(sys.argv[1]))))' "$1"
-}
-
-load1() { cut -d' ' -f1 /proc/loadavg; }
-
 # ---- servers ---------------------------------------------------------------------------------
 RTMP_PORT=""
 HTTP_PORT=""
@@ -175,17 +169,6 @@ EOF
     >>"$dir/logs/stdout.log" 2>&1 &
   SERVER_PID=$!
   SERVER_LOG="$dir/logs/error.log"
-}
-
-wait_port() {  # wait_port PORT NAME
-  local deadline=$((SECONDS + READY_DEADLINE_S))
-  while (( SECONDS < deadline )); do
-    kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$SERVER_LOG" >&2 || true; die "$2 exited during start-up"; }
-    if port_open "$1"; then return 0; fi
-    sleep 0.1
-  done
-  tail -n 20 "$SERVER_LOG" >&2 || true
-  die "$2 not listening on $1 within ${READY_DEADLINE_S}s"
 }
 
 RESULTS="$TMP/results.jsonl"
