@@ -29,13 +29,12 @@ std::optional<uint64_t> CmafTrack::end() const {
   return std::nullopt;
 }
 
-void CmafTrack::openSegment(uint64_t msn, uint64_t start, int64_t wallClockMs,
+void CmafTrack::openSegment(uint64_t msn, uint64_t start, int64_t wallClockMs, uint64_t sequence,
                             bool discontinuity) {
   if (open_) closeSegment(start);
-  if (discontinuity && !segments_.empty()) ++discontinuities_;
   Segment& segment = segments_.emplace_back();
   segment.msn = msn;
-  segment.discontinuitySequence = discontinuities_;
+  segment.discontinuitySequence = sequence;
   segment.discontinuity = discontinuity && segments_.size() > 1;
   segment.initVersion = initVersion_;
   segment.start = start;

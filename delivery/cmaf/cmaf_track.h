@@ -72,8 +72,11 @@ class CmafTrack {
   uint64_t lastDuration() const { return lastDuration_; }
   // End of the timeline: the pending sample's time plus its estimated duration.
   std::optional<uint64_t> end() const;
-  // Opens segment `msn` at `start`; the next segment after a discontinuity gets the flag.
-  void openSegment(uint64_t msn, uint64_t start, int64_t wallClockMs, bool discontinuity);
+  // Opens segment `msn` at `start` in the packager's discontinuity sequence `sequence` (one
+  // count for both tracks, so renditions and Periods agree); `discontinuity` flags the first
+  // segment after one, unless nothing precedes it in this track.
+  void openSegment(uint64_t msn, uint64_t start, int64_t wallClockMs, uint64_t sequence,
+                   bool discontinuity);
   // Adds a sample at decode time `dts`: the held-back sample before it is completed first.
   void addSample(core::media::MediaPacketPtr packet, uint64_t dts, int32_t compositionOffset,
                  bool sync);
@@ -132,7 +135,6 @@ class CmafTrack {
   uint64_t lastDuration_ = 0;
   uint64_t nextPartId_ = 0;
   uint32_t fragmentSequence_ = 1;
-  uint64_t discontinuities_ = 0;
   uint64_t maxSegmentDuration_ = 0;
   uint64_t version_ = 0;
   std::function<void()> onChange_;

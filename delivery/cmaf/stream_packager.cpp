@@ -59,7 +59,7 @@ void StreamPackager::attach(core::Stream& stream) {
   bool reconnect = video_.described() || audio_.described();
   live_ = true;
   freshSession_ = true;
-  if (reconnect) discontinuity_ = audioDiscontinuity_ = true;
+  if (reconnect) startDiscontinuity();
   audioTicksKnown_ = false;
   boundaries_.clear();
   stream.addSink(*this);
@@ -101,7 +101,7 @@ void StreamPackager::describe(const media::MediaPacket& config) {
   CmafTrack& track = config.track == TrackType::kVideo ? video_ : audio_;
   if (track.describe(std::move(*description))) {
     // New parameters mid-stream: a new init segment from the next segment on.
-    discontinuity_ = audioDiscontinuity_ = true;
+    startDiscontinuity();
   }
   ++version_;
 }
@@ -137,13 +137,20 @@ int64_t StreamPackager::outputTime(const media::MediaPacket& packet, CmafTrack& 
   return out;
 }
 
+void StreamPackager::startDiscontinuity() {
+  discontinuity_ = audioDiscontinuity_ = true;
+  if (sequenceUsed_) ++discontinuitySequence_;
+  sequenceUsed_ = false;
+}
+
 void StreamPackager::openSegment(CmafTrack& track, uint64_t msn, uint64_t start,
                                  int64_t startMs) {
   bool& pending = &track == &video_ ? discontinuity_ : audioDiscontinuity_;
   bool leads = &track == leader();
   int64_t wall = wallAnchorMs_ + startMs;
-  track.openSegment(msn, start, wall, pending);
+  track.openSegment(msn, start, wall, discontinuitySequence_, pending);
   pending = false;
+  sequenceUsed_ = true;
   const Segment& opened = track.segments().back();
   if (leads && (periods_.empty() || periods_.back().id != opened.discontinuitySequence)) {
     periods_.push_back(Period{opened.discontinuitySequence, wall, {}, {}});

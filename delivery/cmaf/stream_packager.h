@@ -90,6 +90,9 @@ class StreamPackager final : public core::StreamSink {
   // Cuts a part when the next sample at `dts` would pass the part target.
   void maybeClosePart(CmafTrack& track, uint64_t dts);
   void openSegment(CmafTrack& track, uint64_t msn, uint64_t start, int64_t startMs);
+  // A reconnect or new parameters: the next segment of each track starts a new discontinuity
+  // sequence (counted once, whichever track gets there first).
+  void startDiscontinuity();
   void onTrackChange();
 
   std::string name_;
@@ -102,6 +105,8 @@ class StreamPackager final : public core::StreamSink {
   bool freshSession_ = true;   // rebase the timeline at the session's first media packet
   bool discontinuity_ = false;  // the next segment of each track starts a new period
   bool audioDiscontinuity_ = false;
+  uint64_t discontinuitySequence_ = 0;  // of the segments opened now, on both tracks
+  bool sequenceUsed_ = false;           // a segment was opened in it (the next one counts)
   int64_t offsetMs_ = 0;       // output time = input DTS + offset
   std::map<core::media::TrackType, int64_t> lastOutMs_;
   int64_t wallAnchorMs_ = 0;   // wall clock of output time 0 in the current session

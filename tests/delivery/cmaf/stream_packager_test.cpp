@@ -308,6 +308,60 @@ TEST_F(StreamPackagerTest, ReconnectWithAudioKeepsBothTracksNumberedTogether) {
   EXPECT_EQ(packager().periods()[1].audio.firstMsn, 3u);
 }
 
+// Regression: each track counted its own discontinuities, and only from its second segment
+// on, so a track without segments at a discontinuity stayed one behind the other: HLS
+// renditions disagreed on EXT-X-DISCONTINUITY-SEQUENCE and DASH put the audio of the new
+// session into the old Period.
+TEST_F(StreamPackagerTest, AudioJoiningAtAReconnectSharesTheDiscontinuitySequence) {
+  harness_.publishFor(4500, true, false);  // video only: segments 0..2
+  harness_.endSession();
+  harness_.publishFor(4500, true, true);  // now with audio
+  const CmafTrack& video = *packager().video();
+  const CmafTrack& audio = *packager().audio();
+  ASSERT_FALSE(audio.segments().empty());
+  EXPECT_EQ(audio.segments().front().msn, 3u);
+  for (const Segment& a : audio.segments()) {
+    ASSERT_NE(video.segment(a.msn), nullptr);
+    EXPECT_EQ(a.discontinuitySequence, video.segment(a.msn)->discontinuitySequence) << a.msn;
+    EXPECT_EQ(a.discontinuitySequence, 1u);
+  }
+  EXPECT_FALSE(audio.segments().front().discontinuity);  // its first segment: nothing before
+  ASSERT_EQ(packager().periods().size(), 2u);
+  EXPECT_FALSE(packager().periods()[0].audio.present);
+  EXPECT_TRUE(packager().periods()[1].audio.present);
+  EXPECT_EQ(packager().periods()[1].audio.firstMsn, 3u);
+}
+
+TEST_F(StreamPackagerTest, VideoJoiningAfterAnAudioChangeSharesTheDiscontinuitySequence) {
+  SyntheticSource& source = publish();
+  source.video = false;
+  source.sendConfigs();
+  source.runUntil(3000);  // audio leads: segments 0, 1 (in progress)
+  streams_.back()->push(testutil::configPacket(TrackType::kAudio, core::media::Codec::kAac,
+                                               core::media::testdata::kAscLc48000Mono),
+                        0);
+  source.runUntil(5000);
+  source.video = true;  // video arrives: it leads from its first keyframe on
+  source.videoFrames = 150;
+  streams_.back()->push(testutil::h264Config(), 0);
+  source.runUntil(9100);
+  const CmafTrack& video = *packager().video();
+  const CmafTrack& audio = *packager().audio();
+  ASSERT_FALSE(video.segments().empty());
+  EXPECT_EQ(video.segments().front().discontinuitySequence, 1u);
+  for (const Segment& v : video.segments()) {
+    const Segment* a = audio.segment(v.msn);
+    if (a != nullptr) {
+      EXPECT_EQ(a->discontinuitySequence, v.discontinuitySequence) << v.msn;
+    }
+  }
+  const Period& last = packager().periods().back();
+  EXPECT_EQ(last.id, 1u);
+  EXPECT_TRUE(last.video.present);
+  EXPECT_TRUE(last.audio.present);
+  EXPECT_FALSE(audio.init(last.audio.initVersion).empty());
+}
+
 TEST_F(StreamPackagerTest, TimestampJumpInsideASessionIsSmoothed) {
   SyntheticSource& source = publish();
   source.sendConfigs();
