@@ -4,9 +4,12 @@
 // WebSocket dispatcher, the plug-in's own config section) without changing this shape.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/router.h"
+#include "core/config.h"
 #include "core/event_bus.h"
 #include "core/loop_context.h"
 #include "core/result.h"
@@ -14,11 +17,26 @@
 
 namespace tidecast::api {
 
+// What plug-ins may ask of the server itself (the admin API: reload, connection counts).
+class ServerControl {
+ public:
+  virtual ~ServerControl() = default;
+  // Re-reads the config file as SIGHUP does: the keys that changed but need a restart.
+  virtual core::Result<std::vector<std::string>> reloadConfig() = 0;
+  struct Connections {
+    size_t http = 0;
+    size_t rtmp = 0;
+  };
+  virtual Connections connections() const = 0;
+};
+
 struct PluginContext {
   core::LoopContext& loop;
   Router& router;
   core::StreamHub& hub;  // live streams and sessions (read them; subscribe sinks)
   core::EventBus& events;
+  const core::Config& config;  // the live configuration (SIGHUP updates the reloadable keys)
+  ServerControl& server;
 };
 
 class Plugin {

@@ -102,7 +102,7 @@ core::Status Server::start() {
   }
   core::registerProcessMetrics(metrics_);
   hub_ = std::make_unique<core::StreamHub>(context_, events_, hubConfig(config_));
-  api::PluginContext pluginContext{context_, router_, *hub_, events_};
+  api::PluginContext pluginContext{context_, router_, *hub_, events_, config_, *this};
   for (auto& plugin : plugins_) {
     if (auto status = plugin->mount(pluginContext); !status) return status;
   }
@@ -152,23 +152,29 @@ void Server::stop(int signum) {
   });
 }
 
-void Server::reload() {
+void Server::reload() { (void)reloadConfig(); }
+
+core::Result<std::vector<std::string>> Server::reloadConfig() {
   if (config_.sourcePath.empty()) {
     log_->warn("config.reload_skipped reason=\"running on built-in defaults, no file\"");
-    return;
+    return core::makeError("config.no_file", "running on built-in defaults: no file to reload");
   }
   // A small file read on the loop thread: reloads are rare and operator-initiated.
   auto fresh = core::loadConfigFile(config_.sourcePath);
   if (!fresh) {
     log_->error("config.reload_failed error=\"{}\"", fresh.error().message);
-    return;
+    return fresh.error();
   }
-  for (const auto& key : core::applyReload(config_, *fresh)) {
-    log_->warn("config.reload_needs_restart key={}", key);
-  }
+  std::vector<std::string> needRestart = core::applyReload(config_, *fresh);
+  for (const auto& key : needRestart) log_->warn("config.reload_needs_restart key={}", key);
   core::reconfigureLogger(*log_, config_.log);
   hub_->setConfig(hubConfig(config_));
   log_->info("config.reloaded file={}", config_.sourcePath);
+  return needRestart;
+}
+
+api::ServerControl::Connections Server::connections() const {
+  return {http_ ? http_->connectionCount() : 0, rtmp_ ? rtmp_->sessionCount() : 0};
 }
 
 }  // namespace tidecast::server

@@ -19,7 +19,7 @@
 
 namespace tidecast::server {
 
-class Server {
+class Server final : public api::ServerControl {
  public:
   Server(core::Config config, std::shared_ptr<spdlog::logger> log);
   ~Server();
@@ -27,6 +27,9 @@ class Server {
   // Mounts plug-ins, opens listeners, then runs the loop until a graceful stop completes.
   // Returns the process exit code.
   int run();
+
+  core::Result<std::vector<std::string>> reloadConfig() override;
+  Connections connections() const override;
 
  private:
   core::Status start();
