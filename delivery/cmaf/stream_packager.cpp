@@ -59,7 +59,7 @@ void StreamPackager::attach(core::Stream& stream) {
   bool reconnect = video_.described() || audio_.described();
   live_ = true;
   freshSession_ = true;
-  if (reconnect) startDiscontinuity();
+  if (reconnect) startDiscontinuity(nullptr);
   audioTicksKnown_ = false;
   boundaries_.clear();
   stream.addSink(*this);
@@ -101,7 +101,7 @@ void StreamPackager::describe(const media::MediaPacket& config) {
   CmafTrack& track = config.track == TrackType::kVideo ? video_ : audio_;
   if (track.describe(std::move(*description))) {
     // New parameters mid-stream: a new init segment from the next segment on.
-    startDiscontinuity();
+    startDiscontinuity(&track);
   }
   ++version_;
 }
@@ -137,7 +137,10 @@ int64_t StreamPackager::outputTime(const media::MediaPacket& packet, CmafTrack& 
   return out;
 }
 
-void StreamPackager::startDiscontinuity() {
+void StreamPackager::startDiscontinuity(const CmafTrack* changed) {
+  // The changed track's next segment starts one already (new parameters right after a
+  // reconnect): counting again would make the other track, maybe past it, skip a number.
+  if (changed != nullptr && (changed == &video_ ? discontinuity_ : audioDiscontinuity_)) return;
   discontinuity_ = audioDiscontinuity_ = true;
   if (sequenceUsed_) ++discontinuitySequence_;
   sequenceUsed_ = false;

@@ -90,9 +90,9 @@ class StreamPackager final : public core::StreamSink {
   // Cuts a part when the next sample at `dts` would pass the part target.
   void maybeClosePart(CmafTrack& track, uint64_t dts);
   void openSegment(CmafTrack& track, uint64_t msn, uint64_t start, int64_t startMs);
-  // A reconnect or new parameters: the next segment of each track starts a new discontinuity
-  // sequence (counted once, whichever track gets there first).
-  void startDiscontinuity();
+  // A reconnect (null) or new parameters on `changed`: the next segment of each track starts
+  // a new discontinuity sequence (counted once, whichever track gets there first).
+  void startDiscontinuity(const CmafTrack* changed);
   void onTrackChange();
 
   std::string name_;

@@ -362,6 +362,31 @@ TEST_F(StreamPackagerTest, VideoJoiningAfterAnAudioChangeSharesTheDiscontinuityS
   EXPECT_FALSE(audio.init(last.audio.initVersion).empty());
 }
 
+// New audio parameters after a reconnect, once the video has opened its first segment of
+// the session: one discontinuity, not two (the audio would skip a number).
+TEST_F(StreamPackagerTest, NewParametersRightAfterAReconnectAreOneDiscontinuity) {
+  harness_.publishFor(4500);
+  harness_.endSession();
+  SyntheticSource& source = publish();
+  source.sendConfigs();
+  streams_.back()->push(testutil::videoFrame(0, true), 0);  // video opens segment 3
+  streams_.back()->push(testutil::configPacket(TrackType::kAudio, core::media::Codec::kAac,
+                                               core::media::testdata::kAscLc48000Mono),
+                        0);
+  source.videoFrames = 1;
+  source.runUntil(4500);
+  for (const CmafTrack* track : {packager().video(), packager().audio()}) {
+    const Segment* resumed = track->segment(3);
+    ASSERT_NE(resumed, nullptr);
+    EXPECT_TRUE(resumed->discontinuity);
+    EXPECT_EQ(resumed->discontinuitySequence, 1u);
+    EXPECT_EQ(track->segment(4)->discontinuitySequence, 1u);
+  }
+  EXPECT_EQ(packager().audio()->segment(3)->initVersion, 1u);
+  EXPECT_EQ(packager().periods().back().id, 1u);
+  EXPECT_EQ(packager().periods().back().audio.initVersion, 1u);
+}
+
 TEST_F(StreamPackagerTest, TimestampJumpInsideASessionIsSmoothed) {
   SyntheticSource& source = publish();
   source.sendConfigs();
