@@ -7,6 +7,7 @@ find_package(spdlog REQUIRED)
 find_package(fmt REQUIRED)
 find_package(nlohmann_json REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
+find_package(CURL REQUIRED)  # webhooks (api/webhooks)
 
 # llhttp: Debian's node-llhttp ships the C sources; build them where they are installed.
 set(LLHTTP_SOURCE_DIR /usr/share/llhttp CACHE PATH "llhttp C sources (Debian node-llhttp)")

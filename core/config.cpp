@@ -336,6 +336,34 @@ Fields appFields(AppConfig& app) {
   return {
       {"publish_keys", publishKeys(app)},
       {"on_conflict", oneOf(app.takeover, {{"reject", false}, {"takeover", true}})},
+      {"playback_secret", text(app.playbackSecret, Empty::kAllowed)},
+      {"playback_ttl_ms", integer(app.playbackTtlMs, 1000, uint64_t{30} * kMaxMillis)},
+  };
+}
+
+Fields jwtFields(JwtConfig& c) {
+  return {
+      {"algorithm",
+       oneOf(c.algorithm, {{"hs256", JwtAlgorithm::kHs256}, {"rs256", JwtAlgorithm::kRs256}})},
+      {"secret", text(c.secret, Empty::kAllowed)},
+      {"public_key_file", text(c.publicKeyFile, Empty::kAllowed)},
+      {"audience", text(c.audience, Empty::kAllowed)},
+      {"leeway_ms", integer(c.leewayMs, 0, kMaxMillis)},
+  };
+}
+
+Fields authFields(AuthConfig& c) { return {{"jwt", section(jwtFields(c.jwt))}}; }
+
+Fields webhooksFields(WebhooksConfig& c) {
+  return {
+      {"on_publish", text(c.onPublish, Empty::kAllowed)},
+      {"on_publish_done", text(c.onPublishDone, Empty::kAllowed)},
+      {"on_play", text(c.onPlay, Empty::kAllowed)},
+      {"on_play_done", text(c.onPlayDone, Empty::kAllowed)},
+      {"timeout_ms", integer(c.timeoutMs, 10, 600000)},
+      {"retries", integer(c.retries, 0, 10)},
+      {"retry_backoff_ms", integer(c.retryBackoffMs, 0, 600000)},
+      {"max_in_flight", integer(c.maxInFlight, 1, 100000)},
   };
 }
 
@@ -388,6 +416,8 @@ Fields configFields(Config& c) {
       {"http", section(httpFields(c.http))},           {"server", section(serverFields(c.server))},
       {"rtmp", section(rtmpFields(c.rtmp))},           {"apps", apps(c.apps)},
       {"streams", section(streamsFields(c.streams))},
+      {"auth", section(authFields(c.auth))},
+      {"webhooks", section(webhooksFields(c.webhooks))},
       {"cmaf", section(cmafFields(c.cmaf))},           {"dash", section(dashFields(c.dash))},
   };
 }
@@ -507,6 +537,8 @@ std::vector<std::string> applyReload(Config& live, const Config& fresh) {
 
   live.log = fresh.log;
   live.apps = fresh.apps;
+  restartIfChanged(live.auth != fresh.auth, "auth");  // verifiers are built at start
+  live.webhooks = fresh.webhooks;  // URLs and timeouts apply to the next request
   live.streams = fresh.streams;
   live.http.limits = fresh.http.limits;
   live.http.corsAllowOrigin = fresh.http.corsAllowOrigin;

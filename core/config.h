@@ -77,6 +77,37 @@ struct AppConfig {
   bool anyKey = true;                    // publish_keys: any
   std::vector<std::string> publishKeys;  // publish_keys: [k1, k2]
   bool takeover = false;                 // on_conflict: takeover | reject
+  // Signed playback URLs (api/auth/signed_url.h): when set, every viewer request of this app
+  // must carry ?expires=<unix s>&signature=<HMAC-SHA256>; "" leaves playback open.
+  std::string playbackSecret{};
+  uint32_t playbackTtlMs = 3600000;  // longest validity accepted (and --sign-url's default)
+};
+
+// End-user auth (api/auth): JWTs the social plug-ins accept.
+enum class JwtAlgorithm { kHs256, kRs256 };
+struct JwtConfig {
+  JwtAlgorithm algorithm = JwtAlgorithm::kHs256;
+  std::string secret;         // HS256 shared secret ("" disables end-user auth)
+  std::string publicKeyFile;  // RS256: PEM public key
+  std::string audience = "tidecast";  // must be in the token's aud ("" skips the check)
+  uint32_t leewayMs = 30000;          // clock skew allowed on exp/nbf/iat
+  bool operator==(const JwtConfig&) const = default;
+};
+struct AuthConfig {
+  JwtConfig jwt;
+  bool operator==(const AuthConfig&) const = default;
+};
+
+// Outgoing webhooks (api/webhooks). An empty URL disables that hook.
+struct WebhooksConfig {
+  std::string onPublish;      // gates publishing: 2xx allows (may rename), else denies
+  std::string onPublishDone;  // notify
+  std::string onPlay;         // gates RTMP and HTTP-FLV players: 2xx allows, else denies
+  std::string onPlayDone;     // notify
+  uint32_t timeoutMs = 3000;  // per attempt
+  uint32_t retries = 1;       // extra attempts after a transport error, timeout or 5xx
+  uint32_t retryBackoffMs = 500;  // doubled after each retry
+  uint32_t maxInFlight = 256;     // requests at once; past it a gating hook denies
 };
 
 struct StreamsConfig {
@@ -114,6 +145,8 @@ struct Config {
   ServerConfig server;
   RtmpConfig rtmp;
   std::vector<AppConfig> apps{AppConfig{"live", true, {}, false}};
+  AuthConfig auth;
+  WebhooksConfig webhooks;
   StreamsConfig streams;
   CmafConfig cmaf;
   DashConfig dash;

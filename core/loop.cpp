@@ -93,6 +93,28 @@ Async::Async(Loop& loop, std::function<void()> fn) : UvHandle(loop), fn_(std::mo
   }));
 }
 
+Poll::Poll(Loop& loop, int fd) : UvHandle(loop) {
+  initRc_ = uv_poll_init_socket(loop.raw(), raw(), fd);
+  markInitialized(initRc_);
+}
+
+Status Poll::start(int events, std::function<void(int, int)> fn) {
+  if (initRc_ != 0) return uvError("uv_poll_init_socket", initRc_);
+  fn_ = std::move(fn);
+  int rc = uv_poll_start(raw(), events, [](uv_poll_t* p, int status, int ready) {
+    auto* self = owner<Poll>(p);
+    if (!self) return;
+    auto fn = self->fn_;  // the callback may destroy this Poll
+    fn(status, ready);
+  });
+  if (rc != 0) return uvError("uv_poll_start", rc);
+  return {};
+}
+
+void Poll::stop() {
+  if (isOpen() && initRc_ == 0) uv_poll_stop(raw());
+}
+
 Signal::Signal(Loop& loop) : UvHandle(loop) { markInitialized(uv_signal_init(loop.raw(), raw())); }
 
 Status Signal::start(int signum, std::function<void(int)> fn) {

@@ -136,6 +136,22 @@ class Signal : public UvHandle<uv_signal_t> {
   std::function<void(int)> fn_;
 };
 
+// Watches a socket someone else owns (libcurl's) for readability/writability. Stop it, or
+// destroy it, before that socket is closed.
+class Poll : public UvHandle<uv_poll_t> {
+ public:
+  // UV_EBADF-style errors come back as a Status; the handle is then unusable.
+  Poll(Loop& loop, int fd);
+  bool valid() const { return initRc_ == 0; }
+  // events: UV_READABLE | UV_WRITABLE; fn(status, events) on each readiness.
+  Status start(int events, std::function<void(int status, int events)> fn);
+  void stop();
+
+ private:
+  int initRc_ = 0;
+  std::function<void(int, int)> fn_;
+};
+
 // Turns a libuv error number into an Error with its name and message.
 Error uvError(const char* what, int rc);
 

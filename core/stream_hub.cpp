@@ -53,8 +53,9 @@ Result<Stream*> StreamHub::startPublishing(std::string_view app, std::string_vie
   const AppPolicy* policy = findApp(app);
   if (policy == nullptr)
     return makeError("hub.unknown_app", "no app named '" + std::string(app) + "'");
-  if (!policy->anyKey && std::find(policy->publishKeys.begin(), policy->publishKeys.end(), key) ==
-                             policy->publishKeys.end()) {
+  bool listed = std::find(policy->publishKeys.begin(), policy->publishKeys.end(), key) !=
+                policy->publishKeys.end();
+  if (!policy->anyKey && !listed && !(keyCheck_ && keyCheck_(app, key))) {
     return makeError("hub.bad_key", "stream key not allowed for app '" + std::string(app) + "'");
   }
   if (Stream* existing = find(*name)) {
@@ -128,6 +129,54 @@ void StreamHub::unsubscribe(Stream* stream, StreamSink& sink, const SessionRecor
     players_.add(-1);
   }
   announce("player.left", player.stream, player, reason);
+}
+
+// ---- access authorization ---------------------------------------------------------------
+
+namespace {
+// One authorization in progress: the authorizers left to ask and where the answer goes.
+struct AuthorizationChain {
+  std::vector<AccessAuthorizer> steps;
+  size_t next = 0;
+  AccessRequest request;
+  AccessDone done;
+};
+
+void runChain(const std::shared_ptr<AuthorizationChain>& chain) {
+  if (chain->next == chain->steps.size()) return chain->done(chain->request.key);
+  const AccessAuthorizer& step = chain->steps[chain->next++];
+  step(chain->request, [chain](Result<std::string> result) {
+    if (!result) return chain->done(result.error());
+    chain->request.key = std::move(*result);
+    runChain(chain);
+  });
+}
+}  // namespace
+
+uint64_t StreamHub::addAuthorizer(AccessRequest::Kind kind, AccessAuthorizer authorizer) {
+  authorizers_.push_back({nextAuthorizerId_, kind, std::move(authorizer)});
+  return nextAuthorizerId_++;
+}
+
+void StreamHub::removeAuthorizer(uint64_t id) {
+  std::erase_if(authorizers_, [id](const Authorizer& a) { return a.id == id; });
+}
+
+void StreamHub::authorize(AccessRequest request, AccessDone done) {
+  if (pendingAuthorizations_ >= kMaxPendingAuthorizations) {
+    return done(makeError("hub.auth_busy", "too many authorizations in progress"));
+  }
+  auto chain = std::make_shared<AuthorizationChain>();
+  for (const Authorizer& a : authorizers_) {
+    if (a.kind == request.kind) chain->steps.push_back(a.fn);
+  }
+  ++pendingAuthorizations_;
+  chain->request = std::move(request);
+  chain->done = [this, done = std::move(done)](Result<std::string> result) {
+    --pendingAuthorizations_;
+    done(std::move(result));
+  };
+  runChain(chain);
 }
 
 void StreamHub::checkPublisherTimeouts() {

@@ -31,6 +31,23 @@ struct AppPolicy {
   bool takeover = false;                 // a new publisher replaces the live one (else refused)
 };
 
+// A publish or play about to happen, as the access authorizers see it.
+struct AccessRequest {
+  enum class Kind { kPublish, kPlay };
+  Kind kind = Kind::kPublish;
+  std::string app;
+  std::string key;    // the stream key, without the query
+  std::string query;  // what followed '?' in the stream name or URL ("" if nothing)
+  uint64_t session = 0;
+  std::string protocol;  // "rtmp", "http-flv", ...
+  std::string peer;
+};
+// The final stream key (a publish authorizer may rename the stream), or why access is denied.
+using AccessDone = std::function<void(Result<std::string>)>;
+// Decides asynchronously (a webhook) or at once (a signature check); calls `done` exactly once,
+// on the loop thread, possibly before returning.
+using AccessAuthorizer = std::function<void(const AccessRequest&, AccessDone done)>;
+
 struct HubConfig {
   std::vector<AppPolicy> apps{AppPolicy{"live", true, {}, false}};
   uint32_t publisherTimeoutMs = 10000;  // no packet for this long ends the stream
@@ -59,6 +76,22 @@ class StreamHub {
   void unsubscribe(Stream* stream, StreamSink& sink, const SessionRecord& player,
                    std::string_view reason);
 
+  // Access authorization: the authorizers of a kind run in the order added, each seeing the
+  // key the previous one let through; the first error denies. Protocol code calls
+  // authorize() before startPublishing()/subscribe() and acts on `done` (which may come later:
+  // the caller must cope with its session closing meanwhile). Error code hub.auth_busy when
+  // kMaxPendingAuthorizations are in flight.
+  uint64_t addAuthorizer(AccessRequest::Kind kind, AccessAuthorizer authorizer);
+  void removeAuthorizer(uint64_t id);
+  void authorize(AccessRequest request, AccessDone done);
+  size_t pendingAuthorizations() const { return pendingAuthorizations_; }
+  static constexpr size_t kMaxPendingAuthorizations = 1024;
+
+  // Keys accepted besides the config's (the admin API's stored stream keys). Must not block.
+  void setKeyCheck(std::function<bool(std::string_view app, std::string_view key)> check) {
+    keyCheck_ = std::move(check);
+  }
+
   SessionRegistry& sessions() { return sessions_; }
   EventBus& events() { return events_; }
   LoopContext& context() { return context_; }
@@ -80,11 +113,20 @@ class StreamHub {
   EventBus& events_;
   HubConfig config_;
   SessionRegistry sessions_;
+  std::function<bool(std::string_view, std::string_view)> keyCheck_;
   std::map<std::string, std::unique_ptr<Stream>, std::less<>> streams_;
   Timer timeoutTimer_;
   Gauge& liveStreams_;
   Gauge& players_;
   std::vector<std::pair<std::string, Labels>> exported_;
+  struct Authorizer {
+    uint64_t id;
+    AccessRequest::Kind kind;
+    AccessAuthorizer fn;
+  };
+  std::vector<Authorizer> authorizers_;
+  uint64_t nextAuthorizerId_ = 1;
+  size_t pendingAuthorizations_ = 0;
 };
 
 }  // namespace tidecast::core

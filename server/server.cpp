@@ -3,7 +3,9 @@
 #include <csignal>
 #include <filesystem>
 
+#include "api/auth/playback_guard.h"
 #include "api/system_routes.h"
+#include "api/webhooks/webhooks_plugin.h"
 #include "core/log.h"
 #include "core/process_stats.h"
 #include "delivery/cmaf/cmaf_plugin.h"
@@ -35,6 +37,9 @@ delivery::cmaf::CmafSettings cmafSettings(const core::Config& config) {
 std::vector<std::unique_ptr<api::Plugin>> makePlugins(const core::Config& config) {
   std::vector<std::unique_ptr<api::Plugin>> plugins;
   plugins.push_back(std::make_unique<api::SystemRoutes>());
+  // Access checks before the routes they guard: signed playback URLs, then webhooks.
+  plugins.push_back(std::make_unique<api::auth::PlaybackGuard>());
+  plugins.push_back(std::make_unique<api::webhooks::WebhooksPlugin>());
   plugins.push_back(std::make_unique<delivery::flv::FlvPlugin>(backlogLimits(config)));
   auto cmaf = std::make_unique<delivery::cmaf::CmafPlugin>(cmafSettings(config));
   plugins.push_back(std::make_unique<delivery::hls::HlsPlugin>(*cmaf));

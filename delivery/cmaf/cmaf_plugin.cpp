@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "api/auth/signed_url.h"
 #include "api/json_error.h"
 
 namespace tidecast::delivery::cmaf {
@@ -149,6 +150,10 @@ void CmafPlugin::tick() {
 
 void CmafPlugin::serveObject(api::HttpRequest& request,
                              const std::shared_ptr<api::HttpResponse>& response) {
+  if (!api::auth::allowPlayback(context_->config, request, request.param("app"),
+                                request.param("key"), *response)) {
+    return;
+  }
   StreamPackager* packager = find(request.param("app"), request.param("key"));
   if (packager == nullptr) return notFound(*response, "no such stream");
   CmafTrack* track = packager->track(request.param("track"));

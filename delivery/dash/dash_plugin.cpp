@@ -2,7 +2,9 @@
 
 #include <chrono>
 
+#include "api/auth/signed_url.h"
 #include "api/json_error.h"
+#include "delivery/cmaf/signed_uris.h"
 #include "delivery/dash/mpd.h"
 
 namespace tidecast::delivery::dash {
@@ -26,6 +28,13 @@ core::Status DashPlugin::mount(api::PluginContext& context) {
 
 void DashPlugin::serveMpd(api::HttpRequest& request,
                           const std::shared_ptr<api::HttpResponse>& response) {
+  const core::Config& config = cmaf_.context().config;
+  if (!api::auth::allowPlayback(config, request, request.param("app"), request.param("key"),
+                                *response)) {
+    return;
+  }
+  std::string signedQuery =
+      api::auth::playbackQuery(api::auth::findApp(config, request.param("app")), request.query);
   cmaf::StreamPackager* packager = cmaf_.find(request.param("app"), request.param("key"));
   if (packager == nullptr) {
     return api::sendJsonError(*response, 404, "stream_not_found",
@@ -38,11 +47,13 @@ void DashPlugin::serveMpd(api::HttpRequest& request,
   options.latencyTargetMs = settings_.latencyTargetMs;
   // The time URL depends on the Host header, publishTime on the clock: rendered per request
   // (a few microseconds; players reload it every minimumUpdatePeriod).
-  auto ready = [packager, response, options]() mutable {
+  auto ready = [packager, response, options, signedQuery]() mutable {
     if (packager->periods().empty()) return false;
     options.nowMs = nowUnixMs();
+    std::string mpd = renderMpd(*packager, options);
+    if (!signedQuery.empty()) mpd = cmaf::addQueryToMpdUris(mpd, signedQuery);
     response->send(200, {{"Content-Type", "application/dash+xml"}, {"Cache-Control", "no-cache"}},
-                   {core::Slice::fromString(renderMpd(*packager, options))});
+                   {core::Slice::fromString(std::move(mpd))});
     return true;
   };
   if (ready()) return;

@@ -1,5 +1,6 @@
 #include "delivery/flv/flv_plugin.h"
 
+#include "api/auth/signed_url.h"
 #include "api/json_error.h"
 
 namespace tidecast::delivery::flv {
@@ -105,11 +106,42 @@ void FlvPlugin::play(api::HttpRequest& request,
     return;
   }
   if (request.method == "HEAD") {
+    if (!api::auth::allowPlayback(hub_->context().config, request, app, key, *response)) return;
     response->beginStream(200, {{"Content-Type", "video/x-flv"}, {"Cache-Control", "no-cache"}});
     return;
   }
-  auto& record = hub_->sessions().open(core::SessionRecord::Role::kPlayer, "http-flv",
-                                       request.peer.ip + ":" + std::to_string(request.peer.port));
+  // The hub's play authorizers (signed URL, on_play webhook) decide, maybe later.
+  std::string peer = request.peer.ip + ":" + std::to_string(request.peer.port);
+  core::AccessRequest access{core::AccessRequest::Kind::kPlay,
+                             std::string(app),
+                             std::string(key),
+                             request.query,
+                             0,
+                             "http-flv",
+                             peer};
+  hub_->authorize(std::move(access), [this, response, app = std::string(app),
+                                      peer](core::Result<std::string> allowed) {
+    if (response->clientGone()) return;
+    if (!allowed) {
+      hub_->context().log.warn("flv.play_refused peer={} app={} code={}", peer, app,
+                               allowed.error().code);
+      int status = allowed.error().code == "hub.auth_busy" ? 503 : 403;
+      return api::sendJsonError(*response, status, allowed.error().code, allowed.error().message);
+    }
+    startViewer(app, *allowed, peer, response);
+  });
+}
+
+void FlvPlugin::startViewer(const std::string& app, const std::string& key,
+                            const std::string& peer,
+                            const std::shared_ptr<api::HttpResponse>& response) {
+  auto name = core::StreamHub::streamName(app, key);
+  if (!name || hub_->find(*name) == nullptr) {  // it may have ended during the authorization
+    return api::sendJsonError(*response, 404, "stream_not_found",
+                              "no live stream " + app + "/" + key);
+  }
+  auto& record = hub_->sessions().open(core::SessionRecord::Role::kPlayer, "http-flv", peer);
+  record.stream = *name;
   auto viewer = std::make_unique<FlvViewer>(*this, response, record, limits_);
   FlvViewer* raw = viewer.get();
   viewers_.emplace(raw, std::move(viewer));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -31,6 +32,8 @@ class FlvPlugin final : public api::Plugin {
 
  private:
   void play(api::HttpRequest& request, const std::shared_ptr<api::HttpResponse>& response);
+  void startViewer(const std::string& app, const std::string& key, const std::string& peer,
+                   const std::shared_ptr<api::HttpResponse>& response);
 
   core::BacklogLimits limits_;
   core::StreamHub* hub_ = nullptr;

@@ -1,6 +1,8 @@
 #include "delivery/hls/hls_plugin.h"
 
+#include "api/auth/signed_url.h"
 #include "api/json_error.h"
+#include "delivery/cmaf/signed_uris.h"
 #include "delivery/hls/media_playlist.h"
 #include "delivery/hls/multivariant_playlist.h"
 
@@ -21,9 +23,14 @@ core::Slice cached(cmaf::StreamPackager& packager, const std::string& key,
   return slot.text;
 }
 
-void sendPlaylist(api::HttpResponse& response, const core::Slice& text, std::string cacheControl) {
+// `signedQuery` non-empty: the URIs carry the request's playback signature (a copy per request).
+void sendPlaylist(api::HttpResponse& response, const core::Slice& text, std::string cacheControl,
+                  const std::string& signedQuery = {}) {
+  core::Slice body = signedQuery.empty() ? text
+                                         : core::Slice::fromString(cmaf::addQueryToPlaylistUris(
+                                               text.view(), signedQuery));
   response.send(200, {{"Content-Type", std::string(kPlaylistType)}, {"Cache-Control", cacheControl}},
-                {text});
+                {body});
 }
 
 }  // namespace
@@ -51,6 +58,13 @@ core::Status HlsPlugin::mount(api::PluginContext& context) {
 
 void HlsPlugin::servePlaylist(api::HttpRequest& request,
                               const std::shared_ptr<api::HttpResponse>& response) {
+  const core::Config& config = cmaf_.context().config;
+  if (!api::auth::allowPlayback(config, request, request.param("app"), request.param("key"),
+                                *response)) {
+    return;
+  }
+  std::string signedQuery =
+      api::auth::playbackQuery(api::auth::findApp(config, request.param("app")), request.query);
   cmaf::StreamPackager* packager = cmaf_.find(request.param("app"), request.param("key"));
   if (packager == nullptr) {
     return api::sendJsonError(*response, 404, "stream_not_found",
@@ -58,26 +72,27 @@ void HlsPlugin::servePlaylist(api::HttpRequest& request,
                                   std::string(request.param("key")));
   }
   std::string_view playlist = request.param("playlist");
-  if (playlist == "index") return serveMultivariant(*packager, response);
+  if (playlist == "index") return serveMultivariant(*packager, response, std::move(signedQuery));
   if (playlist != "video" && playlist != "audio") {
     return api::sendJsonError(*response, 404, "hls.not_found", "no such playlist");
   }
   auto parsed = parsePlaylistRequest(request.query);
   if (!parsed) return api::sendJsonError(*response, 400, parsed.error().code, parsed.error().message);
-  serveMedia(*packager, playlist, *parsed, response);
+  serveMedia(*packager, playlist, *parsed, response, std::move(signedQuery));
 }
 
 void HlsPlugin::serveMultivariant(cmaf::StreamPackager& packager,
-                                  const std::shared_ptr<api::HttpResponse>& response) {
+                                  const std::shared_ptr<api::HttpResponse>& response,
+                                  std::string signedQuery) {
   // Variants advertise measured bandwidth: wait for the first segment of a starting stream.
-  auto ready = [&packager, response] {
+  auto ready = [&packager, response, signedQuery] {
     cmaf::CmafTrack* leader = packager.leader();
     if (leader == nullptr || leader->segments().empty() || !leader->segments().front().complete) {
       return false;
     }
     sendPlaylist(*response,
                  cached(packager, "index", [&] { return renderMultivariantPlaylist(packager); }),
-                 "no-cache");
+                 "no-cache", signedQuery);
     return true;
   };
   if (ready()) return;
@@ -93,7 +108,8 @@ void HlsPlugin::serveMultivariant(cmaf::StreamPackager& packager,
 
 void HlsPlugin::serveMedia(cmaf::StreamPackager& packager, std::string_view trackName,
                            const PlaylistRequest& request,
-                           const std::shared_ptr<api::HttpResponse>& response) {
+                           const std::shared_ptr<api::HttpResponse>& response,
+                           std::string signedQuery) {
   cmaf::CmafTrack* track = packager.track(trackName);
   if (track == nullptr || track->segments().empty()) {
     return api::sendJsonError(*response, 404, "hls.not_found", "the track has no segments yet");
@@ -111,12 +127,12 @@ void HlsPlugin::serveMedia(cmaf::StreamPackager& packager, std::string_view trac
   std::string cacheControl =
       request.msn ? "public, max-age=" + std::to_string(6 * target) : std::string("no-cache");
   auto answer = [&packager, track, key, trackName = std::string(trackName), request, response,
-                 cacheControl] {
+                 cacheControl, signedQuery] {
     if (!blockingReloadReady(*track, request)) return false;
     sendPlaylist(*response, cached(packager, key, [&] {
                    return renderMediaPlaylist(packager, *track, trackName, request.skip);
                  }),
-                 cacheControl);
+                 cacheControl, signedQuery);
     return true;
   };
   if (answer()) return;

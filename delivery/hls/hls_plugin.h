@@ -22,10 +22,13 @@ class HlsPlugin final : public api::Plugin {
 
  private:
   void servePlaylist(api::HttpRequest& request, const std::shared_ptr<api::HttpResponse>& response);
+  // signedQuery: "expires=…&signature=…" to carry onto the playlist's URIs, or "".
   void serveMultivariant(cmaf::StreamPackager& packager,
-                         const std::shared_ptr<api::HttpResponse>& response);
+                         const std::shared_ptr<api::HttpResponse>& response,
+                         std::string signedQuery);
   void serveMedia(cmaf::StreamPackager& packager, std::string_view trackName,
-                  const PlaylistRequest& request, const std::shared_ptr<api::HttpResponse>& response);
+                  const PlaylistRequest& request, const std::shared_ptr<api::HttpResponse>& response,
+                  std::string signedQuery);
 
   cmaf::CmafPlugin& cmaf_;
 };

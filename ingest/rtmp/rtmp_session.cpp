@@ -21,6 +21,12 @@ std::string_view stripQuery(std::string_view name) {
   return name;
 }
 
+// "key?expires=1&signature=x" → "expires=1&signature=x"; "" without a query.
+std::string queryOf(std::string_view name) {
+  size_t question = name.find('?');
+  return question == std::string_view::npos ? std::string() : std::string(name.substr(question + 1));
+}
+
 AmfValue statusObject(std::string_view level, std::string_view code, std::string_view text) {
   return AmfValue::object({{"level", AmfValue::string(std::string(level))},
                            {"code", AmfValue::string(std::string(code))},
@@ -46,6 +52,13 @@ void RtmpSession::start() {
   timer_.start(server_.settings().connectTimeoutMs, 0, [this] {
     fail(core::makeError("rtmp.connect_timeout", "no publish or play within the time limit"));
   });
+}
+
+bool RtmpSession::cancelAuthorization() {
+  if (!authorizing_) return false;
+  authorizing_ = false;
+  authGuard_ = std::make_shared<int>(0);  // the pending answer finds its guard expired
+  return true;
 }
 
 std::string RtmpSession::describePeer() const {
@@ -240,25 +253,53 @@ void RtmpSession::handleCreateStream(double txId) {
 }
 
 void RtmpSession::handlePublish(double, uint32_t streamId, const std::vector<AmfValue>& args) {
-  if (publishing_ || playing_) return fail(core::makeError("rtmp.bad_command", "publish twice"));
+  if (publishing_ || playing_ || authorizing_) {
+    return fail(core::makeError("rtmp.bad_command", "publish twice"));
+  }
   auto name = args.empty() ? std::nullopt : args[0].asString();
   std::string key(stripQuery(name.value_or("")));
   auto& hub = server_.hub();
   record_ = &hub.sessions().open(core::SessionRecord::Role::kPublisher, "rtmp", describePeer());
   record_->close = [this](std::string_view reason) { close(reason); };
-  auto stream = hub.startPublishing(app_, key, *record_);
-  if (!stream) {
-    const auto& code = stream.error().code;
-    std::string_view status =
-        code == "hub.bad_key" ? "NetStream.Publish.Denied" : "NetStream.Publish.BadName";
-    server_.context().log.warn("rtmp.publish_refused conn={} peer={} app={} key={} code={}", id_,
-                               describePeer(), app_, key, code);
-    server_.countError(code);
-    sendStatus(streamId, "error", status, stream.error().message);
-    hub.sessions().remove(record_->id);
-    record_ = nullptr;
-    return closeAfterFlush(code);
-  }
+  // The client waits for onStatus: nothing is sent until the authorizers answered.
+  authorize(core::AccessRequest::Kind::kPublish, key, queryOf(name.value_or("")),
+            [this, streamId, key](core::Result<std::string> finalKey) {
+              if (!finalKey) return refusePublish(streamId, key, finalKey.error());
+              startPublishing(streamId, *finalKey);
+            });
+}
+
+void RtmpSession::authorize(core::AccessRequest::Kind kind, std::string key, std::string query,
+                            std::function<void(core::Result<std::string>)> then) {
+  authorizing_ = true;
+  core::AccessRequest request{kind,           app_, std::move(key), std::move(query),
+                              record_ ? record_->id : 0, "rtmp", describePeer()};
+  server_.hub().authorize(std::move(request), [this, guard = std::weak_ptr<int>(authGuard_),
+                                               then = std::move(then)](auto result) {
+    if (guard.expired()) return;  // closed or stopped while the check was in flight
+    authorizing_ = false;
+    then(std::move(result));
+  });
+}
+
+void RtmpSession::refusePublish(uint32_t streamId, const std::string& key,
+                                const core::Error& error) {
+  const auto& code = error.code;
+  bool badName = code == "hub.bad_name" || code == "hub.unknown_app" ||
+                 code == "hub.already_publishing";
+  server_.context().log.warn("rtmp.publish_refused conn={} peer={} app={} key={} code={}", id_,
+                             describePeer(), app_, key, code);
+  server_.countError(code);
+  sendStatus(streamId, "error", badName ? "NetStream.Publish.BadName" : "NetStream.Publish.Denied",
+             error.message);
+  if (record_) server_.hub().sessions().remove(record_->id);
+  record_ = nullptr;
+  closeAfterFlush(code);
+}
+
+void RtmpSession::startPublishing(uint32_t streamId, const std::string& key) {
+  auto stream = server_.hub().startPublishing(app_, key, *record_);
+  if (!stream) return refusePublish(streamId, key, stream.error());
   publishing_ = *stream;
   timer_.stop();
   sendStatus(streamId, "status", "NetStream.Publish.Start",
@@ -266,19 +307,45 @@ void RtmpSession::handlePublish(double, uint32_t streamId, const std::vector<Amf
 }
 
 void RtmpSession::handlePlay(double, uint32_t streamId, const std::vector<AmfValue>& args) {
-  if (publishing_ || playing_) return fail(core::makeError("rtmp.bad_command", "play twice"));
+  if (publishing_ || playing_ || authorizing_) {
+    return fail(core::makeError("rtmp.bad_command", "play twice"));
+  }
   auto name = args.empty() ? std::nullopt : args[0].asString();
   std::string key(stripQuery(name.value_or("")));
-  auto& hub = server_.hub();
   auto streamName = core::StreamHub::streamName(app_, key);
-  if (!streamName || hub.find(*streamName) == nullptr) {
+  if (!streamName || server_.hub().find(*streamName) == nullptr) {
     sendStatus(streamId, "error", "NetStream.Play.StreamNotFound",
                "No live stream " + app_ + "/" + key + ".");
     return closeAfterFlush("stream not found");
   }
-  record_ = &hub.sessions().open(core::SessionRecord::Role::kPlayer, "rtmp", describePeer());
+  record_ = &server_.hub().sessions().open(core::SessionRecord::Role::kPlayer, "rtmp",
+                                           describePeer());
   record_->close = [this](std::string_view reason) { close(reason); };
+  authorize(core::AccessRequest::Kind::kPlay, key, queryOf(name.value_or("")),
+            [this, streamId, key](core::Result<std::string> allowed) {
+              if (allowed) return startPlaying(streamId, *allowed);
+              server_.context().log.warn("rtmp.play_refused conn={} peer={} app={} key={} code={}",
+                                         id_, describePeer(), app_, key, allowed.error().code);
+              server_.countError(allowed.error().code);
+              sendStatus(streamId, "error", "NetStream.Play.Failed", allowed.error().message);
+              server_.hub().sessions().remove(record_->id);
+              record_ = nullptr;
+              closeAfterFlush(allowed.error().code);
+            });
+}
+
+void RtmpSession::startPlaying(uint32_t streamId, const std::string& key) {
+  auto& hub = server_.hub();
+  auto streamName = core::StreamHub::streamName(app_, key);
+  if (!streamName || hub.find(*streamName) == nullptr) {  // it may have ended meanwhile
+    sendStatus(streamId, "error", "NetStream.Play.StreamNotFound",
+               "No live stream " + app_ + "/" + key + ".");
+    hub.sessions().remove(record_->id);
+    record_ = nullptr;
+    return closeAfterFlush("stream not found");
+  }
   playStreamId_ = streamId;
+  record_->stream = *streamName;
   timer_.stop();
   sendControl(kMsgUserControl, makeUserControl(UserControlEvent::kStreamBegin, streamId));
   sendStatus(streamId, "status", "NetStream.Play.Reset", "Playing and resetting " + key + ".");
@@ -296,11 +363,12 @@ void RtmpSession::handlePlay(double, uint32_t streamId, const std::vector<AmfVal
 
 void RtmpSession::handleStop(std::string_view command) {
   auto& hub = server_.hub();
+  bool joined = !cancelAuthorization();
   if (publishing_) {
     core::Stream* stream = std::exchange(publishing_, nullptr);
     hub.stopPublishing(*stream, "unpublished (" + std::string(command) + ")");
   }
-  if (record_ && record_->role == core::SessionRecord::Role::kPlayer) {
+  if (record_ && record_->role == core::SessionRecord::Role::kPlayer && joined) {
     hub.unsubscribe(std::exchange(playing_, nullptr), *this, *record_, "stopped");
   }
   if (record_) {
@@ -390,8 +458,9 @@ void RtmpSession::close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
   auto& hub = server_.hub();
+  bool joined = !cancelAuthorization();
   if (publishing_) hub.stopPublishing(*std::exchange(publishing_, nullptr), reason);
-  if (record_ && record_->role == core::SessionRecord::Role::kPlayer) {
+  if (record_ && record_->role == core::SessionRecord::Role::kPlayer && joined) {
     // Also after the stream ended (playing_ is then null): announces player.left.
     hub.unsubscribe(std::exchange(playing_, nullptr), *this, *record_, reason);
   }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,6 +51,15 @@ class RtmpSession final : public core::StreamSink {
   void handleCreateStream(double txId);
   void handlePublish(double txId, uint32_t streamId, const std::vector<AmfValue>& args);
   void handlePlay(double txId, uint32_t streamId, const std::vector<AmfValue>& args);
+  // After the hub's access authorizers answered (see StreamHub::authorize).
+  void startPublishing(uint32_t streamId, const std::string& key);
+  void refusePublish(uint32_t streamId, const std::string& key, const core::Error& error);
+  void startPlaying(uint32_t streamId, const std::string& key);
+  // Asks the hub's authorizers; `then` runs unless this session closed or stopped meanwhile.
+  // Drops the answer of an authorization in flight; true if there was one.
+  bool cancelAuthorization();
+  void authorize(core::AccessRequest::Kind kind, std::string key, std::string query,
+                 std::function<void(core::Result<std::string>)> then);
   void handleStop(std::string_view command);
 
   void sendControl(uint8_t typeId, core::Slice payload);
@@ -83,6 +93,8 @@ class RtmpSession final : public core::StreamSink {
   uint64_t commandWindowMs_ = 0;
   uint32_t commandsInWindow_ = 0;
   bool connected_ = false;
+  bool authorizing_ = false;  // a publish or play waits for the hub's authorizers
+  std::shared_ptr<int> authGuard_ = std::make_shared<int>(0);  // reset: drop pending answers
   bool closing_ = false;
   bool closed_ = false;
 };
