@@ -4,6 +4,7 @@ testsrc2 + sine (H.264/AAC); ffprobe, ffmpeg and rtmpdump play it back by RTMP a
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -47,6 +48,7 @@ def count_packets(path_or_url, stream="v:0", timeout=60):
 class RtmpTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="tidecast-rtmp-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
         self.procs = []
 
     def tearDown(self):
