@@ -31,6 +31,12 @@ void HttpConnection::start() {
 
 void HttpConnection::onData(std::string_view bytes) {
   if (closing_ || closed_) return;  // after our last response nothing more is read
+  if (upgradeRequested_) {
+    // Bytes of the protocol asked for, kept for it until the upgrade is answered.
+    upgradeInput_.append(bytes);
+    if (upgradeInput_.size() > server_.limits().maxHeaderBytes) stream_->stopRead();
+    return;
+  }
   processInput(bytes);
   rearmTimer();
 }
@@ -53,7 +59,14 @@ void HttpConnection::processInput(std::string_view bytes) {
     auto step = parser_.parse(bytes);
     bytes.remove_prefix(step.consumed);
     if (step.state == HttpRequestParser::State::kRequest) {
-      dispatch(parser_.takeRequest());
+      HttpRequest request = parser_.takeRequest();
+      if (request.upgrade) {
+        // Whatever follows the head belongs to the new protocol, if the upgrade is accepted;
+        // otherwise the connection closes after the answer (HttpResponse closesConnection).
+        upgradeRequested_ = true;
+        upgradeInput_.assign(bytes);
+      }
+      dispatch(std::move(request));
     } else if (step.state == HttpRequestParser::State::kError) {
       rejectMalformed(parser_.error());
       return;
@@ -110,7 +123,12 @@ void HttpConnection::responseFinished(HttpResponse* response) {
 void HttpConnection::advanceQueue() {
   while (!closed_ && !queue_.empty() && queue_.front()->finished()) {
     bool closes = queue_.front()->closesConnection();
+    auto upgrade = queue_.front()->takeUpgrade();
     queue_.pop_front();
+    if (upgrade) {
+      handOff(std::move(upgrade));
+      return;
+    }
     if (closes) {
       closeAfterWrites();
       return;
@@ -173,6 +191,18 @@ void HttpConnection::closeNow(std::string_view reason) {
   timer_.close();
   stream_->close();
   server_.release(*this);  // destroyed later, outside this call stack
+}
+
+void HttpConnection::handOff(HttpResponse::UpgradeFn upgrade) {
+  // The 101 is written (queued on the stream); the socket now belongs to the new protocol.
+  closed_ = true;
+  for (auto& response : queue_) response->detach();
+  queue_.clear();
+  timer_.close();
+  stream_->stopRead();
+  server_.context().log.debug("http.upgrade conn={} peer={}", id_, stream_->peer().ip);
+  server_.release(*this);  // reads peer(): before the stream moves on
+  upgrade(std::move(stream_), std::move(upgradeInput_));
 }
 
 void HttpConnection::rearmTimer() {

@@ -52,6 +52,7 @@ class HttpConnection {
   void closeAfterWrites();
   void rearmTimer();
   void onTimer();
+  void handOff(HttpResponse::UpgradeFn upgrade);
 
   HttpServer& server_;
   std::unique_ptr<core::TcpStream> stream_;
@@ -61,6 +62,8 @@ class HttpConnection {
   TimerMode timerMode_ = TimerMode::kNone;
   std::deque<std::shared_ptr<HttpResponse>> queue_;
   std::string pendingInput_;  // bytes read while too many requests were waiting
+  std::string upgradeInput_;  // bytes after an upgrade request's head (the new protocol's)
+  bool upgradeRequested_ = false;
   bool readPaused_ = false;
   bool seenRequest_ = false;
   bool closeAfterResponses_ = false;

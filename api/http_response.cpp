@@ -91,6 +91,15 @@ void HttpResponse::abort(std::string_view reason) {
   if (connection_ != nullptr) connection_->closeNow(reason);
 }
 
+void HttpResponse::upgrade(HttpHeaders headers, UpgradeFn onUpgraded) {
+  if (state_ != State::kPending || connection_ == nullptr) return;
+  status_ = 101;
+  closeConnection_ = false;  // the connection goes on, in the other protocol
+  upgrade_ = std::move(onUpgraded);
+  emit({renderHead(101, headers, "")});
+  finish();
+}
+
 size_t HttpResponse::backlogBytes() const {
   return connection_ ? connection_->backlogBytes() + core::totalSize(buffered_) : 0;
 }

@@ -43,6 +43,14 @@ class HttpResponse {
   // slow): the client sees the transfer cut, not a clean end.
   void abort(std::string_view reason);
 
+  // Switches protocols (WebSocket): answers 101 with `headers` (Upgrade, Connection, …), then,
+  // once every earlier response is written, hands the socket and the bytes read after this
+  // request's head to `onUpgraded`; the HTTP connection ends there. Only for a request that
+  // asked to upgrade (HttpRequest::upgrade).
+  using UpgradeFn =
+      std::function<void(std::unique_ptr<core::TcpStream> stream, std::string bufferedInput)>;
+  void upgrade(HttpHeaders headers, UpgradeFn onUpgraded);
+
   bool started() const { return state_ != State::kPending; }
   bool finished() const { return state_ == State::kDone; }
   bool clientGone() const { return connection_ == nullptr; }
@@ -55,6 +63,7 @@ class HttpResponse {
   core::SliceList takeBuffered() { return std::exchange(buffered_, {}); }
   bool closesConnection() const { return closeConnection_; }
   int status() const { return status_; }
+  UpgradeFn takeUpgrade() { return std::exchange(upgrade_, nullptr); }
 
  private:
   enum class State { kPending, kStreaming, kDone };
@@ -64,6 +73,7 @@ class HttpResponse {
 
   HttpConnection* connection_;
   std::function<void()> onClientGone_;
+  UpgradeFn upgrade_;
   core::SliceList buffered_;
   State state_ = State::kPending;
   int status_ = 0;

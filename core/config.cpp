@@ -310,6 +310,18 @@ Fields dashFields(DashConfig& c) {
   };
 }
 
+Fields websocketFields(WebSocketConfig& c) {
+  return {
+      {"max_frame_bytes", integer(c.maxFrameBytes, 125, kMaxBytes)},
+      {"max_message_bytes", integer(c.maxMessageBytes, 125, kMaxBytes)},
+      {"ping_interval_ms", integer(c.pingIntervalMs, 100, kMaxMillis)},
+      {"idle_timeout_ms", integer(c.idleTimeoutMs, 100, kMaxMillis)},
+      {"close_timeout_ms", integer(c.closeTimeoutMs, 10, kMaxMillis)},
+      {"max_send_backlog_bytes", integer(c.maxSendBacklogBytes, 1024, kMaxBytes)},
+      {"max_connections", integer(c.maxConnections, 1)},
+  };
+}
+
 // publish_keys: "any", or a list of non-empty keys.
 FieldParser publishKeys(AppConfig& app) {
   return [&app](const Value& v) -> Status {
@@ -419,6 +431,7 @@ Fields configFields(Config& c) {
       {"auth", section(authFields(c.auth))},
       {"webhooks", section(webhooksFields(c.webhooks))},
       {"cmaf", section(cmafFields(c.cmaf))},           {"dash", section(dashFields(c.dash))},
+      {"websocket", section(websocketFields(c.websocket))},
   };
 }
 
@@ -540,6 +553,7 @@ std::vector<std::string> applyReload(Config& live, const Config& fresh) {
   restartIfChanged(live.auth != fresh.auth, "auth");  // verifiers are built at start
   live.webhooks = fresh.webhooks;  // URLs and timeouts apply to the next request
   live.streams = fresh.streams;
+  live.websocket = fresh.websocket;
   live.http.limits = fresh.http.limits;
   live.http.corsAllowOrigin = fresh.http.corsAllowOrigin;
   live.server = fresh.server;  // read when a shutdown starts

@@ -133,6 +133,18 @@ struct DashConfig {
   bool operator==(const DashConfig&) const = default;
 };
 
+// WebSocket connections (api/websocket_*). Every key reloads on SIGHUP: open connections use
+// the new values from their next frame or timer on.
+struct WebSocketConfig {
+  size_t maxFrameBytes = 1024 * 1024;        // payload of one client frame; close 1009 past it
+  size_t maxMessageBytes = 1024 * 1024;      // reassembled message; close 1009 past it
+  uint32_t pingIntervalMs = 30000;           // our pings to each client
+  uint32_t idleTimeoutMs = 75000;            // no frame from the client: close 1001
+  uint32_t closeTimeoutMs = 5000;            // wait for the peer's close / TCP end, then drop
+  size_t maxSendBacklogBytes = 1024 * 1024;  // unsent bytes per connection; close 1008 past it
+  uint32_t maxConnections = 10000;           // open WebSocket connections; 503 past it
+};
+
 // Names that are routes of their own and cannot be app names.
 inline constexpr std::string_view kReservedAppNames[] = {"api",    "ws",      "watch",   "admin",
                                                          "assets", "healthz", "metrics", "time"};
@@ -150,6 +162,7 @@ struct Config {
   StreamsConfig streams;
   CmafConfig cmaf;
   DashConfig dash;
+  WebSocketConfig websocket;
 };
 
 // Parses a YAML document. `sourceName` names the text in error messages and becomes
