@@ -17,6 +17,8 @@
 
 namespace tidecast::api {
 
+class WebSocketDispatcher;  // api/websocket_dispatcher.h
+
 // What plug-ins may ask of the server itself (the admin API: reload, connection counts).
 class ServerControl {
  public:
@@ -37,6 +39,7 @@ struct PluginContext {
   core::EventBus& events;
   const core::Config& config;  // the live configuration (SIGHUP updates the reloadable keys)
   ServerControl& server;
+  WebSocketDispatcher& websocket;  // JSON envelope types on /ws, raw WebSocket endpoints
 };
 
 class Plugin {

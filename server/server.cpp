@@ -107,7 +107,9 @@ core::Status Server::start() {
   }
   core::registerProcessMetrics(metrics_);
   hub_ = std::make_unique<core::StreamHub>(context_, events_, hubConfig(config_));
-  api::PluginContext pluginContext{context_, router_, *hub_, events_, config_, *this};
+  websocket_ = std::make_unique<api::WebSocketDispatcher>(context_);
+  websocket_->mount(router_, "/ws");
+  api::PluginContext pluginContext{context_, router_, *hub_, events_, config_, *this, *websocket_};
   for (auto& plugin : plugins_) {
     if (auto status = plugin->mount(pluginContext); !status) return status;
   }
@@ -151,6 +153,7 @@ void Server::stop(int signum) {
   log_->info("server.stopping signal={} timeout_ms={}", signum, config_.server.shutdownTimeoutMs);
   // Publishers and RTMP players first: their streams end, so HTTP viewers finish too.
   if (rtmp_) rtmp_->shutdown();
+  if (websocket_) websocket_->server().shutdown();  // close 1001, handshakes finish on their own
   http_->shutdown(config_.server.shutdownTimeoutMs, [this] {
     // Nothing else keeps the loop alive once the listeners and connections are gone.
     signals_.clear();

@@ -9,6 +9,7 @@
 #include "api/http_server.h"
 #include "api/plugin.h"
 #include "api/router.h"
+#include "api/websocket_dispatcher.h"
 #include "core/config.h"
 #include "core/event_bus.h"
 #include "core/loop.h"
@@ -45,6 +46,7 @@ class Server final : public api::ServerControl {
   std::unique_ptr<core::StreamHub> hub_;
   api::Router router_;
   std::vector<std::unique_ptr<api::Plugin>> plugins_;
+  std::unique_ptr<api::WebSocketDispatcher> websocket_;  // before http_: outlives upgrades
   std::unique_ptr<api::HttpServer> http_;
   std::unique_ptr<ingest::rtmp::RtmpServer> rtmp_;
   std::vector<std::unique_ptr<core::Signal>> signals_;
