@@ -4,7 +4,6 @@ players) and gets the on_publish_done / on_play_done notifications."""
 
 import json
 import subprocess
-import tempfile
 import unittest
 
 from harness import LOCALHOST, Tidecast, metric_value, wait_until
