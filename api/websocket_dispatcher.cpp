@@ -13,6 +13,18 @@ constexpr size_t kMaxJsonDepth = 64;
 
 bool validId(const nlohmann::json& id) { return id.is_string() || id.is_number(); }
 
+// `/ws/echo`: every message back unchanged, with no envelope.
+class EchoEndpoint final : public WebSocketHandler {
+ public:
+  void onMessage(WebSocketConnection& connection, WebSocketMessage& message) override {
+    if (message.binary) {
+      connection.sendBinary(std::move(message.data));
+    } else {
+      connection.sendText(std::move(message.data));
+    }
+  }
+};
+
 }  // namespace
 
 bool jsonNestsDeeperThan(std::string_view text, size_t maxDepth) {
@@ -50,7 +62,9 @@ bool WebSocketCall::fail(std::string_view code, std::string_view message) {
 // ---- WebSocketDispatcher -------------------------------------------------------------------
 
 WebSocketDispatcher::WebSocketDispatcher(core::LoopContext& context)
-    : context_(context), server_(std::make_unique<WebSocketServer>(context)) {
+    : context_(context),
+      echo_(std::make_unique<EchoEndpoint>()),
+      server_(std::make_unique<WebSocketServer>(context)) {
   on("ping", [](WebSocketCall& call) { call.reply("pong", std::move(call.data)); });
   on("echo", [](WebSocketCall& call) { call.reply("echo", std::move(call.data)); });
 }
@@ -59,6 +73,7 @@ WebSocketDispatcher::~WebSocketDispatcher() { server_.reset(); }
 
 void WebSocketDispatcher::mount(Router& router, std::string_view pattern) {
   router.add("GET", pattern, server_->endpoint(*this));
+  router.add("GET", std::string(pattern) + "/echo", server_->endpoint(*echo_));
 }
 
 void WebSocketDispatcher::on(std::string type, TypeHandler handler) {

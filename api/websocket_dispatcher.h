@@ -58,7 +58,9 @@ class WebSocketDispatcher final : public WebSocketHandler {
   explicit WebSocketDispatcher(core::LoopContext& context);
   ~WebSocketDispatcher() override;  // closes the connections before the callbacks go
 
-  // Serves the envelope protocol on `pattern` (GET): "/ws" by default.
+  // Serves the envelope protocol on `pattern` (GET), "/ws" by default, and a plain echo
+  // endpoint on `pattern`/echo (each message back as it came, text or binary: for WebSocket
+  // clients' conformance checks and the load generator).
   void mount(Router& router, std::string_view pattern = "/ws");
 
   // Registers the handler for one message type. Throws std::invalid_argument when the type is
@@ -88,6 +90,7 @@ class WebSocketDispatcher final : public WebSocketHandler {
   void dispatch(WebSocketConnection& connection, nlohmann::json& message);
 
   core::LoopContext& context_;
+  std::unique_ptr<WebSocketHandler> echo_;
   std::unique_ptr<WebSocketServer> server_;
   std::unordered_map<std::string, TypeHandler> handlers_;
   std::vector<OpenFn> openFns_;
