@@ -104,8 +104,8 @@ Status Poll::start(int events, std::function<void(int, int)> fn) {
   int rc = uv_poll_start(raw(), events, [](uv_poll_t* p, int status, int ready) {
     auto* self = owner<Poll>(p);
     if (!self) return;
-    auto fn = self->fn_;  // the callback may destroy this Poll
-    fn(status, ready);
+    auto callback = self->fn_;  // it may destroy this Poll
+    callback(status, ready);
   });
   if (rc != 0) return uvError("uv_poll_start", rc);
   return {};
