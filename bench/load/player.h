@@ -15,6 +15,9 @@ namespace tidecast::bench {
 // Nanoseconds on a monotonic clock (uv_hrtime).
 uint64_t nowNs();
 
+// The ws-echo and ws-idle modes (bench/load/ws_load.cpp): argv as given to main.
+int runWebSocketLoad(int argc, char** argv);
+
 struct Target {
   std::string host;  // numeric IPv4
   uint16_t port = 0;

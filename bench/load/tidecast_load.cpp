@@ -2,6 +2,9 @@
 //
 //   tidecast-load rtmp-play --url rtmp://127.0.0.1:1935/live/bench -n 1000 --duration 20
 //   tidecast-load flv-play  --url http://127.0.0.1:8080/live/bench.flv -n 200 --duration 20
+//   tidecast-load ws-echo   --url ws://127.0.0.1:8080/ws/echo -n 100 --duration 10
+//   tidecast-load ws-idle   --url ws://127.0.0.1:8080/ws -n 5000 --server-pid PID
+//   (WebSocket modes: see bench/load/ws_load.cpp)
 //
 // Connections are opened at --ramp per second. Once all are open, --settle seconds pass, then
 // the measurement window of --duration seconds runs; then everything is closed and the report
@@ -522,5 +525,8 @@ int run(const Options& options) {
 }  // namespace tidecast::bench
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]).starts_with("ws-")) {
+    return tidecast::bench::runWebSocketLoad(argc, argv);  // bench/load/ws_load.cpp
+  }
   return tidecast::bench::run(tidecast::bench::parseArgs(argc, argv));
 }
