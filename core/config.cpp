@@ -310,6 +310,43 @@ Fields dashFields(DashConfig& c) {
   };
 }
 
+// A list of lower-case hex SHA-256 digests.
+FieldParser sha256List(std::vector<std::string>& out) {
+  return [&out](const Value& v) -> Status {
+    if (!v.node.IsSequence()) return v.invalid("a list of hex SHA-256 digests");
+    out.clear();
+    for (const auto& item : v.node) {
+      const std::string text = item.IsScalar() ? item.Scalar() : std::string();
+      bool hex = text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string::npos;
+      if (!hex) {
+        return Value{item, v.file, v.key, item.Mark()}.invalid(
+            "64 lower-case hex digits (tidecast --hash-token TOKEN prints them)");
+      }
+      out.push_back(text);
+    }
+    return {};
+  };
+}
+
+Fields adminRateFields(AdminConfig& c) {
+  return {
+      {"per_ip_per_second", integer(c.perIpPerSecond, 1)},
+      {"per_ip_burst", integer(c.perIpBurst, 1)},
+      {"per_token_per_second", integer(c.perTokenPerSecond, 1)},
+      {"per_token_burst", integer(c.perTokenBurst, 1)},
+  };
+}
+
+Fields adminFields(AdminConfig& c) {
+  return {
+      {"enabled", boolean(c.enabled)},
+      {"token_sha256", sha256List(c.tokenSha256)},
+      {"read_token_sha256", sha256List(c.readTokenSha256)},
+      {"token_file", text(c.tokenFile, Empty::kRejected)},
+      {"rate_limit", section(adminRateFields(c))},
+  };
+}
+
 Fields websocketFields(WebSocketConfig& c) {
   return {
       {"max_frame_bytes", integer(c.maxFrameBytes, 125, kMaxBytes)},
@@ -431,6 +468,7 @@ Fields configFields(Config& c) {
       {"auth", section(authFields(c.auth))},
       {"webhooks", section(webhooksFields(c.webhooks))},
       {"cmaf", section(cmafFields(c.cmaf))},           {"dash", section(dashFields(c.dash))},
+      {"admin", section(adminFields(c.admin))},
       {"websocket", section(websocketFields(c.websocket))},
   };
 }
@@ -557,6 +595,7 @@ std::vector<std::string> applyReload(Config& live, const Config& fresh) {
   live.http.limits = fresh.http.limits;
   live.http.corsAllowOrigin = fresh.http.corsAllowOrigin;
   live.server = fresh.server;  // read when a shutdown starts
+  live.admin = fresh.admin;    // tokens and rate limits apply to the next request
   return needRestart;
 }
 

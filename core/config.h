@@ -133,6 +133,21 @@ struct DashConfig {
   bool operator==(const DashConfig&) const = default;
 };
 
+// The admin REST API (api/admin).
+struct AdminConfig {
+  bool enabled = true;
+  // Hex SHA-256 of bearer tokens: full access, and read-only (GET) access. When both are
+  // empty the server generates one full-access token into `<data_dir>/<token_file>`.
+  std::vector<std::string> tokenSha256;
+  std::vector<std::string> readTokenSha256;
+  std::string tokenFile = "admin-token";
+  // Token buckets: requests per second and burst, per client address and per token.
+  uint32_t perIpPerSecond = 20;
+  uint32_t perIpBurst = 60;
+  uint32_t perTokenPerSecond = 50;
+  uint32_t perTokenBurst = 200;
+};
+
 // WebSocket connections (api/websocket_*). Every key reloads on SIGHUP: open connections use
 // the new values from their next frame or timer on.
 struct WebSocketConfig {
@@ -162,6 +177,7 @@ struct Config {
   StreamsConfig streams;
   CmafConfig cmaf;
   DashConfig dash;
+  AdminConfig admin;
   WebSocketConfig websocket;
 };
 

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "api/admin/stream_key_store.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "server/server.h"
@@ -13,6 +14,7 @@ namespace {
 constexpr const char* kUsage =
     "Usage: tidecast [--config FILE]\n"
     "       tidecast --check-config FILE\n"
+    "       tidecast --hash-token TOKEN\n"
     "       tidecast --help | --version\n"
     "\n"
     "A live-streaming server: RTMP/SRT in, LL-HLS, LL-DASH, HTTP-FLV and RTMP out.\n"
@@ -20,6 +22,7 @@ constexpr const char* kUsage =
     "  --config FILE        load configuration from FILE (YAML); without it the built-in\n"
     "                       defaults are used (see conf/tidecast.yaml)\n"
     "  --check-config FILE  validate FILE, print the first error, exit 0 if valid, 1 if not\n"
+    "  --hash-token TOKEN   print TOKEN's SHA-256, for admin.token_sha256 in the config\n"
     "  --help               show this text\n"
     "  --version            print the version\n"
     "\n"
@@ -28,6 +31,7 @@ constexpr const char* kUsage =
 struct Options {
   std::string configPath;
   std::string checkPath;
+  std::string hashToken;
   bool help = false;
   bool version = false;
 };
@@ -48,6 +52,8 @@ bool parseOptions(int argc, char** argv, Options& options) {
       if (!value(options.configPath)) return false;
     } else if (arg == "--check-config") {
       if (!value(options.checkPath)) return false;
+    } else if (arg == "--hash-token") {
+      if (!value(options.hashToken)) return false;
     } else if (arg.rfind("--config=", 0) == 0) {
       options.configPath = arg.substr(9);
     } else {
@@ -68,6 +74,10 @@ int main(int argc, char** argv) {
   }
   if (options.help) {
     std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (!options.hashToken.empty()) {
+    std::printf("%s\n", api::admin::sha256Hex(options.hashToken).c_str());
     return 0;
   }
   if (options.version) {

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <filesystem>
 
+#include "api/admin/admin_plugin.h"
 #include "api/auth/playback_guard.h"
 #include "api/system_routes.h"
 #include "api/webhooks/webhooks_plugin.h"
@@ -40,6 +41,7 @@ std::vector<std::unique_ptr<api::Plugin>> makePlugins(const core::Config& config
   // Access checks before the routes they guard: signed playback URLs, then webhooks.
   plugins.push_back(std::make_unique<api::auth::PlaybackGuard>());
   plugins.push_back(std::make_unique<api::webhooks::WebhooksPlugin>());
+  if (config.admin.enabled) plugins.push_back(std::make_unique<api::admin::AdminPlugin>());
   plugins.push_back(std::make_unique<delivery::flv::FlvPlugin>(backlogLimits(config)));
   auto cmaf = std::make_unique<delivery::cmaf::CmafPlugin>(cmafSettings(config));
   plugins.push_back(std::make_unique<delivery::hls::HlsPlugin>(*cmaf));

@@ -1,0 +1,109 @@
+#include "api/admin/admin_auth.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "api/admin/stream_key_store.h"
+#include "api/json_error.h"
+
+namespace tidecast::api::admin {
+
+namespace {
+
+// Constant time in the hashes' content; the lists themselves are not secret.
+bool listed(const std::vector<std::string>& hashes, const std::string& hash) {
+  bool found = false;
+  for (const std::string& candidate : hashes) {
+    if (candidate.size() == hash.size() &&
+        CRYPTO_memcmp(candidate.data(), hash.data(), hash.size()) == 0) {
+      found = true;
+    }
+  }
+  return found;
+}
+
+std::string_view bearerToken(const HttpRequest& request) {
+  const std::string* header = request.header("authorization");
+  if (header == nullptr) return {};
+  std::string_view value = *header;
+  constexpr std::string_view kScheme = "Bearer ";
+  if (value.size() <= kScheme.size() || strncasecmp(value.data(), kScheme.data(), kScheme.size()) != 0) {
+    return {};
+  }
+  value.remove_prefix(kScheme.size());
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  return value;
+}
+
+bool isWrite(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+}  // namespace
+
+std::optional<Access> AdminAuth::accessOf(std::string_view token) const {
+  if (token.empty()) return std::nullopt;
+  std::string hash = sha256Hex(token);
+  if (listed(config_.tokenSha256, hash)) return Access::kFull;
+  if (listed(config_.readTokenSha256, hash)) return Access::kRead;
+  if (config_.tokenSha256.empty() && config_.readTokenSha256.empty() &&
+      !generatedTokenHash_.empty() && listed({generatedTokenHash_}, hash)) {
+    return Access::kFull;
+  }
+  return std::nullopt;
+}
+
+bool AdminAuth::admit(const HttpRequest& request, HttpResponse& response, uint64_t nowMs) {
+  auto tooMany = [&](uint32_t retryAfter) {
+    sendJsonError(response, 429, "admin.rate_limited", "too many requests",
+                  {{"Retry-After", std::to_string(retryAfter)}});
+    return false;
+  };
+  if (uint32_t wait = perIp_.take(request.peer.ip, config_.perIpPerSecond, config_.perIpBurst, nowMs)) {
+    return tooMany(wait);
+  }
+  std::string_view token = bearerToken(request);
+  std::optional<Access> access = accessOf(token);
+  if (!access) {
+    sendJsonError(response, 401, "admin.unauthorized",
+                  token.empty() ? "an admin bearer token is required" : "unknown admin token",
+                  {{"WWW-Authenticate", "Bearer realm=\"tidecast-admin\""}});
+    return false;
+  }
+  if (uint32_t wait = perToken_.take(sha256Hex(token), config_.perTokenPerSecond,
+                                     config_.perTokenBurst, nowMs)) {
+    return tooMany(wait);
+  }
+  if (*access == Access::kRead && isWrite(request.method)) {
+    sendJsonError(response, 403, "admin.forbidden", "this token may only read");
+    return false;
+  }
+  return true;
+}
+
+core::Result<std::string> loadOrCreateTokenFile(const std::string& path) {
+  std::ifstream in(path);
+  std::string token;
+  if (in && std::getline(in, token)) {
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+    if (token.size() >= 16) return sha256Hex(token);
+    return core::makeError("admin.token_file", path + ": token shorter than 16 characters");
+  }
+  token = randomToken(32);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return core::makeError("admin.token_file", path + ": cannot create: " + std::strerror(errno));
+  }
+  std::string line = token + "\n";
+  bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::close(fd);
+  if (!written) return core::makeError("admin.token_file", path + ": cannot write");
+  return sha256Hex(token);
+}
+
+}  // namespace tidecast::api::admin

@@ -1,0 +1,112 @@
+// The admin API and its OpenAPI document agree both ways: every /api/v1 route the plug-in
+// serves is in api/openapi.yaml with its method, and every path and method in the document
+// is served. Also checks the token, access and rate-limit rules of AdminAuth.
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <set>
+
+#include "api/admin/admin_auth.h"
+#include "api/admin/admin_plugin.h"
+#include "api/admin/stream_key_store.h"
+#include "api/router.h"
+#include "api/websocket_dispatcher.h"
+#include "core/log.h"
+
+namespace tidecast::api::admin {
+namespace {
+
+class NoServer final : public ServerControl {
+ public:
+  core::Result<std::vector<std::string>> reloadConfig() override {
+    return std::vector<std::string>{};
+  }
+  Connections connections() const override { return {}; }
+};
+
+std::set<std::string> specOperations() {
+  YAML::Node spec = YAML::Load(std::string(openApiSpec()));
+  std::set<std::string> out;
+  for (const auto& path : spec["paths"]) {
+    for (const auto& op : path.second) {
+      std::string method = op.first.as<std::string>();
+      if (method == "parameters" || method == "summary" || method == "description") continue;
+      for (auto& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      out.insert(method + " " + path.first.as<std::string>());
+    }
+  }
+  return out;
+}
+
+TEST(AdminApiSpec, EveryServedRouteIsInTheSpecAndEverySpecRouteIsServed) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("tidecast-admin-spec-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  core::Config config;
+  config.dataDir = dir.string();
+  core::Loop loop;
+  core::MetricsRegistry metrics;
+  auto log = core::makeLogger(config.log, std::make_shared<spdlog::sinks::null_sink_mt>());
+  core::LoopContext context{loop, metrics, *log, config};
+  core::EventBus events;
+  core::StreamHub hub(context, events, {});
+  Router router;
+  NoServer server;
+  WebSocketDispatcher websocket(context);
+  PluginContext plugin{context, router, hub, events, config, server, websocket};
+  AdminPlugin admin;
+  ASSERT_TRUE(admin.mount(plugin).ok());
+
+  std::set<std::string> served;
+  for (const auto& [method, pattern] : router.routes()) {
+    if (pattern.starts_with("/api/v1/")) served.insert(method + " " + pattern);
+  }
+  std::set<std::string> documented = specOperations();
+  EXPECT_FALSE(served.empty());
+  for (const auto& op : served) EXPECT_TRUE(documented.count(op)) << op << " is not in the spec";
+  for (const auto& op : documented) EXPECT_TRUE(served.count(op)) << op << " is not served";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(AdminAuth, FullReadAndUnknownTokens) {
+  core::AdminConfig config;
+  config.tokenSha256 = {sha256Hex("full-access-token-123")};
+  config.readTokenSha256 = {sha256Hex("read-access-token-456")};
+  AdminAuth auth(config, sha256Hex("generated-token-is-ignored-when-tokens-are-listed"));
+  EXPECT_EQ(auth.accessOf("full-access-token-123"), Access::kFull);
+  EXPECT_EQ(auth.accessOf("read-access-token-456"), Access::kRead);
+  EXPECT_EQ(auth.accessOf("generated-token-is-ignored-when-tokens-are-listed"), std::nullopt);
+  EXPECT_EQ(auth.accessOf(""), std::nullopt);
+  EXPECT_EQ(auth.accessOf("full-access-token-12"), std::nullopt);
+}
+
+TEST(AdminAuth, GeneratedTokenWhenTheConfigListsNone) {
+  core::AdminConfig config;
+  AdminAuth auth(config, sha256Hex("generated-token-0123456789"));
+  EXPECT_EQ(auth.accessOf("generated-token-0123456789"), Access::kFull);
+  EXPECT_EQ(auth.accessOf("something-else"), std::nullopt);
+}
+
+TEST(RateLimiter, BurstThenRefillAtTheRate) {
+  RateLimiter limiter;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(limiter.take("a", 2, 3, 1000), 0u) << i;
+  EXPECT_EQ(limiter.take("a", 2, 3, 1000), 1u) << "empty: retry after a second";
+  EXPECT_EQ(limiter.take("b", 2, 3, 1000), 0u) << "buckets are per key";
+  EXPECT_EQ(limiter.take("a", 2, 3, 1500), 0u) << "half a second refills one token";
+  EXPECT_EQ(limiter.take("a", 2, 3, 1500), 1u);
+}
+
+TEST(StreamKeyTokens, RandomTokensAreUrlSafeAndDistinct) {
+  std::string a = randomToken(24);
+  std::string b = randomToken(24);
+  EXPECT_EQ(a.size(), 32u);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+            std::string::npos);
+  EXPECT_EQ(sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+}  // namespace
+}  // namespace tidecast::api::admin
