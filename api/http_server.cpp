@@ -56,6 +56,14 @@ core::Status HttpServer::listen(const std::string& host, uint16_t port) {
                            [this](std::unique_ptr<core::TcpStream> s) { accept(std::move(s)); });
 }
 
+core::Status HttpServer::listenTls(const std::string& host, uint16_t port,
+                                   std::shared_ptr<core::TlsAcceptor> tls) {
+  tlsListener_ = std::make_unique<core::TcpListener>(context_.loop);
+  tlsListener_->setTls(std::move(tls));
+  return tlsListener_->listen(host, port, kListenBacklog,
+                              [this](std::unique_ptr<core::TcpStream> s) { accept(std::move(s)); });
+}
+
 void HttpServer::accept(std::unique_ptr<core::TcpStream> stream) {
   std::string reason;
   if (shuttingDown_) return;  // destroying the stream closes it
@@ -126,6 +134,7 @@ void HttpServer::shutdown(uint64_t timeoutMs, std::function<void()> done) {
   shuttingDown_ = true;
   onDrained_ = std::move(done);
   if (listener_) listener_->close();
+  if (tlsListener_) tlsListener_->close();
   if (connections_.empty()) {
     if (auto fn = std::exchange(onDrained_, nullptr)) fn();
     return;

@@ -14,6 +14,7 @@
 #include "core/graveyard.h"
 #include "core/loop_context.h"
 #include "core/tcp.h"
+#include "core/tls_context.h"
 
 namespace tidecast::api {
 
@@ -27,6 +28,11 @@ class HttpServer {
 
   core::Status listen(const std::string& host, uint16_t port);
   uint16_t port() const { return listener_ ? listener_->boundPort() : 0; }
+  // A second, HTTPS listener: the same handler, limits and connections (WebSocket upgrades on
+  // it are WSS). TLS lives in the stream (core/tcp.h); nothing above it changes.
+  core::Status listenTls(const std::string& host, uint16_t port,
+                         std::shared_ptr<core::TlsAcceptor> tls);
+  uint16_t tlsPort() const { return tlsListener_ ? tlsListener_->boundPort() : 0; }
 
   // Stops accepting and lets connections finish what they were asked; `done` runs once no
   // connection is left. Connections still open after `timeoutMs` are closed.
@@ -53,6 +59,7 @@ class HttpServer {
   core::LoopContext& context_;
   HttpHandler handler_;
   std::unique_ptr<core::TcpListener> listener_;
+  std::unique_ptr<core::TcpListener> tlsListener_;
   std::unordered_map<uint64_t, std::unique_ptr<HttpConnection>> connections_;
   std::unordered_map<std::string, uint32_t> perIp_;
   core::Graveyard<HttpConnection> graveyard_;

@@ -284,6 +284,19 @@ Fields rtmpFields(RtmpConfig& c) {
   };
 }
 
+Fields tlsListenerFields(TlsListenerConfig& c) {
+  return {
+      {"enabled", boolean(c.enabled)},
+      {"listen", text(c.listen, Empty::kRejected)},
+      {"port", integer(c.port, 1)},
+      {"cert_file", text(c.certFile, Empty::kAllowed)},
+      {"key_file", text(c.keyFile, Empty::kAllowed)},
+      {"ciphers", text(c.ciphers, Empty::kAllowed)},
+      {"ciphersuites", text(c.ciphersuites, Empty::kAllowed)},
+      {"handshake_timeout_ms", integer(c.handshakeTimeoutMs, 1, kMaxMillis)},
+  };
+}
+
 Fields streamsFields(StreamsConfig& c) {
   return {
       {"publisher_timeout_ms", integer(c.publisherTimeoutMs, 100, kMaxMillis)},
@@ -464,6 +477,8 @@ Fields configFields(Config& c) {
       {"data_dir", text(c.dataDir, Empty::kRejected)}, {"log", section(logFields(c.log))},
       {"http", section(httpFields(c.http))},           {"server", section(serverFields(c.server))},
       {"rtmp", section(rtmpFields(c.rtmp))},           {"apps", apps(c.apps)},
+      {"https", section(tlsListenerFields(c.https))},
+      {"rtmps", section(tlsListenerFields(c.rtmps))},
       {"streams", section(streamsFields(c.streams))},
       {"auth", section(authFields(c.auth))},
       {"webhooks", section(webhooksFields(c.webhooks))},
@@ -583,6 +598,20 @@ std::vector<std::string> applyReload(Config& live, const Config& fresh) {
   restartIfChanged(live.http.port != fresh.http.port, "http.port");
 
   restartIfChanged(live.rtmp != fresh.rtmp, "rtmp");
+  // TLS listeners: the address needs a restart; certificate, key, ciphers, timeout reload.
+  auto reloadTls = [&restartIfChanged](TlsListenerConfig& running, const TlsListenerConfig& next,
+                                       const char* key) {
+    restartIfChanged(running.enabled != next.enabled || running.listen != next.listen ||
+                         running.port != next.port,
+                     key);
+    TlsListenerConfig reloaded = next;
+    reloaded.enabled = running.enabled;
+    reloaded.listen = running.listen;
+    reloaded.port = running.port;
+    running = std::move(reloaded);
+  };
+  reloadTls(live.https, fresh.https, "https");
+  reloadTls(live.rtmps, fresh.rtmps, "rtmps");
   restartIfChanged(live.cmaf != fresh.cmaf, "cmaf");
   restartIfChanged(live.dash != fresh.dash, "dash");
 

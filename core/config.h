@@ -71,6 +71,21 @@ struct RtmpConfig {
   bool operator==(const RtmpConfig&) const = default;
 };
 
+// A TLS listener (https:, rtmps:): the same handlers as its plain twin. Certificate, key,
+// ciphers and the handshake timeout reload on SIGHUP (a file that fails to load keeps the
+// running certificate); enabled/listen/port need a restart.
+struct TlsListenerConfig {
+  bool enabled = false;
+  std::string listen = "0.0.0.0";
+  uint16_t port = 0;
+  std::string certFile{};      // PEM chain, leaf first
+  std::string keyFile{};       // PEM private key
+  std::string ciphers{};       // TLS 1.2 cipher list ("" = OpenSSL's default)
+  std::string ciphersuites{};  // TLS 1.3 suites ("" = OpenSSL's default)
+  uint32_t handshakeTimeoutMs = 10000;
+  bool operator==(const TlsListenerConfig&) const = default;
+};
+
 // An application: the first path segment of rtmp://host/{app}/{key} and /{app}/{key}/...
 struct AppConfig {
   std::string name;
@@ -169,8 +184,10 @@ struct Config {
   std::string dataDir = "data";
   LogConfig log;
   HttpConfig http;
+  TlsListenerConfig https{.port = 8443};
   ServerConfig server;
   RtmpConfig rtmp;
+  TlsListenerConfig rtmps{.port = 1936};
   std::vector<AppConfig> apps{AppConfig{"live", true, {}, false}};
   AuthConfig auth;
   WebhooksConfig webhooks;
@@ -189,6 +206,7 @@ Result<Config> parseConfig(std::string_view yamlText, std::string_view sourceNam
 Result<Config> loadConfigFile(const std::string& path);
 
 // SIGHUP reload: copies the reloadable subset (log.*, http.limits.*, http.cors_allow_origin,
+// the TLS listeners' certificates, keys, ciphers and handshake timeouts,
 // server.*) from `fresh` into `live`. Keys that changed but only take effect after a restart keep
 // their running value in `live` and are returned, dotted ("http.port"), so the caller can warn.
 std::vector<std::string> applyReload(Config& live, const Config& fresh);

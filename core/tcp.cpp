@@ -5,6 +5,8 @@
 
 #include <utility>
 
+#include "core/tcp_tls.h"
+
 namespace tidecast::core {
 
 // A uv_write in flight: owns the references to the bytes until libuv is done with them.
@@ -30,6 +32,12 @@ void TcpStream::startRead(DataFn onData, EndFn onEnd) {
 }
 
 void TcpStream::readPeer() {
+  reading_ = true;
+  armRead();
+  if (tls_) [[unlikely]] resumeTlsInput();
+}
+
+void TcpStream::armRead() {
   auto alloc = [](uv_handle_t* h, size_t, uv_buf_t* buf) {
     auto* self = owner<TcpStream>(h);
     *buf = self ? self->loop().readBuffer() : uv_buf_init(nullptr, 0);
@@ -40,12 +48,20 @@ void TcpStream::readPeer() {
     // The callback may destroy this stream (closing the connection), so it runs from a
     // local copy and nothing touches `self` afterwards unless the handle is still open.
     if (nread > 0) {
+      if (self->tls_) [[unlikely]] {
+        self->onTlsInput(std::string_view(buf->base, static_cast<size_t>(nread)));
+        return;
+      }
       auto fn = std::move(self->onData_);
       fn(std::string_view(buf->base, static_cast<size_t>(nread)));
       if (s->data != nullptr && !self->onData_) self->onData_ = std::move(fn);
       return;
     }
     uv_read_stop(s);
+    if (self->tls_ && self->tlsHandshaking()) [[unlikely]] {
+      self->failTls("peer closed during the handshake", static_cast<int>(nread));
+      return;
+    }
     auto fn = std::exchange(self->onEnd_, nullptr);
     if (fn) fn(static_cast<int>(nread));
   };
@@ -53,6 +69,7 @@ void TcpStream::readPeer() {
 }
 
 void TcpStream::stopRead() {
+  reading_ = false;
   if (isOpen()) uv_read_stop(reinterpret_cast<uv_stream_t*>(raw()));
 }
 
@@ -74,6 +91,10 @@ void TcpStream::flush() {
     loop().cancelFlush(*this);
   }
   if (!isOpen()) return;
+  if (tls_) [[unlikely]] {
+    flushTls();
+    return;
+  }
   auto* stream = reinterpret_cast<uv_stream_t*>(raw());
   // Try the kernel directly first: most writes complete here without a request allocation.
   // Bytes mirrored in a file go by sendfile (no copy out of user memory); if the socket
@@ -97,26 +118,32 @@ void TcpStream::flush() {
     queued_.consume(static_cast<size_t>(written));
   }
   if (!queued_.empty()) {
-    auto request = std::make_unique<WriteRequest>();
-    request->bytes = queued_.bytes();
-    request->slices = queued_.take();
-    for (const auto& slice : request->slices) {
-      request->buffers.push_back(
-          uv_buf_init(const_cast<char*>(slice.view().data()), static_cast<unsigned>(slice.size())));
-    }
-    request->req.data = request.get();
-    int rc = uv_write(&request->req, stream, request->buffers.data(),
-                      static_cast<unsigned>(request->buffers.size()), [](uv_write_t* req, int) {
-                        std::unique_ptr<WriteRequest> done(static_cast<WriteRequest*>(req->data));
-                        if (auto* self = owner<TcpStream>(req->handle))
-                          self->onWritten(done->bytes);
-                      });
-    if (rc != 0) return;  // the socket is broken; the read side reports it
-    inFlightBytes_ += request->bytes;
-    request.release();  // owned by libuv until the write callback
+    submitWrite(queued_);
     return;
   }
   onWritten(0);
+}
+
+// Hands what is left of `batch` to uv_write (libuv keeps requests in order). False when the
+// socket is broken (the read side reports it).
+bool TcpStream::submitWrite(WriteBatch& batch) {
+  auto request = std::make_unique<WriteRequest>();
+  request->bytes = batch.bytes();
+  request->slices = batch.take();
+  for (const auto& slice : request->slices) {
+    request->buffers.push_back(
+        uv_buf_init(const_cast<char*>(slice.view().data()), static_cast<unsigned>(slice.size())));
+  }
+  request->req.data = request.get();
+  int rc = uv_write(&request->req, reinterpret_cast<uv_stream_t*>(raw()), request->buffers.data(),
+                    static_cast<unsigned>(request->buffers.size()), [](uv_write_t* req, int) {
+                      std::unique_ptr<WriteRequest> done(static_cast<WriteRequest*>(req->data));
+                      if (auto* self = owner<TcpStream>(req->handle)) self->onWritten(done->bytes);
+                    });
+  if (rc != 0) return false;
+  inFlightBytes_ += request->bytes;
+  request.release();  // owned by libuv until the write callback
+  return true;
 }
 
 ssize_t TcpStream::sendAhead(const std::vector<uv_buf_t>& buffers) {
@@ -136,14 +163,20 @@ int TcpStream::socketFd() {
 
 void TcpStream::onWritten(size_t bytes) {
   inFlightBytes_ -= bytes;
+  if (tls_ && bytes > 0 && !queued_.empty()) [[unlikely]] {
+    flush();  // plaintext waited for room under the TLS write window
+    return;
+  }
   if (pendingBytes() != 0) return;
   if (shutdownRequested_) {
     shutdownRequested_ = false;
+    if (tls_) [[unlikely]] sendCloseNotify();
     auto req = std::make_unique<uv_shutdown_t>();
     if (uv_shutdown(req.get(), reinterpret_cast<uv_stream_t*>(raw()),
                     [](uv_shutdown_t* r, int) { std::unique_ptr<uv_shutdown_t> done(r); }) == 0) {
       req.release();  // freed in its callback, which libuv always calls
     }
+    if (pendingBytes() != 0) return;  // a close_notify still going out: drained once it is
   }
   if (onDrain_) onDrain_();
 }
@@ -196,6 +229,7 @@ void TcpListener::acceptOne() {
     stream->peer_ = toPeerAddress(peer);
   }
   stream->setNoDelay(true);
+  if (tls_ && !stream->startTls(tls_)) return;  // counted and logged; the stream closes
   onAccept_(std::move(stream));
 }
 

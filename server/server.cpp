@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <tuple>
 
 #include "api/admin/admin_plugin.h"
 #include "api/auth/playback_guard.h"
@@ -77,6 +78,19 @@ ingest::rtmp::RtmpSettings rtmpSettings(const core::Config& config) {
   return s;
 }
 
+// The TLS context a listener's config describes; HTTPS offers http/1.1 by ALPN.
+core::Result<std::shared_ptr<core::TlsContext>> loadTlsContext(const core::TlsListenerConfig& c,
+                                                               std::string_view name) {
+  core::TlsSettings s{c.certFile, c.keyFile, {}, c.ciphers, c.ciphersuites};
+  if (name == "https") s.alpn = {"http/1.1"};
+  auto context = core::TlsContext::load(s);
+  if (!context) {
+    return core::makeError(context.error().code,
+                           std::string(name) + ": " + context.error().message);
+  }
+  return context;
+}
+
 }  // namespace
 
 Server::Server(core::Config config, std::shared_ptr<spdlog::logger> log)
@@ -121,11 +135,14 @@ core::Status Server::start() {
       });
   if (auto status = http_->listen(config_.http.listen, config_.http.port); !status) return status;
   log_->info("http.listen addr={} port={}", config_.http.listen, http_->port());
-  if (config_.rtmp.enabled) {
+  if (config_.rtmp.enabled || config_.rtmps.enabled) {
     rtmp_ = std::make_unique<ingest::rtmp::RtmpServer>(context_, *hub_, rtmpSettings(config_));
+  }
+  if (config_.rtmp.enabled) {
     if (auto status = rtmp_->listen(); !status) return status;
     log_->info("rtmp.listen addr={} port={}", config_.rtmp.listen, rtmp_->port());
   }
+  if (auto status = listenTls(); !status) return status;
 
   for (int signum : {SIGINT, SIGTERM, SIGHUP}) {
     auto signal = std::make_unique<core::Signal>(loop_);
@@ -142,6 +159,49 @@ core::Status Server::start() {
   log_->info("server.started version={} config={}", TIDECAST_VERSION,
              config_.sourcePath.empty() ? "(built-in defaults)" : config_.sourcePath);
   return {};
+}
+
+core::Status Server::listenTls() {
+  if (config_.https.enabled) {
+    auto context = loadTlsContext(config_.https, "https");
+    if (!context) return context.error();
+    httpsTls_ = std::make_shared<core::TlsAcceptor>("https", *context,
+                                                    config_.https.handshakeTimeoutMs, metrics_, *log_);
+    auto status = http_->listenTls(config_.https.listen, config_.https.port, httpsTls_);
+    if (!status) return status;
+    log_->info("https.listen addr={} port={} cert=\"{}\"", config_.https.listen, http_->tlsPort(),
+               (*context)->description());
+  }
+  if (config_.rtmps.enabled) {
+    auto context = loadTlsContext(config_.rtmps, "rtmps");
+    if (!context) return context.error();
+    rtmpsTls_ = std::make_shared<core::TlsAcceptor>("rtmps", *context,
+                                                    config_.rtmps.handshakeTimeoutMs, metrics_, *log_);
+    auto status = rtmp_->listenTls(config_.rtmps.listen, config_.rtmps.port, rtmpsTls_);
+    if (!status) return status;
+    log_->info("rtmps.listen addr={} port={} cert=\"{}\"", config_.rtmps.listen, rtmp_->tlsPort(),
+               (*context)->description());
+  }
+  return {};
+}
+
+// Certificates are read again on every reload (the files may have changed under the same
+// names). New connections get the new context; open ones keep theirs. A file that fails to
+// load keeps the running certificate.
+void Server::reloadCertificates() {
+  for (auto [acceptor, c, name] : {std::tuple{httpsTls_.get(), &config_.https, "https"},
+                                   std::tuple{rtmpsTls_.get(), &config_.rtmps, "rtmps"}}) {
+    if (acceptor == nullptr) continue;
+    acceptor->setHandshakeTimeoutMs(c->handshakeTimeoutMs);
+    auto context = loadTlsContext(*c, name);
+    if (!context) {
+      log_->error("tls.reload_failed listener={} code={} error=\"{}\"", name, context.error().code,
+                  context.error().message);
+      continue;
+    }
+    acceptor->replace(*context);
+    log_->info("tls.reloaded listener={} cert=\"{}\"", name, (*context)->description());
+  }
 }
 
 void Server::stop(int signum) {
@@ -179,6 +239,7 @@ core::Result<std::vector<std::string>> Server::reloadConfig() {
   for (const auto& key : needRestart) log_->warn("config.reload_needs_restart key={}", key);
   core::reconfigureLogger(*log_, config_.log);
   hub_->setConfig(hubConfig(config_));
+  reloadCertificates();
   log_->info("config.reloaded file={}", config_.sourcePath);
   return needRestart;
 }

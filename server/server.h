@@ -16,6 +16,7 @@
 #include "core/loop_context.h"
 #include "core/metrics.h"
 #include "core/stream_hub.h"
+#include "core/tls_context.h"
 #include "ingest/rtmp/rtmp_server.h"
 
 namespace tidecast::server {
@@ -36,6 +37,8 @@ class Server final : public api::ServerControl {
   core::Status start();
   void stop(int signum);
   void reload();
+  core::Status listenTls();
+  void reloadCertificates();
 
   core::Config config_;
   std::shared_ptr<spdlog::logger> log_;
@@ -49,6 +52,8 @@ class Server final : public api::ServerControl {
   std::unique_ptr<api::WebSocketDispatcher> websocket_;  // before http_: outlives upgrades
   std::unique_ptr<api::HttpServer> http_;
   std::unique_ptr<ingest::rtmp::RtmpServer> rtmp_;
+  std::shared_ptr<core::TlsAcceptor> httpsTls_;  // null unless https.enabled
+  std::shared_ptr<core::TlsAcceptor> rtmpsTls_;  // null unless rtmps.enabled
   std::vector<std::unique_ptr<core::Signal>> signals_;
   bool stopping_ = false;
 };

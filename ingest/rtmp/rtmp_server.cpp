@@ -36,6 +36,14 @@ core::Status RtmpServer::listen() {
                            [this](std::unique_ptr<core::TcpStream> s) { accept(std::move(s)); });
 }
 
+core::Status RtmpServer::listenTls(const std::string& host, uint16_t port,
+                                   std::shared_ptr<core::TlsAcceptor> tls) {
+  tlsListener_ = std::make_unique<core::TcpListener>(context_.loop);
+  tlsListener_->setTls(std::move(tls));
+  return tlsListener_->listen(host, port, kListenBacklog,
+                              [this](std::unique_ptr<core::TcpStream> s) { accept(std::move(s)); });
+}
+
 void RtmpServer::accept(std::unique_ptr<core::TcpStream> stream) {
   if (sessions_.size() >= settings_.maxConnections) {
     countError("rtmp.too_many_connections");
@@ -52,6 +60,7 @@ void RtmpServer::accept(std::unique_ptr<core::TcpStream> stream) {
 
 void RtmpServer::shutdown() {
   if (listener_) listener_->close();
+  if (tlsListener_) tlsListener_->close();
   std::vector<RtmpSession*> open;
   for (auto& [id, session] : sessions_) open.push_back(session.get());
   for (auto* session : open) session->close("server stopping");

@@ -13,6 +13,7 @@
 #include "core/loop_context.h"
 #include "core/stream_hub.h"
 #include "core/tcp.h"
+#include "core/tls_context.h"
 #include "ingest/rtmp/rtmp_session.h"
 #include "ingest/rtmp/rtmp_settings.h"
 
@@ -25,6 +26,10 @@ class RtmpServer {
 
   core::Status listen();
   uint16_t port() const { return listener_ ? listener_->boundPort() : 0; }
+  // An RTMPS listener: the same sessions over TLS (core/tcp.h), with or without listen().
+  core::Status listenTls(const std::string& host, uint16_t port,
+                         std::shared_ptr<core::TlsAcceptor> tls);
+  uint16_t tlsPort() const { return tlsListener_ ? tlsListener_->boundPort() : 0; }
   // Stops accepting and closes every session (publishers' streams stop).
   void shutdown();
   size_t sessionCount() const { return sessions_.size(); }
@@ -51,6 +56,7 @@ class RtmpServer {
   RtmpSettings settings_;
   ChunkWriter playWriter_;
   std::unique_ptr<core::TcpListener> listener_;
+  std::unique_ptr<core::TcpListener> tlsListener_;
   std::unordered_map<uint64_t, std::unique_ptr<RtmpSession>> sessions_;
   core::Graveyard<RtmpSession> graveyard_;
   uint64_t nextId_ = 1;
