@@ -29,13 +29,14 @@ std::optional<uint64_t> CmafTrack::end() const {
   return std::nullopt;
 }
 
-void CmafTrack::openSegment(uint64_t msn, uint64_t start, int64_t wallClockMs, uint64_t sequence,
-                            bool discontinuity) {
+void CmafTrack::openSegment(uint64_t msn, uint64_t start, int64_t wallClockMs,
+                            uint64_t sequence) {
   if (open_) closeSegment(start);
+  bool discontinuity = !segments_.empty() && segments_.back().discontinuitySequence != sequence;
   Segment& segment = segments_.emplace_back();
   segment.msn = msn;
   segment.discontinuitySequence = sequence;
-  segment.discontinuity = discontinuity && segments_.size() > 1;
+  segment.discontinuity = discontinuity;
   segment.initVersion = initVersion_;
   segment.start = start;
   segment.wallClockMs = wallClockMs;

@@ -73,10 +73,9 @@ class CmafTrack {
   // End of the timeline: the pending sample's time plus its estimated duration.
   std::optional<uint64_t> end() const;
   // Opens segment `msn` at `start` in the packager's discontinuity sequence `sequence` (one
-  // count for both tracks, so renditions and Periods agree); `discontinuity` flags the first
-  // segment after one, unless nothing precedes it in this track.
-  void openSegment(uint64_t msn, uint64_t start, int64_t wallClockMs, uint64_t sequence,
-                   bool discontinuity);
+  // count for both tracks, so renditions and Periods agree). A segment whose sequence differs
+  // from the one before it in this track is flagged as a discontinuity.
+  void openSegment(uint64_t msn, uint64_t start, int64_t wallClockMs, uint64_t sequence);
   // Adds a sample at decode time `dts`: the held-back sample before it is completed first.
   void addSample(core::media::MediaPacketPtr packet, uint64_t dts, int32_t compositionOffset,
                  bool sync);

@@ -35,6 +35,13 @@ bool audioCodec(media::Codec codec) {
   return codec == media::Codec::kAac || codec == media::Codec::kOpus;
 }
 
+bool holdsSequence(const CmafTrack& track, uint64_t sequence) {
+  for (const Segment& s : track.segments()) {
+    if (s.discontinuitySequence == sequence) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 StreamPackager::StreamPackager(std::string name, const CmafSettings& settings,
@@ -147,15 +154,21 @@ void StreamPackager::startDiscontinuity(const CmafTrack* changed) {
 }
 
 void StreamPackager::openSegment(CmafTrack& track, uint64_t msn, uint64_t start,
-                                 int64_t startMs) {
+                                 int64_t startMs, uint64_t sequence) {
   bool& pending = &track == &video_ ? discontinuity_ : audioDiscontinuity_;
   bool leads = &track == leader();
   int64_t wall = wallAnchorMs_ + startMs;
-  track.openSegment(msn, start, wall, discontinuitySequence_, pending);
+  // Never back: a follower may have started the new sequence before the leader's segment.
+  if (!track.segments().empty()) {
+    sequence = std::max(sequence, track.segments().back().discontinuitySequence);
+  }
+  track.openSegment(msn, start, wall, sequence);
   pending = false;
-  sequenceUsed_ = true;
+  if (sequence == discontinuitySequence_) sequenceUsed_ = true;
   const Segment& opened = track.segments().back();
-  if (leads && (periods_.empty() || periods_.back().id != opened.discontinuitySequence)) {
+  // Whichever track starts a new sequence first starts its Period (the audio may cut at new
+  // parameters before the video's next keyframe).
+  if (periods_.empty() || periods_.back().id < opened.discontinuitySequence) {
     periods_.push_back(Period{opened.discontinuitySequence, wall, {}, {}});
     if (availabilityStartMs_ == 0) availabilityStartMs_ = wall;
   }
@@ -166,7 +179,7 @@ void StreamPackager::openSegment(CmafTrack& track, uint64_t msn, uint64_t start,
   }
   if (leads) {
     nextMsn_ = msn + 1;
-    boundaries_.push_back(Boundary{msn, startMs});
+    boundaries_.push_back(Boundary{msn, startMs, sequence});
     if (boundaries_.size() > kMaxBoundaries) boundaries_.pop_front();
   }
 }
@@ -183,14 +196,14 @@ void StreamPackager::addVideo(const MediaPacketPtr& packet, int64_t dtsMs) {
   int32_t offset = packet->cts * static_cast<int32_t>(kVideoTimescale / 1000);
   if (!video_.hasOpenSegment()) {
     if (!packet->keyframe) return;  // a segment starts at a keyframe
-    openSegment(video_, nextMsn_, dts, dtsMs);
+    openSegment(video_, nextMsn_, dts, dtsMs, discontinuitySequence_);
   } else {
     uint64_t target = toTicks(settings_.segmentTargetMs, kVideoTimescale);
     uint64_t tolerance = std::min<uint64_t>(target / 10, kVideoTimescale / 10);
     uint64_t elapsed = dts - std::min(dts, video_.segmentStart());
     if (packet->keyframe && (elapsed + tolerance >= target || discontinuity_)) {
       video_.closeSegment(dts);
-      openSegment(video_, nextMsn_, dts, dtsMs);
+      openSegment(video_, nextMsn_, dts, dtsMs, discontinuitySequence_);
     } else {
       maybeClosePart(video_, dts);
     }
@@ -219,26 +232,34 @@ void StreamPackager::addAudio(const MediaPacketPtr& packet, int64_t dtsMs) {
       auto it = std::find_if(boundaries_.rbegin(), boundaries_.rend(),
                              [&](const Boundary& b) { return b.startMs <= dtsMs; });
       if (it == boundaries_.rend()) return;  // before the first video keyframe
-      // Numbers stay consecutive within a track; normally they equal the video's.
+      // Numbers stay consecutive within a track; normally they equal the video's. So does
+      // the discontinuity sequence: that of the video segment joined.
       uint64_t msn = audio_.segments().empty() ? it->msn : audio_.nextMsn();
-      openSegment(audio_, msn, dts, dtsMs);
+      openSegment(audio_, msn, dts, dtsMs, it->sequence);
     } else {
-      openSegment(audio_, nextMsn_, dts, dtsMs);
+      openSegment(audio_, nextMsn_, dts, dtsMs, discontinuitySequence_);
     }
   } else {
     bool cut = false;
+    uint64_t sequence = discontinuitySequence_;
     if (followsVideo) {
       uint64_t current = audio_.segments().back().msn;
       auto next = std::find_if(boundaries_.begin(), boundaries_.end(),
                                [&](const Boundary& b) { return b.msn > current; });
       cut = next != boundaries_.end() && dtsMs >= next->startMs;
+      // Into the video segment this sample falls in, unless a discontinuity starts here.
+      auto covering = std::find_if(boundaries_.rbegin(), boundaries_.rend(),
+                                   [&](const Boundary& b) { return b.startMs <= dtsMs; });
+      if (cut && !audioDiscontinuity_ && covering != boundaries_.rend()) {
+        sequence = covering->sequence;
+      }
     } else {
       uint64_t target = toTicks(settings_.segmentTargetMs, ts);
       cut = dts - std::min(dts, audio_.segmentStart()) >= target;
     }
     if (cut || audioDiscontinuity_) {
       audio_.closeSegment(dts);
-      openSegment(audio_, audio_.nextMsn(), dts, dtsMs);
+      openSegment(audio_, audio_.nextMsn(), dts, dtsMs, sequence);
     } else {
       maybeClosePart(audio_, dts);
     }
@@ -266,6 +287,16 @@ void StreamPackager::onTrackChange() {
       if (!next.present || next.firstMsn > oldest) break;
       periods_.pop_front();
     }
+  }
+  // A track leaves a Period with its last segment there (its init segment may go too): its
+  // numbers can drift from the leader's when the two tracks' timestamps lie far apart.
+  for (Period& period : periods_) {
+    if (period.video.present && !holdsSequence(video_, period.id)) period.video.present = false;
+    if (period.audio.present && !holdsSequence(audio_, period.id)) period.audio.present = false;
+  }
+  while (periods_.size() > 1 && !periods_.front().video.present &&
+         !periods_.front().audio.present) {
+    periods_.pop_front();
   }
   waiters_.poll();
 }

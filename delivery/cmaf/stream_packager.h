@@ -79,7 +79,8 @@ class StreamPackager final : public core::StreamSink {
  private:
   struct Boundary {
     uint64_t msn;
-    int64_t startMs;  // output timeline
+    int64_t startMs;    // output timeline
+    uint64_t sequence;  // discontinuity sequence
   };
   void describe(const core::media::MediaPacket& config);
   // The packet's DTS on the continuous output timeline (ms); rebases after a jump.
@@ -89,7 +90,9 @@ class StreamPackager final : public core::StreamSink {
   void addAudio(const core::media::MediaPacketPtr& packet, int64_t dtsMs);
   // Cuts a part when the next sample at `dts` would pass the part target.
   void maybeClosePart(CmafTrack& track, uint64_t dts);
-  void openSegment(CmafTrack& track, uint64_t msn, uint64_t start, int64_t startMs);
+  // Opens the track's segment `msn` in discontinuity sequence `sequence`.
+  void openSegment(CmafTrack& track, uint64_t msn, uint64_t start, int64_t startMs,
+                   uint64_t sequence);
   // A reconnect (null) or new parameters on `changed`: the next segment of each track starts
   // a new discontinuity sequence (counted once, whichever track gets there first).
   void startDiscontinuity(const CmafTrack* changed);
@@ -105,7 +108,7 @@ class StreamPackager final : public core::StreamSink {
   bool freshSession_ = true;   // rebase the timeline at the session's first media packet
   bool discontinuity_ = false;  // the next segment of each track starts a new period
   bool audioDiscontinuity_ = false;
-  uint64_t discontinuitySequence_ = 0;  // of the segments opened now, on both tracks
+  uint64_t discontinuitySequence_ = 0;  // of the segments opened from now on
   bool sequenceUsed_ = false;           // a segment was opened in it (the next one counts)
   int64_t offsetMs_ = 0;       // output time = input DTS + offset
   std::map<core::media::TrackType, int64_t> lastOutMs_;

@@ -42,7 +42,7 @@ class CmafTrackTest : public ::testing::Test {
 // next sample's time, and slipped into the next part (or the next segment, ahead of its
 // keyframe) under that part's decode time.
 TEST_F(CmafTrackTest, ClosedPartHoldsEverySampleBeforeItsEnd) {
-  track_.openSegment(0, 0, 0, 0, false);
+  track_.openSegment(0, 0, 0, 0);
   frames(0, 6);
   track_.closePart(6 * kFrame);
   ASSERT_EQ(track_.segments().size(), 1u);
@@ -58,10 +58,10 @@ TEST_F(CmafTrackTest, ClosedPartHoldsEverySampleBeforeItsEnd) {
 }
 
 TEST_F(CmafTrackTest, NewSegmentStartsWithItsKeyframeAtItsDecodeTime) {
-  track_.openSegment(0, 0, 0, 0, false);
+  track_.openSegment(0, 0, 0, 0);
   frames(0, 30);
   track_.closeSegment(30 * kFrame);
-  track_.openSegment(1, 30 * kFrame, 1000, 0, false);
+  track_.openSegment(1, 30 * kFrame, 1000, 0);
   frames(30, 36);
   track_.closePart(36 * kFrame);
   const Segment& first = track_.segments()[0];
@@ -78,7 +78,7 @@ TEST_F(CmafTrackTest, NewSegmentStartsWithItsKeyframeAtItsDecodeTime) {
 }
 
 TEST_F(CmafTrackTest, PartsNumberConsecutivelyAndAreFoundById) {
-  track_.openSegment(0, 0, 0, 0, false);
+  track_.openSegment(0, 0, 0, 0);
   for (uint64_t p = 0; p < 5; ++p) {
     frames(p * 6, p * 6 + 6);
     track_.closePart((p + 1) * 6 * kFrame);
@@ -104,7 +104,7 @@ TEST_F(CmafTrackTest, PartsNumberConsecutivelyAndAreFoundById) {
 }
 
 TEST_F(CmafTrackTest, SegmentBytesFromAPartSkipTheEarlierOnes) {
-  track_.openSegment(0, 0, 0, 0, false);
+  track_.openSegment(0, 0, 0, 0);
   frames(0, 6);
   track_.closePart(6 * kFrame);
   frames(6, 12);
@@ -115,7 +115,7 @@ TEST_F(CmafTrackTest, SegmentBytesFromAPartSkipTheEarlierOnes) {
 }
 
 TEST_F(CmafTrackTest, EmptySegmentIsDroppedAtClose) {
-  track_.openSegment(0, 0, 0, 0, false);
+  track_.openSegment(0, 0, 0, 0);
   track_.closeSegment(0);
   EXPECT_TRUE(track_.segments().empty());
   EXPECT_FALSE(track_.hasOpenSegment());
@@ -123,7 +123,7 @@ TEST_F(CmafTrackTest, EmptySegmentIsDroppedAtClose) {
 }
 
 TEST_F(CmafTrackTest, FlushGivesTheLastSampleThePreviousDuration) {
-  track_.openSegment(0, 0, 0, 0, false);
+  track_.openSegment(0, 0, 0, 0);
   frames(0, 10);
   EXPECT_EQ(track_.end(), std::optional<uint64_t>(10 * kFrame));
   track_.flush();
@@ -146,7 +146,7 @@ TEST_F(CmafTrackTest, WindowKeepsTheNewestCompleteSegmentsAndTheirInits) {
       EXPECT_TRUE(track_.describe(other));
       EXPECT_FALSE(track_.describe(other));  // same record: no new version
     }
-    track_.openSegment(s, s * 30 * kFrame, 0, 0, false);
+    track_.openSegment(s, s * 30 * kFrame, 0, 0);
     frames(s * 30, s * 30 + 30);
     track_.closeSegment((s + 1) * 30 * kFrame);
   }
@@ -164,17 +164,20 @@ TEST_F(CmafTrackTest, WindowKeepsTheNewestCompleteSegmentsAndTheirInits) {
   EXPECT_EQ(track_.maxSegmentDuration(), 30 * kFrame);
 }
 
-TEST_F(CmafTrackTest, DiscontinuityFlagNeedsAnEarlierSegment) {
-  track_.openSegment(0, 0, 0, 4, true);  // nothing before it: not a discontinuity
+TEST_F(CmafTrackTest, DiscontinuityIsAChangeOfSequenceAfterTheFirstSegment) {
+  track_.openSegment(0, 0, 0, 4);  // nothing before it: not a discontinuity
   frames(0, 30);
-  track_.openSegment(1, 30 * kFrame, 0, 5, true);  // closes segment 0
+  track_.openSegment(1, 30 * kFrame, 0, 5);  // closes segment 0
   frames(30, 60);
+  track_.openSegment(2, 60 * kFrame, 0, 5);
+  frames(60, 90);
   track_.flush();
-  ASSERT_EQ(track_.segments().size(), 2u);
+  ASSERT_EQ(track_.segments().size(), 3u);
   EXPECT_FALSE(track_.segments()[0].discontinuity);
   EXPECT_EQ(track_.segments()[0].discontinuitySequence, 4u);
   EXPECT_TRUE(track_.segments()[1].discontinuity);
   EXPECT_EQ(track_.segments()[1].discontinuitySequence, 5u);
+  EXPECT_FALSE(track_.segments()[2].discontinuity);
   EXPECT_TRUE(track_.segments()[0].complete);
 }
 

@@ -387,6 +387,102 @@ TEST_F(StreamPackagerTest, NewParametersRightAfterAReconnectAreOneDiscontinuity)
   EXPECT_EQ(packager().periods().back().audio.initVersion, 1u);
 }
 
+// Audio that starts while the video waits for its keyframe after new parameters joins the
+// video's segment in progress: it takes that segment's sequence, not the coming one.
+TEST_F(StreamPackagerTest, AudioJoiningAVideoSegmentTakesItsSequence) {
+  SyntheticSource& source = publish();
+  source.audio = false;
+  source.sendConfigs();
+  source.runUntil(700);
+  streams_.back()->push(testutil::configPacket(TrackType::kVideo, core::media::Codec::kH264,
+                                               core::media::testdata::kAvcC1920x1080High),
+                        0);
+  source.audio = true;
+  source.audioFrames = 33;  // 704 ms
+  streams_.back()->push(testutil::aacConfig(), 0);
+  source.runUntil(4100);
+  harness_.endSession();
+  harness_.publishFor(2100);  // and a reconnect: one more discontinuity on both
+  const CmafTrack& video = *packager().video();
+  const CmafTrack& audio = *packager().audio();
+  ASSERT_EQ(audio.segments().front().msn, 0u);
+  for (const Segment& a : audio.segments()) {
+    const Segment* v = video.segment(a.msn);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(a.discontinuitySequence, v->discontinuitySequence) << a.msn;
+    EXPECT_EQ(a.discontinuity, v->discontinuity) << a.msn;
+  }
+  EXPECT_EQ(audio.segment(0)->discontinuitySequence, 0u);
+  EXPECT_FALSE(audio.segment(0)->discontinuity);
+  EXPECT_EQ(video.segment(1)->discontinuitySequence, 1u);
+  EXPECT_EQ(video.segments().back().discontinuitySequence, 2u);
+}
+
+// New video parameters mid-GOP: the audio starts its new segment at once, the video at its
+// next keyframe. Both belong to the new Period from the same segment number on, and the old
+// Period goes before the init segments it names do.
+TEST_F(StreamPackagerTest, NewParametersMidGopStartOnePeriodForBothTracks) {
+  settings_.windowSegments = 3;
+  SyntheticSource& source = publish();
+  source.sendConfigs();
+  source.runUntil(2500);
+  streams_.back()->push(testutil::configPacket(TrackType::kVideo, core::media::Codec::kH264,
+                                               core::media::testdata::kAvcC1920x1080High),
+                        0);
+  source.runUntil(3500);
+  const CmafTrack& video = *packager().video();
+  const CmafTrack& audio = *packager().audio();
+  ASSERT_EQ(packager().periods().size(), 2u);
+  const Period& period = packager().periods()[1];
+  ASSERT_TRUE(period.video.present);
+  ASSERT_TRUE(period.audio.present);
+  EXPECT_EQ(period.video.firstMsn, 2u);  // at the 3 s keyframe
+  EXPECT_EQ(period.audio.firstMsn, 2u);  // at 2.5 s
+  EXPECT_TRUE(audio.segment(2)->discontinuity);
+  EXPECT_NEAR(static_cast<double>(audio.segment(2)->start) / 48000, 2.5, 0.03);
+  EXPECT_EQ(video.segment(2)->start, 3000 * kVideoTicksPerMs);
+  for (uint64_t until = 4000; until <= 14000; until += 500) {
+    source.runUntil(static_cast<int64_t>(until));
+    for (const Period& p : packager().periods()) {
+      EXPECT_TRUE(!p.video.present || !video.init(p.video.initVersion).empty()) << until;
+      EXPECT_TRUE(!p.audio.present || !audio.init(p.audio.initVersion).empty()) << until;
+    }
+  }
+  EXPECT_EQ(packager().periods().size(), 1u);
+}
+
+// A 5 s hole in the audio crosses several video segments at once: the audio catches up
+// with one-frame segments (its numbers stay consecutive), so numbers and Periods stay
+// aligned with the video's.
+TEST_F(StreamPackagerTest, AudioHoleCatchesUpWithTheVideoNumbers) {
+  settings_.windowSegments = 3;
+  SyntheticSource& source = publish();
+  source.sendConfigs();
+  source.runUntil(3000);
+  source.audio = false;
+  source.runUntil(8000);
+  source.audio = true;
+  source.audioFrames = 375;  // 8 s
+  source.runUntil(9500);
+  streams_.back()->push(testutil::configPacket(TrackType::kAudio, core::media::Codec::kAac,
+                                               core::media::testdata::kAscLc48000Mono),
+                        0);
+  const CmafTrack& video = *packager().video();
+  const CmafTrack& audio = *packager().audio();
+  for (uint64_t until = 10000; until <= 20000; until += 250) {
+    source.runUntil(static_cast<int64_t>(until));
+    for (const Period& p : packager().periods()) {
+      for (auto [track, entry] : {std::pair{&video, &p.video}, std::pair{&audio, &p.audio}}) {
+        EXPECT_TRUE(!entry->present || !track->init(entry->initVersion).empty()) << until;
+      }
+    }
+  }
+  EXPECT_EQ(audio.segments().back().msn, video.segments().back().msn);
+  for (const Segment& a : audio.segments()) {
+    EXPECT_EQ(a.discontinuitySequence, video.segment(a.msn)->discontinuitySequence);
+  }
+}
+
 TEST_F(StreamPackagerTest, TimestampJumpInsideASessionIsSmoothed) {
   SyntheticSource& source = publish();
   source.sendConfigs();
