@@ -126,8 +126,8 @@ void WebSocketConnection::onEnd(int status) {
 // ---- closing -------------------------------------------------------------------------------
 
 void WebSocketConnection::fail(uint16_t code, std::string_view reason) {
-  server_.context().log.debug("ws.fail conn={} peer={} code={} reason=\"{}\"", id_, peer().ip,
-                              code, reason);
+  server_.context().log.debug("ws.fail conn={} peer={} code={} reason=\"{}\"", id_, peer().ip, code,
+                              reason);
   if (state_ == State::kOpen) {
     stream_->write(WebSocketFrame::close(code, reason).slices());
     leaveOpen(code, reason);
@@ -192,7 +192,8 @@ bool WebSocketConnection::writeFrame(const WebSocketFrame& frame) {
     // frame goes only if the kernel takes it now.
     server_.context().log.warn("ws.slow_client conn={} peer={} backlog_bytes={}", id_, peer().ip,
                                stream_->pendingBytes());
-    stream_->write(WebSocketFrame::close(ws_close::kPolicy, "send backlog over the limit").slices());
+    stream_->write(
+        WebSocketFrame::close(ws_close::kPolicy, "send backlog over the limit").slices());
     stream_->flushNow();
     leaveOpen(ws_close::kPolicy, "send backlog over the limit");
     closeNow("send backlog over the limit");

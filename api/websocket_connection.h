@@ -80,10 +80,10 @@ class WebSocketConnection final : private WebSocketReader::Sink {
 
  private:
   enum class State {
-    kOpen,      // messages flow both ways
-    kClosing,   // our close frame is sent; waiting for the peer's
-    kClosed,    // close frames exchanged (or the peer failed): waiting for TCP to end
-    kGone,      // socket closed, handed to the graveyard
+    kOpen,     // messages flow both ways
+    kClosing,  // our close frame is sent; waiting for the peer's
+    kClosed,   // close frames exchanged (or the peer failed): waiting for TCP to end
+    kGone,     // socket closed, handed to the graveyard
   };
 
   void onData(std::string_view bytes);
@@ -106,7 +106,7 @@ class WebSocketConnection final : private WebSocketReader::Sink {
   WebSocketReader reader_;
   core::Timer timer_;
   State state_ = State::kOpen;
-  uint64_t lastFrameMs_ = 0;   // when the client's last complete frame arrived
+  uint64_t lastFrameMs_ = 0;  // when the client's last complete frame arrived
   uint64_t nextPingMs_ = 0;
   uint64_t closeStartedMs_ = 0;
   std::any attachment_;

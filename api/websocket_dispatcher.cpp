@@ -156,7 +156,8 @@ void WebSocketDispatcher::dispatch(WebSocketConnection& connection, nlohmann::js
   const std::string& type = typeIt->get_ref<const std::string&>();
   auto handler = handlers_.find(type);
   if (handler == handlers_.end()) {
-    connection.sendText(errorEnvelope(id, "ws.unknown_type", "unknown message type '" + type + "'"));
+    connection.sendText(
+        errorEnvelope(id, "ws.unknown_type", "unknown message type '" + type + "'"));
     return;
   }
   nlohmann::json empty;

@@ -31,8 +31,8 @@ inline constexpr uint16_t kNormal = 1000;
 inline constexpr uint16_t kGoingAway = 1001;      // shutdown, idle timeout
 inline constexpr uint16_t kProtocolError = 1002;  // bad framing, unmasked client frame
 inline constexpr uint16_t kUnsupportedData = 1003;
-inline constexpr uint16_t kNoStatus = 1005;  // reported only: a close frame without a code
-inline constexpr uint16_t kAbnormal = 1006;  // reported only: TCP ended without a close frame
+inline constexpr uint16_t kNoStatus = 1005;     // reported only: a close frame without a code
+inline constexpr uint16_t kAbnormal = 1006;     // reported only: TCP ended without a close frame
 inline constexpr uint16_t kInvalidData = 1007;  // text that is not UTF-8
 inline constexpr uint16_t kPolicy = 1008;       // send backlog over the limit
 inline constexpr uint16_t kTooBig = 1009;       // frame or message over the size limits
@@ -51,7 +51,9 @@ class WebSocketFrame {
  public:
   WebSocketFrame() = default;
 
-  static WebSocketFrame text(std::string payload) { return make(WsOpcode::kText, std::move(payload)); }
+  static WebSocketFrame text(std::string payload) {
+    return make(WsOpcode::kText, std::move(payload));
+  }
   static WebSocketFrame binary(std::string payload) {
     return make(WsOpcode::kBinary, std::move(payload));
   }

@@ -23,7 +23,8 @@ WebSocketServer::WebSocketServer(core::LoopContext& context)
                                            "WebSocket messages (text and binary)",
                                            {{"direction", "out"}})),
       bytesIn_(context.metrics.counter("tidecast_api_websocket_message_bytes_total",
-                                       "Payload bytes of WebSocket messages", {{"direction", "in"}})),
+                                       "Payload bytes of WebSocket messages",
+                                       {{"direction", "in"}})),
       bytesOut_(context.metrics.counter("tidecast_api_websocket_message_bytes_total",
                                         "Payload bytes of WebSocket messages (frames for out)",
                                         {{"direction", "out"}})) {
@@ -66,18 +67,17 @@ void WebSocketServer::upgrade(HttpRequest& request, const std::shared_ptr<HttpRe
         .counter("tidecast_api_websocket_handshake_failures_total",
                  "WebSocket upgrade requests refused", {{"code", "ws.too_many_connections"}})
         .inc();
-    sendJsonError(*response, 503, "ws.too_many_connections",
-                  "WebSocket connection limit (" + std::to_string(config().maxConnections) +
-                      ") reached");
+    sendJsonError(
+        *response, 503, "ws.too_many_connections",
+        "WebSocket connection limit (" + std::to_string(config().maxConnections) + ") reached");
     return;
   }
   request.body.clear();
-  response->upgrade(std::move(handshake.headers),
-                    [this, &handler, request](std::unique_ptr<core::TcpStream> stream,
-                                              std::string bufferedInput) mutable {
-                      adopt(handler, std::move(stream), std::move(request),
-                            std::move(bufferedInput));
-                    });
+  response->upgrade(std::move(handshake.headers), [this, &handler, request](
+                                                      std::unique_ptr<core::TcpStream> stream,
+                                                      std::string bufferedInput) mutable {
+    adopt(handler, std::move(stream), std::move(request), std::move(bufferedInput));
+  });
 }
 
 void WebSocketServer::adopt(WebSocketHandler& handler, std::unique_ptr<core::TcpStream> stream,
@@ -117,11 +117,17 @@ void WebSocketServer::countMessageOut(size_t bytes) {
 }
 
 void WebSocketServer::countClose(uint16_t code) {
+  // Codes a peer may choose freely (3000-4999) share one series per thousand, so clients
+  // cannot create series at will.
+  if (code >= 3000) code = code < 4000 ? 3000 : 4000;
   auto [it, added] = closesByCode_.try_emplace(code, nullptr);
   if (added) {
+    std::string label = code == 3000   ? "3000-3999"
+                        : code == 4000 ? "4000-4999"
+                                       : std::to_string(code);
     it->second = &context_.metrics.counter("tidecast_api_websocket_closes_total",
                                            "WebSocket connections closed, by close code",
-                                           {{"code", std::to_string(code)}});
+                                           {{"code", std::move(label)}});
   }
   it->second->inc();
 }

@@ -96,10 +96,10 @@ WsOptions parseWsArgs(int argc, char** argv) {
   o.target.path = slash == std::string::npos ? "/" : rest.substr(slash);
   size_t colon = authority.rfind(':');
   o.target.host = authority.substr(0, colon);
-  o.target.port = colon == std::string::npos
-                      ? 80
-                      : static_cast<uint16_t>(wsNumber(authority.substr(colon + 1).c_str(), "port",
-                                                       1, 65535));
+  o.target.port =
+      colon == std::string::npos
+          ? 80
+          : static_cast<uint16_t>(wsNumber(authority.substr(colon + 1).c_str(), "port", 1, 65535));
   return o;
 }
 
@@ -257,8 +257,8 @@ int runWebSocketLoad(int argc, char** argv) {
   std::string message = raw ? text : R"({"type":"echo","data":")" + text + "\"}";
   const core::Slice frame = core::Slice::fromString(clientFrame(0x1, message));
   // The reply: the same text, or the dispatcher's {"data":"…","type":"echo"}.
-  const size_t expected = raw ? text.size() : std::string(R"({"data":"","type":"echo"})").size() +
-                                                  text.size();
+  const size_t expected =
+      raw ? text.size() : std::string(R"({"data":"","type":"echo"})").size() + text.size();
 
   core::Loop loop;
   const long rssBefore = options.serverPid ? rssKb(options.serverPid) : -1;
@@ -268,8 +268,8 @@ int runWebSocketLoad(int argc, char** argv) {
   core::Timer rampTimer(loop);
   rampTimer.start(0, 5, [&] {
     double elapsedS = static_cast<double>(nowNs() - t0) / 1e9;
-    auto due = static_cast<size_t>(
-        std::min<double>(options.connections, elapsedS * options.ramp + 1));
+    auto due =
+        static_cast<size_t>(std::min<double>(options.connections, elapsedS * options.ramp + 1));
     while (clients.size() < due) {
       clients.push_back(std::make_unique<WsClient>(loop, options, frame, expected));
       clients.back()->start();
@@ -305,26 +305,25 @@ int runWebSocketLoad(int argc, char** argv) {
   }
   for (auto& c : clients) c->stop();
   const double perS = windowS > 0 ? static_cast<double>(roundTrips) / windowS : 0;
-  const double bytesPerConnection =
-      (rssBefore >= 0 && rssOpen >= 0 && open > 0)
-          ? static_cast<double>(rssOpen - rssBefore) * 1024.0 / open
-          : NAN;
+  const double bytesPerConnection = (rssBefore >= 0 && rssOpen >= 0 && open > 0)
+                                        ? static_cast<double>(rssOpen - rssBefore) * 1024.0 / open
+                                        : NAN;
 
   FILE* out = options.json ? stderr : stdout;
   std::fprintf(out, "tidecast-load %s %s: %d connections, %d open, %d failed\n", argv[1],
-               options.url.c_str(), options.connections, open,
-               options.connections - open);
+               options.url.c_str(), options.connections, open, options.connections - open);
   for (const auto& [why, count] : failures) std::fprintf(out, "    %5d × %s\n", count, why.c_str());
   if (options.echo) {
     std::fprintf(out,
                  "  %s message of %zu bytes: %.0f round trips/s in %.2f s (%.1f per connection); "
                  "latency us p50 %.0f p99 %.0f max %.0f\n",
-                 raw ? "raw" : "envelope", options.size, perS, windowS,
-                 perS / std::max(open, 1), wsPercentile(latencies, 50),
-                 wsPercentile(latencies, 99), wsPercentile(latencies, 100));
+                 raw ? "raw" : "envelope", options.size, perS, windowS, perS / std::max(open, 1),
+                 wsPercentile(latencies, 50), wsPercentile(latencies, 99),
+                 wsPercentile(latencies, 100));
   }
   if (options.serverPid) {
-    std::fprintf(out, "  server RSS: %ld kB before, %ld kB with the connections open, %ld kB at the "
+    std::fprintf(out,
+                 "  server RSS: %ld kB before, %ld kB with the connections open, %ld kB at the "
                  "end; %.0f bytes per open connection\n",
                  rssBefore, rssOpen, rssEnd, bytesPerConnection);
   }
@@ -333,9 +332,9 @@ int runWebSocketLoad(int argc, char** argv) {
         "{\"mode\":\"%s\",\"connections\":%d,\"open\":%d,\"window_s\":%.3f,\"round_trips\":%llu,"
         "\"round_trips_per_s\":%.1f,\"latency_us_p50\":%.0f,\"latency_us_p99\":%.0f,"
         "\"rss_kb_before\":%ld,\"rss_kb_open\":%ld,\"bytes_per_connection\":%.0f}\n",
-        argv[1], options.connections, open, windowS,
-        static_cast<unsigned long long>(roundTrips), perS, wsPercentile(latencies, 50),
-        wsPercentile(latencies, 99), rssBefore, rssOpen, bytesPerConnection);
+        argv[1], options.connections, open, windowS, static_cast<unsigned long long>(roundTrips),
+        perS, wsPercentile(latencies, 50), wsPercentile(latencies, 99), rssBefore, rssOpen,
+        bytesPerConnection);
   }
   return open == options.connections ? 0 : 1;
 }

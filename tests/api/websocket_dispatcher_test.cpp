@@ -9,10 +9,10 @@
 namespace tidecast::api {
 namespace {
 
+using nlohmann::json;
 using testing::ClientFrame;
 using testing::clientFrame;
 using testing::closePayload;
-using nlohmann::json;
 
 class WebSocketDispatcherTest : public testing::WebSocketLoopTest {
  protected:
@@ -127,8 +127,10 @@ TEST(JsonDepth, CountsNestingOutsideStrings) {
 }
 
 TEST(Envelope, LeavesOutANullId) {
-  EXPECT_EQ(WebSocketDispatcher::envelope("t", nullptr, {{"k", 1}}), R"({"data":{"k":1},"type":"t"})");
-  EXPECT_EQ(WebSocketDispatcher::envelope("t", "i", nullptr), R"({"data":null,"id":"i","type":"t"})");
+  EXPECT_EQ(WebSocketDispatcher::envelope("t", nullptr, {{"k", 1}}),
+            R"({"data":{"k":1},"type":"t"})");
+  EXPECT_EQ(WebSocketDispatcher::envelope("t", "i", nullptr),
+            R"({"data":null,"id":"i","type":"t"})");
 }
 
 }  // namespace

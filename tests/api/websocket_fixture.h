@@ -178,8 +178,8 @@ class WebSocketLoopTest : public ::testing::Test {
   }
 
   // The next frame from the server (nullopt on deadline or when the server closed first).
-  std::optional<ServerFrame> nextFrame(int fd,
-                                       std::chrono::milliseconds deadline = std::chrono::seconds(5)) {
+  std::optional<ServerFrame> nextFrame(
+      int fd, std::chrono::milliseconds deadline = std::chrono::seconds(5)) {
     Client& c = clients_[fd];
     std::optional<ServerFrame> frame;
     pumpRead(
@@ -198,7 +198,8 @@ class WebSocketLoopTest : public ::testing::Test {
   // True once the server closed the TCP connection (after any frames still buffered).
   bool serverClosed(int fd, std::chrono::milliseconds deadline = std::chrono::seconds(5)) {
     Client& c = clients_[fd];
-    pumpRead(fd, c.buffer, c.eof, [&] { return c.eof; }, deadline);
+    pumpRead(
+        fd, c.buffer, c.eof, [&] { return c.eof; }, deadline);
     return c.eof;
   }
 

@@ -165,8 +165,8 @@ TEST_F(WebSocketReaderTest, RejectsAFrameOverTheLimitFromItsHeader) {
 TEST_F(WebSocketReaderTest, RejectsAMessageOverTheLimitAcrossFragments) {
   // The fifth 1000-byte fragment takes the message past 4096.
   std::string bytes = clientFrame(std::string(1000, 'x'), {.opcode = kText, .fin = false});
-  for (int i = 0; i < 4; ++i) bytes += clientFrame(std::string(1000, 'x'), {.opcode = kCont,
-                                                                             .fin = false});
+  for (int i = 0; i < 4; ++i)
+    bytes += clientFrame(std::string(1000, 'x'), {.opcode = kCont, .fin = false});
   EXPECT_EQ(feed(bytes), ws_close::kTooBig);
   EXPECT_TRUE(sink_.events.empty());
 }
@@ -196,11 +196,11 @@ TEST_F(WebSocketReaderTest, RejectsBadClosePayloads) {
     uint16_t expected;
   };
   const Case cases[] = {
-      {"\x03", ws_close::kProtocolError},               // one byte
-      {closePayload(1005), ws_close::kProtocolError},   // reserved, never sent
-      {closePayload(999), ws_close::kProtocolError},    // below the range
-      {closePayload(2999), ws_close::kProtocolError},   // unassigned
-      {closePayload(5000), ws_close::kProtocolError},   // past the range
+      {"\x03", ws_close::kProtocolError},              // one byte
+      {closePayload(1005), ws_close::kProtocolError},  // reserved, never sent
+      {closePayload(999), ws_close::kProtocolError},   // below the range
+      {closePayload(2999), ws_close::kProtocolError},  // unassigned
+      {closePayload(5000), ws_close::kProtocolError},  // past the range
       {closePayload(1000, "\xff"), ws_close::kInvalidData},
   };
   for (const Case& c : cases) {

@@ -289,8 +289,8 @@ class WsClientTest(WebSocketTestCase):
         close = self.events(report, "close")[0]
         self.assertEqual(close["code"], 4001)
         wait_until(lambda: metric_value(self.server.metrics(),
-                                        'tidecast_api_websocket_closes_total{code="4001"}'),
-                   message="the close is counted by code")
+                                        'tidecast_api_websocket_closes_total{code="4000-4999"}'),
+                   message="the close is counted (application codes by thousand)")
 
     def test_envelope_errors(self):
         report = self.ws([
