@@ -8,6 +8,12 @@
 #                                           # from memory, against nginx serving that part's
 #                                           # bytes from a file
 #   ROUNDS=5 DURATION=20s bench/peer_http.sh
+#   TLS=1 bench/peer_http.sh                # the same over HTTPS: tidecast's https: listener
+#                                           # against nginx's ssl module, one self-signed
+#                                           # certificate (made in the temp dir) and one pinned
+#                                           # TLS 1.3 suite for both; wrk keeps connections
+#                                           # alive, so this measures record encryption, not
+#                                           # handshakes
 #
 # Environment:
 #   TIDECAST     tidecast binary          (default: build/release/server/tidecast)
@@ -20,6 +26,8 @@
 #   SERVER_CPU   core both servers run on (default: 1)
 #   CLIENT_CPU   core wrk runs on         (default: 0)
 #   TARGET       healthz | part           (default: healthz)
+#   TLS          1: over HTTPS            (default: 0)
+#   TLS_SUITE    the TLS 1.3 suite both servers are pinned to (default: TLS_AES_128_GCM_SHA256)
 #   KEEP_TMP=1   keep the temp dir (configs, logs, raw wrk output)
 #
 # Prints the rounds, medians and the tidecast/nginx ratio as a markdown table for
@@ -37,6 +45,8 @@ THREADS="${THREADS:-1}"
 SERVER_CPU="${SERVER_CPU:-1}"
 CLIENT_CPU="${CLIENT_CPU:-0}"
 TARGET="${TARGET:-healthz}"
+TLS="${TLS:-0}"
+TLS_SUITE="${TLS_SUITE:-TLS_AES_128_GCM_SHA256}"
 READY_DEADLINE_S=15
 [[ "$TARGET" == healthz || "$TARGET" == part ]] || { echo "TARGET must be healthz or part" >&2; exit 2; }
 
@@ -48,6 +58,7 @@ source "$(dirname "$0")/peer_lib.sh"
 command -v curl >/dev/null || die "curl not found"
 command -v python3 >/dev/null || die "python3 not found (used to pick free ports and compute medians)"
 [[ "$TARGET" != part ]] || command -v ffmpeg >/dev/null || die "ffmpeg not found (it publishes the stream)"
+[[ "$TLS" != 1 ]] || command -v openssl >/dev/null || die "openssl not found (it makes the certificate)"
 
 # Pinning: both servers on SERVER_CPU, wrk on CLIENT_CPU, when taskset and the cores exist.
 setup_pinning "wrk"
@@ -77,12 +88,28 @@ wait_ready() {  # wait_ready URL PID NAME LOG
       echo "--- $log:" >&2; tail -n 20 "$log" >&2 || true
       die "$name exited during start-up"
     fi
-    if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then return 0; fi
+    if curl -kfsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then return 0; fi
     sleep 0.1
   done
   echo "--- $log:" >&2; tail -n 20 "$log" >&2 || true
   die "$name not ready at $url within ${READY_DEADLINE_S}s"
 }
+
+# ---- TLS: one self-signed certificate for both servers ---------------------------------------
+TLS_YAML=""
+if [[ "$TLS" == 1 ]]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 2 \
+    -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1 ||
+    die "openssl could not make the certificate"
+  TC_TLS_PORT="$(free_port)"
+  TLS_YAML="https:
+  enabled: true
+  listen: 127.0.0.1
+  port: $TC_TLS_PORT
+  cert_file: $TMP/cert.pem
+  key_file: $TMP/key.pem
+  ciphersuites: $TLS_SUITE"
+fi
 
 # ---- tidecast -------------------------------------------------------------------------------
 TC_PORT="$(free_port)"
@@ -103,6 +130,7 @@ cmaf:
   # newest part always is (the live edge is what LL-HLS viewers request).
   window_segments: 1000
   sendfile_segments: 1000
+$TLS_YAML
 EOF
 "${PIN_SERVER[@]}" "$TIDECAST" --config "$TMP/tidecast.yaml" >"$TMP/tidecast.log" 2>&1 &
 TIDECAST_PID=$!
@@ -130,6 +158,11 @@ else
   DESCRIPTION="GET $TC_PATH (newest LL-HLS part, from memory)"
 fi
 TC_URL="http://127.0.0.1:$TC_PORT$TC_PATH"
+SCHEME=http
+if [[ "$TLS" == 1 ]]; then
+  SCHEME=https
+  DESCRIPTION="$DESCRIPTION over TLS 1.3 $TLS_SUITE (RSA-2048 certificate, keep-alive)"
+fi
 
 # nginx serves the same bytes from a file at the same path.
 mkdir -p "$TMP/nginx/www$(dirname "$TC_PATH")"
@@ -141,6 +174,15 @@ curl -fsS -D "$TMP/tidecast.head" -o /dev/null --max-time 2 "$TC_URL"
 NG_PORT="$(free_port)"
 mkdir -p "$TMP/nginx/logs"
 NGINX_SENDFILE=off
+NGINX_LISTEN_TLS=""
+NGINX_TLS=""
+if [[ "$TLS" == 1 ]]; then
+  NGINX_LISTEN_TLS=" ssl"
+  NGINX_TLS="    ssl_certificate $TMP/cert.pem;
+    ssl_certificate_key $TMP/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_conf_command Ciphersuites $TLS_SUITE;"
+fi
 [[ "$TARGET" != part ]] || NGINX_SENDFILE="${NGINX_SENDFILE_PART:-on}"
 USER_LINE=""
 if [[ "$(id -u)" == 0 ]]; then USER_LINE="user root root;"; fi  # workers read files in $TMP
@@ -170,7 +212,8 @@ http {
   uwsgi_temp_path $TMP/nginx/uwsgi;
   scgi_temp_path $TMP/nginx/scgi;
   server {
-    listen 127.0.0.1:$NG_PORT;
+    listen 127.0.0.1:$NG_PORT$NGINX_LISTEN_TLS;
+$NGINX_TLS
     root $TMP/nginx/www;
     location = $TC_PATH {
       default_type $CONTENT_TYPE;
@@ -184,14 +227,27 @@ EOF
 "${PIN_SERVER[@]}" "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' \
   >"$TMP/nginx/logs/stdout.log" 2>&1 &
 NGINX_PID=$!
-NG_URL="http://127.0.0.1:$NG_PORT$TC_PATH"
+NG_URL="$SCHEME://127.0.0.1:$NG_PORT$TC_PATH"
 wait_ready "$NG_URL" "$NGINX_PID" nginx "$TMP/nginx/logs/error.log"
-curl -fsS -D "$TMP/nginx.head" -o /dev/null --max-time 2 "$NG_URL"
-NG_BODY_BYTES="$(curl -fsS --max-time 2 "$NG_URL" | wc -c)"
+if [[ "$TLS" == 1 ]]; then
+  TC_URL="https://127.0.0.1:$TC_TLS_PORT$TC_PATH"
+  wait_ready "$TC_URL" "$TIDECAST_PID" tidecast "$TMP/tidecast.log"
+fi
+curl -kfsS -D "$TMP/nginx.head" -o /dev/null --max-time 2 "$NG_URL"
+NG_BODY_BYTES="$(curl -kfsS --max-time 2 "$NG_URL" | wc -c)"
 
 echo "tidecast: pid $TIDECAST_PID, $TC_URL, body $BODY_BYTES bytes, head $(wc -c <"$TMP/tidecast.head") bytes"
 echo "nginx:    pid $NGINX_PID (master), $NG_URL, body $NG_BODY_BYTES bytes, head $(wc -c <"$TMP/nginx.head") bytes"
 echo "pinning:  $PINNING"
+if [[ "$TLS" == 1 ]]; then
+  negotiated() {  # negotiated PORT: protocol and cipher a default client gets
+    openssl s_client -connect "127.0.0.1:$1" </dev/null 2>/dev/null | sed -n 's/^New, \(.*\)$/\1/p' | head -n 1
+  }
+  TC_CIPHER="$(negotiated "$TC_TLS_PORT")"
+  NG_CIPHER="$(negotiated "$NG_PORT")"
+  echo "tls:      tidecast $TC_CIPHER; nginx $NG_CIPHER"
+  [[ -n "$TC_CIPHER" && "$TC_CIPHER" == "$NG_CIPHER" ]] || die "the servers negotiate different ciphers"
+fi
 echo "client:   wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $ROUNDS rounds each, alternating"
 echo
 
