@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "core/config.h"
 
@@ -16,6 +17,14 @@ TEST(TlsListenerConfig, DefaultsAreOffOnPorts8443And1936) {
   EXPECT_FALSE(config.rtmps.enabled);
   EXPECT_EQ(config.rtmps.port, 1936);
   EXPECT_EQ(config.https.handshakeTimeoutMs, 10000u);
+}
+
+TEST(TlsListenerConfig, ShippedFileDocumentsTheDefaults) {
+  const auto path = std::filesystem::path(TIDECAST_SOURCE_DIR) / "conf/tidecast.yaml";
+  Result<Config> config = loadConfigFile(path.string());
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->https, Config{}.https);
+  EXPECT_EQ(config->rtmps, Config{}.rtmps);
 }
 
 TEST(TlsListenerConfig, ParsesEveryKeyAndRejectsUnknownOnes) {
