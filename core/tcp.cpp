@@ -34,7 +34,9 @@ void TcpStream::startRead(DataFn onData, EndFn onEnd) {
 void TcpStream::readPeer() {
   reading_ = true;
   armRead();
-  if (tls_) [[unlikely]] resumeTlsInput();
+  if (tls_) [[unlikely]] {
+    resumeTlsInput();
+  }
 }
 
 void TcpStream::armRead() {
@@ -170,7 +172,9 @@ void TcpStream::onWritten(size_t bytes) {
   if (pendingBytes() != 0) return;
   if (shutdownRequested_) {
     shutdownRequested_ = false;
-    if (tls_) [[unlikely]] sendCloseNotify();
+    if (tls_) [[unlikely]] {
+      sendCloseNotify();
+    }
     auto req = std::make_unique<uv_shutdown_t>();
     if (uv_shutdown(req.get(), reinterpret_cast<uv_stream_t*>(raw()),
                     [](uv_shutdown_t* r, int) { std::unique_ptr<uv_shutdown_t> done(r); }) == 0) {

@@ -151,8 +151,7 @@ void TcpStream::sendTlsOutput() {
   auto* stream = reinterpret_cast<uv_stream_t*>(raw());
   while (inFlightBytes_ == 0 && !out.empty()) {
     const std::vector<uv_buf_t>& buffers = out.iovecs();
-    ssize_t written =
-        uv_try_write(stream, buffers.data(), static_cast<unsigned>(buffers.size()));
+    ssize_t written = uv_try_write(stream, buffers.data(), static_cast<unsigned>(buffers.size()));
     if (written <= 0) break;
     out.consume(static_cast<size_t>(written));
   }

@@ -47,13 +47,14 @@ std::string describeLeaf(SSL_CTX* context) {
 
 Status configure(SSL_CTX* context, const TlsSettings& settings) {
   SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
-  SSL_CTX_set_options(context, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-                                   SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(
+      context, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   // Idle connections give their record buffers back (many idle viewers hold little memory);
   // writes may complete partially and from a moved buffer (TcpStream encrypts Slices).
   SSL_CTX_set_mode(context, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                                 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  if (!settings.ciphers.empty() && SSL_CTX_set_cipher_list(context, settings.ciphers.c_str()) != 1) {
+  if (!settings.ciphers.empty() &&
+      SSL_CTX_set_cipher_list(context, settings.ciphers.c_str()) != 1) {
     return makeError("tls.config", "ciphers '" + settings.ciphers +
                                        "': " + takeOpenSslErrors("no usable cipher"));
   }
@@ -127,8 +128,7 @@ int TlsContext::selectAlpn(SSL*, const unsigned char** out, unsigned char* outLe
 }
 
 TlsAcceptor::TlsAcceptor(std::string name, std::shared_ptr<TlsContext> context,
-                         uint32_t handshakeTimeoutMs, MetricsRegistry& metrics,
-                         spdlog::logger& log)
+                         uint32_t handshakeTimeoutMs, MetricsRegistry& metrics, spdlog::logger& log)
     : name_(std::move(name)),
       context_(std::move(context)),
       handshakeTimeoutMs_(handshakeTimeoutMs),

@@ -22,11 +22,11 @@
 namespace tidecast::core {
 
 struct TlsSettings {
-  std::string certFile;            // PEM: the leaf certificate first, then intermediates
-  std::string keyFile;             // PEM private key of the leaf
-  std::vector<std::string> alpn;   // protocols we accept, in our order ("http/1.1"); {} = none
-  std::string ciphers;             // TLS 1.2 cipher list; "" keeps OpenSSL's default
-  std::string ciphersuites;        // TLS 1.3 suites; "" keeps OpenSSL's default
+  std::string certFile;           // PEM: the leaf certificate first, then intermediates
+  std::string keyFile;            // PEM private key of the leaf
+  std::vector<std::string> alpn;  // protocols we accept, in our order ("http/1.1"); {} = none
+  std::string ciphers;            // TLS 1.2 cipher list; "" keeps OpenSSL's default
+  std::string ciphersuites;       // TLS 1.3 suites; "" keeps OpenSSL's default
 };
 
 class TlsContext {

@@ -165,8 +165,8 @@ core::Status Server::listenTls() {
   if (config_.https.enabled) {
     auto context = loadTlsContext(config_.https, "https");
     if (!context) return context.error();
-    httpsTls_ = std::make_shared<core::TlsAcceptor>("https", *context,
-                                                    config_.https.handshakeTimeoutMs, metrics_, *log_);
+    httpsTls_ = std::make_shared<core::TlsAcceptor>(
+        "https", *context, config_.https.handshakeTimeoutMs, metrics_, *log_);
     auto status = http_->listenTls(config_.https.listen, config_.https.port, httpsTls_);
     if (!status) return status;
     log_->info("https.listen addr={} port={} cert=\"{}\"", config_.https.listen, http_->tlsPort(),
@@ -175,8 +175,8 @@ core::Status Server::listenTls() {
   if (config_.rtmps.enabled) {
     auto context = loadTlsContext(config_.rtmps, "rtmps");
     if (!context) return context.error();
-    rtmpsTls_ = std::make_shared<core::TlsAcceptor>("rtmps", *context,
-                                                    config_.rtmps.handshakeTimeoutMs, metrics_, *log_);
+    rtmpsTls_ = std::make_shared<core::TlsAcceptor>(
+        "rtmps", *context, config_.rtmps.handshakeTimeoutMs, metrics_, *log_);
     auto status = rtmp_->listenTls(config_.rtmps.listen, config_.rtmps.port, rtmpsTls_);
     if (!status) return status;
     log_->info("rtmps.listen addr={} port={} cert=\"{}\"", config_.rtmps.listen, rtmp_->tlsPort(),

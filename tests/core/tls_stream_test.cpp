@@ -70,8 +70,7 @@ CertFiles makeCertificate(const std::filesystem::path& dir, const std::string& n
   X509_NAME* subject = X509_get_subject_name(cert);
   const std::string commonName = "tidecast-" + name;  // distinct: both may be trusted at once
   X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(commonName.c_str()), -1, -1,
-                             0);
+                             reinterpret_cast<const unsigned char*>(commonName.c_str()), -1, -1, 0);
   X509_set_issuer_name(cert, subject);
   X509_sign(cert, key, EVP_sha256());
   CertFiles files{(dir / (name + ".crt")).string(), (dir / (name + ".key")).string()};
@@ -158,16 +157,17 @@ class TlsStreamTest : public ::testing::Test {
     ASSERT_TRUE(context.ok()) << context.error().message;
     acceptor_ = std::make_shared<TlsAcceptor>("test", *context, 5000, metrics_, *log_);
     listener_.setTls(acceptor_);
-    ASSERT_TRUE(listener_.listen("127.0.0.1", 0, 16, [this](auto s) { accepted(std::move(s)); })
-                    .ok());
+    ASSERT_TRUE(
+        listener_.listen("127.0.0.1", 0, 16, [this](auto s) { accepted(std::move(s)); }).ok());
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   virtual void accepted(std::unique_ptr<TcpStream> stream) { server_ = std::move(stream); }
 
   uint64_t handshakes(const char* result) {
-    return metrics_.counter("tidecast_core_tls_handshakes_total", "", {{"listener", "test"},
-                                                                        {"result", result}})
+    return metrics_
+        .counter("tidecast_core_tls_handshakes_total", "",
+                 {{"listener", "test"}, {"result", result}})
         .value();
   }
 
@@ -200,7 +200,8 @@ TEST_F(TlsStreamTest, RoundTripDecryptsForOnDataAndEncryptsWrites) {
   server_->startRead(
       [&](std::string_view bytes) {
         received.append(bytes);
-        if (received.find('\n') != std::string::npos) server_->write(Slice::copyOf("echo:" + received));
+        if (received.find('\n') != std::string::npos)
+          server_->write(Slice::copyOf("echo:" + received));
       },
       [&](int status) { endStatus = status; });
   ASSERT_TRUE(runUntil(loop_, [&] { return endStatus != 0; }));
@@ -267,7 +268,8 @@ TEST_F(TlsStreamTest, PlainBytesFailTheHandshakeAndAreCounted) {
     char buffer[256];
     std::string got;
     ssize_t n = 0;
-    while ((n = ::recv(fd, buffer, sizeof(buffer), 0)) > 0) got.append(buffer, static_cast<size_t>(n));
+    while ((n = ::recv(fd, buffer, sizeof(buffer), 0)) > 0)
+      got.append(buffer, static_cast<size_t>(n));
     answer = got;
     ::close(fd);
   });
@@ -296,7 +298,8 @@ TEST_F(TlsStreamTest, SilentClientTimesOutInTheHandshake) {
   int endStatus = 0;
   server_->startRead([](std::string_view) {}, [&](int status) { endStatus = status; });
   auto start = std::chrono::steady_clock::now();
-  ASSERT_TRUE(runUntil(loop_, [&] { return endStatus != 0; }, std::chrono::seconds(3)));
+  ASSERT_TRUE(runUntil(
+      loop_, [&] { return endStatus != 0; }, std::chrono::seconds(3)));
   EXPECT_EQ(endStatus, UV_ETIMEDOUT);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   EXPECT_EQ(handshakes("failed"), 1u);
