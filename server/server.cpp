@@ -161,25 +161,31 @@ core::Status Server::start() {
   return {};
 }
 
+// Opens the https: and rtmps: listeners that are enabled, each with its own acceptor.
 core::Status Server::listenTls() {
-  if (config_.https.enabled) {
-    auto context = loadTlsContext(config_.https, "https");
+  struct Listener {
+    const core::TlsListenerConfig& config;
+    const char* name;
+    std::shared_ptr<core::TlsAcceptor>& acceptor;
+    std::function<core::Status()> listen;
+    std::function<uint16_t()> port;
+  };
+  Listener listeners[] = {
+      {config_.https, "https", httpsTls_,
+       [this] { return http_->listenTls(config_.https.listen, config_.https.port, httpsTls_); },
+       [this] { return http_->tlsPort(); }},
+      {config_.rtmps, "rtmps", rtmpsTls_,
+       [this] { return rtmp_->listenTls(config_.rtmps.listen, config_.rtmps.port, rtmpsTls_); },
+       [this] { return rtmp_->tlsPort(); }},
+  };
+  for (Listener& l : listeners) {
+    if (!l.config.enabled) continue;
+    auto context = loadTlsContext(l.config, l.name);
     if (!context) return context.error();
-    httpsTls_ = std::make_shared<core::TlsAcceptor>(
-        "https", *context, config_.https.handshakeTimeoutMs, metrics_, *log_);
-    auto status = http_->listenTls(config_.https.listen, config_.https.port, httpsTls_);
-    if (!status) return status;
-    log_->info("https.listen addr={} port={} cert=\"{}\"", config_.https.listen, http_->tlsPort(),
-               (*context)->description());
-  }
-  if (config_.rtmps.enabled) {
-    auto context = loadTlsContext(config_.rtmps, "rtmps");
-    if (!context) return context.error();
-    rtmpsTls_ = std::make_shared<core::TlsAcceptor>(
-        "rtmps", *context, config_.rtmps.handshakeTimeoutMs, metrics_, *log_);
-    auto status = rtmp_->listenTls(config_.rtmps.listen, config_.rtmps.port, rtmpsTls_);
-    if (!status) return status;
-    log_->info("rtmps.listen addr={} port={} cert=\"{}\"", config_.rtmps.listen, rtmp_->tlsPort(),
+    l.acceptor = std::make_shared<core::TlsAcceptor>(l.name, *context, l.config.handshakeTimeoutMs,
+                                                     metrics_, *log_);
+    if (auto status = l.listen(); !status) return status;
+    log_->info("{}.listen addr={} port={} cert=\"{}\"", l.name, l.config.listen, l.port(),
                (*context)->description());
   }
   return {};

@@ -4,6 +4,7 @@
 #include "core/tcp.h"
 
 #include "core/file_mirror.h"
+#include "tests/core/loop_test_util.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -16,33 +17,6 @@
 
 namespace tidecast::core {
 namespace {
-
-// Runs the loop until `done` or the deadline; returns whether `done` held.
-template <class Pred>
-bool runUntil(Loop& loop, Pred done,
-              std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (!done() && std::chrono::steady_clock::now() < end) {
-    uv_run(loop.raw(), UV_RUN_NOWAIT);
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
-  return done();
-}
-
-int connectTo(uint16_t port, int receiveBuffer = 0) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  // Before connect(): the window scale is agreed in the handshake.
-  if (receiveBuffer) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof(receiveBuffer));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 TEST(TcpStream, LargeGatheredWriteArrivesInOrderAndReleasesSlices) {
   Loop loop;

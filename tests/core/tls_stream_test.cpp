@@ -24,34 +24,10 @@
 #include "core/metrics.h"
 #include "core/tcp.h"
 #include "core/tls_context.h"
+#include "tests/core/loop_test_util.h"
 
 namespace tidecast::core {
 namespace {
-
-template <class Pred>
-bool runUntil(Loop& loop, Pred done,
-              std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (!done() && std::chrono::steady_clock::now() < end) {
-    uv_run(loop.raw(), UV_RUN_NOWAIT);
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
-  return done();
-}
-
-int connectTo(uint16_t port, int receiveBuffer = 0) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (receiveBuffer) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof(receiveBuffer));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 struct CertFiles {
   std::string cert;
