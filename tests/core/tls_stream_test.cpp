@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -233,6 +234,46 @@ TEST_F(TlsStreamTest, LargeAndMirroredWritesArriveIntactThenCloseNotify) {
   EXPECT_EQ(closeError, SSL_ERROR_ZERO_RETURN) << "our close_notify ends the stream";
   EXPECT_EQ(server_->pendingBytes(), 0u);
   EXPECT_EQ(block.useCount(), 1) << "every Slice released once encrypted and sent";
+}
+
+TEST_F(TlsStreamTest, PlaintextDecryptedWhileNotReadingWaitsForResumeRead) {
+  std::atomic<bool> go{false};
+  std::atomic<bool> sent{false};
+  std::thread client([&] {
+    TlsClient c(listener_.boundPort(), first_.cert);
+    bool ok = c.handshake();
+    while (!go) std::this_thread::yield();
+    if (ok) {
+      c.send("first;");
+      c.send("second;");
+    }
+    sent = true;
+    c.receive(1);  // until the server closes
+  });
+  ASSERT_TRUE(runUntil(loop_, [&] { return server_ != nullptr; }));
+  std::vector<std::string> chunks;
+  server_->startRead(
+      [&](std::string_view bytes) {
+        chunks.emplace_back(bytes);
+        server_->stopRead();  // like an HTTP connection with too many requests waiting
+      },
+      [](int) {});
+  ASSERT_TRUE(runUntil(loop_, [&] { return handshakes("ok") == 1; }));
+  // The loop stands still while both records arrive: one read callback decrypts both, so the
+  // second is left in the session when the owner stops reading after the first.
+  go = true;
+  while (!sent) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(runUntil(loop_, [&] { return !chunks.empty(); }));
+  runUntil(loop_, [] { return false; }, std::chrono::milliseconds(100));
+  ASSERT_EQ(chunks.size(), 1u) << "nothing is delivered while the owner does not read";
+  EXPECT_EQ(chunks[0], "first;");
+  server_->resumeRead();
+  EXPECT_EQ(chunks.size(), 1u) << "not inside resumeRead(): its caller may be in onData";
+  EXPECT_TRUE(runUntil(loop_, [&] { return chunks.size() == 2; }));
+  if (chunks.size() == 2) EXPECT_EQ(chunks[1], "second;");
+  server_->close();
+  client.join();
 }
 
 TEST_F(TlsStreamTest, PlainBytesFailTheHandshakeAndAreCounted) {
