@@ -271,7 +271,9 @@ TEST_F(TlsStreamTest, PlaintextDecryptedWhileNotReadingWaitsForResumeRead) {
   server_->resumeRead();
   EXPECT_EQ(chunks.size(), 1u) << "not inside resumeRead(): its caller may be in onData";
   EXPECT_TRUE(runUntil(loop_, [&] { return chunks.size() == 2; }));
-  if (chunks.size() == 2) EXPECT_EQ(chunks[1], "second;");
+  if (chunks.size() == 2) {
+    EXPECT_EQ(chunks[1], "second;");
+  }
   server_->close();
   client.join();
 }
