@@ -108,9 +108,14 @@ void TcpStream::failTls(std::string_view reason, int status) {
 }
 
 void TcpStream::flushTls() {
-  if (!tls_->session->established()) return;  // plaintext waits for the handshake
+  if (tlsHandshaking()) return;  // plaintext waits for the handshake
   while (!queued_.empty() && inFlightBytes_ < kTlsWriteWindowBytes) {
-    if (!encryptQueued()) break;
+    if (!encryptQueued()) {
+      // The session failed: these bytes can never go out. Dropping them lets the stream
+      // drain, so owners waiting for it (shutdownAfterWrites, setOnDrain) close it.
+      queued_.consume(queued_.bytes());
+      break;
+    }
     sendTlsOutput();
   }
   onWritten(0);

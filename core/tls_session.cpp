@@ -36,7 +36,8 @@ void TlsSession::feed(std::string_view ciphertext) {
     int chunk = static_cast<int>(std::min<size_t>(ciphertext.size(), INT_MAX));
     int written = BIO_write(in_, ciphertext.data(), chunk);
     if (written <= 0) {
-      fail(SSL_ERROR_SSL, "cannot buffer input");
+      state_ = State::kFailed;
+      error_ = takeOpenSslErrors("cannot buffer input");
       return;
     }
     ciphertext.remove_prefix(static_cast<size_t>(written));
@@ -87,7 +88,8 @@ size_t TlsSession::read(char* out, size_t capacity) {
 }
 
 size_t TlsSession::write(const char* data, size_t size) {
-  if (state_ != State::kEstablished) return 0;
+  // After the peer's close_notify we may still finish what we were sending.
+  if (state_ != State::kEstablished && state_ != State::kClosed) return 0;
   ERR_clear_error();
   size_t n = 0;
   int rc = SSL_write_ex(ssl_, data, size, &n);

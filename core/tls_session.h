@@ -37,7 +37,8 @@ class TlsSession {
   // Decrypts into `out`: the plaintext byte count, or 0 when more ciphertext is needed or the
   // state became kClosed (the peer's close_notify) or kFailed.
   size_t read(char* out, size_t capacity);
-  // Encrypts plaintext into records: the bytes taken (0 on failure). Established only.
+  // Encrypts plaintext into records: the bytes taken (0 on failure). Established (or closed
+  // by the peer) only.
   size_t write(const char* data, size_t size);
   // Queues our close_notify (established sessions only).
   void closeNotify();

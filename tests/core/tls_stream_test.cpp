@@ -278,6 +278,34 @@ TEST_F(TlsStreamTest, PlaintextDecryptedWhileNotReadingWaitsForResumeRead) {
   client.join();
 }
 
+TEST_F(TlsStreamTest, AnswerAfterThePeersCloseNotifyStillGoesOutAndDrains) {
+  std::string answer;
+  int clientError = 0;
+  std::thread client([&] {
+    TlsClient c(listener_.boundPort(), first_.cert);
+    if (!c.handshake()) return;
+    c.send("last words");
+    c.closeNotify();  // we are done sending; the server may still answer
+    answer = c.receive(1024);
+    clientError = c.lastError();
+  });
+  ASSERT_TRUE(runUntil(loop_, [&] { return server_ != nullptr; }));
+  bool drained = false;
+  int endStatus = 0;
+  server_->startRead([](std::string_view) {},
+                     [&](int status) {
+                       endStatus = status;
+                       server_->setOnDrain([&] { drained = true; });
+                       server_->write(Slice::copyOf("goodbye"));
+                       server_->shutdownAfterWrites();
+                     });
+  EXPECT_TRUE(runUntil(loop_, [&] { return drained; }));
+  client.join();
+  EXPECT_EQ(endStatus, UV_EOF);
+  EXPECT_EQ(answer, "goodbye");
+  EXPECT_EQ(clientError, SSL_ERROR_ZERO_RETURN);
+}
+
 TEST_F(TlsStreamTest, PlainBytesFailTheHandshakeAndAreCounted) {
   std::string answer = "unset";
   std::thread client([&] {
