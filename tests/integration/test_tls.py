@@ -208,6 +208,32 @@ class TlsTest(unittest.TestCase):
             self.assertEqual((video[0]["width"], video[0]["height"]), (640, 360), name)
             self.assertIn("aac", [s["codec_name"] for s in streams], name)
 
+    def test_https_flv_viewer_that_never_reads_is_dropped_by_the_backlog_limit(self):
+        # The slow-viewer logic reads TcpStream::pendingBytes(); under TLS it must still grow
+        # when the client stops reading (plaintext waiting + records unsent).
+        self.server.stop()
+        self.server.overrides["streams"] = {"player_max_backlog_bytes": 1 << 20,
+                                            "player_max_backlog_ms": 2000}
+        self.server.start()
+        self.spawn([
+            "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
+            "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-t", "30",
+            "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-g", "60",
+            "-pix_fmt", "yuv420p", "-f", "flv",
+            f"rtmp://{LOCALHOST}:{self.server.ports['rtmp.port']}/live/slow"])
+        wait_until(lambda: self.metric("tidecast_core_live_streams") == 1, 20)
+        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        raw.connect((LOCALHOST, self.https_port))
+        viewer = self.client_context().wrap_socket(raw, server_hostname=LOCALHOST)
+        try:
+            viewer.sendall(b"GET /live/slow.flv HTTP/1.1\r\nHost: x\r\n\r\n")
+            wait_until(lambda: "flv.drop_slow_viewer" in self.server.log_text(), 30,
+                       message="the HTTPS viewer that never reads is dropped")
+        finally:
+            viewer.close()
+        self.assertEqual(self.server.get("/healthz")[0], 200)
+
     # ---- WSS -----------------------------------------------------------------------------
 
     @unittest.skipUnless(HAVE_WS, "node and tests/browser/node_modules/ws needed (scripts/setup)")
