@@ -53,6 +53,17 @@ class StreamPackagerTest : public ::testing::Test {
 
   StreamPackager& packager() { return harness_.packager(); }
   SyntheticSource& publish() { return harness_.publish(); }
+  // New decoder parameters in the current session: 1080p H.264, mono AAC.
+  void newVideoParameters() {
+    streams_.back()->push(testutil::configPacket(TrackType::kVideo, core::media::Codec::kH264,
+                                                 core::media::testdata::kAvcC1920x1080High),
+                          0);
+  }
+  void newAudioParameters() {
+    streams_.back()->push(testutil::configPacket(TrackType::kAudio, core::media::Codec::kAac,
+                                                 core::media::testdata::kAscLc48000Mono),
+                          0);
+  }
 
   testutil::PackagerHarness harness_;
   CmafSettings& settings_ = harness_.settings;
@@ -337,9 +348,7 @@ TEST_F(StreamPackagerTest, VideoJoiningAfterAnAudioChangeSharesTheDiscontinuityS
   source.video = false;
   source.sendConfigs();
   source.runUntil(3000);  // audio leads: segments 0, 1 (in progress)
-  streams_.back()->push(testutil::configPacket(TrackType::kAudio, core::media::Codec::kAac,
-                                               core::media::testdata::kAscLc48000Mono),
-                        0);
+  newAudioParameters();
   source.runUntil(5000);
   source.video = true;  // video arrives: it leads from its first keyframe on
   source.videoFrames = 150;
@@ -370,9 +379,7 @@ TEST_F(StreamPackagerTest, NewParametersRightAfterAReconnectAreOneDiscontinuity)
   SyntheticSource& source = publish();
   source.sendConfigs();
   streams_.back()->push(testutil::videoFrame(0, true), 0);  // video opens segment 3
-  streams_.back()->push(testutil::configPacket(TrackType::kAudio, core::media::Codec::kAac,
-                                               core::media::testdata::kAscLc48000Mono),
-                        0);
+  newAudioParameters();
   source.videoFrames = 1;
   source.runUntil(4500);
   for (const CmafTrack* track : {packager().video(), packager().audio()}) {
@@ -394,9 +401,7 @@ TEST_F(StreamPackagerTest, AudioJoiningAVideoSegmentTakesItsSequence) {
   source.audio = false;
   source.sendConfigs();
   source.runUntil(700);
-  streams_.back()->push(testutil::configPacket(TrackType::kVideo, core::media::Codec::kH264,
-                                               core::media::testdata::kAvcC1920x1080High),
-                        0);
+  newVideoParameters();
   source.audio = true;
   source.audioFrames = 33;  // 704 ms
   streams_.back()->push(testutil::aacConfig(), 0);
@@ -426,9 +431,7 @@ TEST_F(StreamPackagerTest, NewParametersMidGopStartOnePeriodForBothTracks) {
   SyntheticSource& source = publish();
   source.sendConfigs();
   source.runUntil(2500);
-  streams_.back()->push(testutil::configPacket(TrackType::kVideo, core::media::Codec::kH264,
-                                               core::media::testdata::kAvcC1920x1080High),
-                        0);
+  newVideoParameters();
   source.runUntil(3500);
   const CmafTrack& video = *packager().video();
   const CmafTrack& audio = *packager().audio();
@@ -464,9 +467,7 @@ TEST_F(StreamPackagerTest, AudioHoleCatchesUpWithTheVideoNumbers) {
   source.audio = true;
   source.audioFrames = 375;  // 8 s
   source.runUntil(9500);
-  streams_.back()->push(testutil::configPacket(TrackType::kAudio, core::media::Codec::kAac,
-                                               core::media::testdata::kAscLc48000Mono),
-                        0);
+  newAudioParameters();
   const CmafTrack& video = *packager().video();
   const CmafTrack& audio = *packager().audio();
   for (uint64_t until = 10000; until <= 20000; until += 250) {
@@ -516,9 +517,7 @@ TEST_F(StreamPackagerTest, NewVideoParametersStartANewInitVersionAtTheNextKeyfra
   source.audio = false;
   source.sendConfigs();
   source.runUntil(700);
-  streams_.back()->push(testutil::configPacket(TrackType::kVideo, core::media::Codec::kH264,
-                                               core::media::testdata::kAvcC1920x1080High),
-                        0);
+  newVideoParameters();
   source.runUntil(4100);
   const CmafTrack& video = *packager().video();
   EXPECT_EQ(video.initVersion(), 1u);
