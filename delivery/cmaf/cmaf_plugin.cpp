@@ -148,14 +148,47 @@ void CmafPlugin::tick() {
   }
 }
 
+StreamPackager* CmafPlugin::playbackPackager(api::HttpRequest& request,
+                                             api::HttpResponse& response,
+                                             std::string* signedQuery) {
+  std::string_view app = request.param("app");
+  std::string_view key = request.param("key");
+  if (!api::auth::allowPlayback(context_->config, request, app, key, response)) return nullptr;
+  if (signedQuery != nullptr) {
+    *signedQuery =
+        api::auth::playbackQuery(api::auth::findApp(context_->config, app), request.query);
+  }
+  StreamPackager* packager = find(app, key);
+  if (packager == nullptr) {
+    api::sendJsonError(response, 404, "stream_not_found",
+                       "no live stream " + std::string(app) + "/" + std::string(key));
+  }
+  return packager;
+}
+
+void CmafPlugin::answerWhenReady(StreamPackager& packager,
+                                 const std::shared_ptr<api::HttpResponse>& response,
+                                 std::function<bool()> ready, uint64_t holdMs,
+                                 std::string_view prefix, std::string notReadyMessage,
+                                 bool onlyWhileLive) {
+  if (ready()) return;
+  if (onlyWhileLive && !packager.live()) {
+    return api::sendJsonError(*response, 404, "stream_not_found", "the stream has no segments");
+  }
+  std::string code = std::string(prefix) + ".not_ready";
+  bool held = holdRequest(packager, response, nowMs() + holdMs, std::move(ready),
+                          [response, code, message = std::move(notReadyMessage)] {
+                            api::sendJsonError(*response, 503, code, message);
+                          });
+  if (!held) {
+    api::sendJsonError(*response, 503, std::string(prefix) + ".busy", "too many held requests");
+  }
+}
+
 void CmafPlugin::serveObject(api::HttpRequest& request,
                              const std::shared_ptr<api::HttpResponse>& response) {
-  if (!api::auth::allowPlayback(context_->config, request, request.param("app"),
-                                request.param("key"), *response)) {
-    return;
-  }
-  StreamPackager* packager = find(request.param("app"), request.param("key"));
-  if (packager == nullptr) return notFound(*response, "no such stream");
+  StreamPackager* packager = playbackPackager(request, *response);
+  if (packager == nullptr) return;
   CmafTrack* track = packager->track(request.param("track"));
   if (track == nullptr) return notFound(*response, "no such track");
   std::string_view file = request.param("file");

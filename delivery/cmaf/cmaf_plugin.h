@@ -28,6 +28,20 @@ class CmafPlugin final : public api::Plugin {
 
   // The packager of "app/key" (live, or lingering after its publisher left); null if none.
   StreamPackager* find(std::string_view app, std::string_view key);
+
+  // The packager a playback request (/{app}/{key}/…) names, once its signed-URL check passed;
+  // null when the request was already answered (403, or 404 for no such stream).
+  // `signedQuery` (optional) gets the signature to hand on to the URIs of a playlist.
+  StreamPackager* playbackPackager(api::HttpRequest& request, api::HttpResponse& response,
+                                   std::string* signedQuery = nullptr);
+
+  // Answers with `ready` now if it can; otherwise holds the request until it does, for at
+  // most `holdMs` (then 503 `<prefix>.not_ready` with `notReadyMessage`); 503
+  // `<prefix>.busy` when too many requests are held. With `onlyWhileLive`, a stream that has
+  // stopped answers 404 at once (a reconnect may still come for requests that wait anyway).
+  void answerWhenReady(StreamPackager& packager, const std::shared_ptr<api::HttpResponse>& response,
+                       std::function<bool()> ready, uint64_t holdMs, std::string_view prefix,
+                       std::string notReadyMessage, bool onlyWhileLive);
   const CmafSettings& settings() const { return settings_; }
   core::LoopContext& context() { return *context_; }
   uint64_t nowMs() const { return context_->loop.nowMs(); }

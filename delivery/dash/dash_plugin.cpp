@@ -28,19 +28,9 @@ core::Status DashPlugin::mount(api::PluginContext& context) {
 
 void DashPlugin::serveMpd(api::HttpRequest& request,
                           const std::shared_ptr<api::HttpResponse>& response) {
-  const core::Config& config = cmaf_.context().config;
-  if (!api::auth::allowPlayback(config, request, request.param("app"), request.param("key"),
-                                *response)) {
-    return;
-  }
-  std::string signedQuery =
-      api::auth::playbackQuery(api::auth::findApp(config, request.param("app")), request.query);
-  cmaf::StreamPackager* packager = cmaf_.find(request.param("app"), request.param("key"));
-  if (packager == nullptr) {
-    return api::sendJsonError(*response, 404, "stream_not_found",
-                              "no live stream " + std::string(request.param("app")) + "/" +
-                                  std::string(request.param("key")));
-  }
+  std::string signedQuery;
+  cmaf::StreamPackager* packager = cmaf_.playbackPackager(request, *response, &signedQuery);
+  if (packager == nullptr) return;
   const std::string* host = request.header("host");
   MpdOptions options;
   options.timeUrl = "http://" + (host ? *host : std::string("127.0.0.1")) + "/time";
@@ -56,15 +46,9 @@ void DashPlugin::serveMpd(api::HttpRequest& request,
                    {core::Slice::fromString(std::move(mpd))});
     return true;
   };
-  if (ready()) return;
-  if (!packager->live()) {
-    return api::sendJsonError(*response, 404, "stream_not_found", "the stream has no segments");
-  }
-  uint64_t deadline = cmaf_.nowMs() + 3ull * cmaf_.settings().segmentTargetMs;
-  bool held = cmaf::holdRequest(*packager, response, deadline, ready, [response] {
-    api::sendJsonError(*response, 503, "dash.not_ready", "the stream has produced no segment yet");
-  });
-  if (!held) api::sendJsonError(*response, 503, "dash.busy", "too many held requests");
+  cmaf_.answerWhenReady(*packager, response, std::move(ready),
+                        3ull * cmaf_.settings().segmentTargetMs, "dash",
+                        "the stream has produced no segment yet", /*onlyWhileLive=*/true);
 }
 
 }  // namespace tidecast::delivery::dash

@@ -58,19 +58,9 @@ core::Status HlsPlugin::mount(api::PluginContext& context) {
 
 void HlsPlugin::servePlaylist(api::HttpRequest& request,
                               const std::shared_ptr<api::HttpResponse>& response) {
-  const core::Config& config = cmaf_.context().config;
-  if (!api::auth::allowPlayback(config, request, request.param("app"), request.param("key"),
-                                *response)) {
-    return;
-  }
-  std::string signedQuery =
-      api::auth::playbackQuery(api::auth::findApp(config, request.param("app")), request.query);
-  cmaf::StreamPackager* packager = cmaf_.find(request.param("app"), request.param("key"));
-  if (packager == nullptr) {
-    return api::sendJsonError(*response, 404, "stream_not_found",
-                              "no live stream " + std::string(request.param("app")) + "/" +
-                                  std::string(request.param("key")));
-  }
+  std::string signedQuery;
+  cmaf::StreamPackager* packager = cmaf_.playbackPackager(request, *response, &signedQuery);
+  if (packager == nullptr) return;
   std::string_view playlist = request.param("playlist");
   if (playlist == "index") return serveMultivariant(*packager, response, std::move(signedQuery));
   if (playlist != "video" && playlist != "audio") {
@@ -95,15 +85,9 @@ void HlsPlugin::serveMultivariant(cmaf::StreamPackager& packager,
                  "no-cache", signedQuery);
     return true;
   };
-  if (ready()) return;
-  if (!packager.live()) {
-    return api::sendJsonError(*response, 404, "stream_not_found", "the stream has no segments");
-  }
-  uint64_t deadline = cmaf_.nowMs() + 3ull * cmaf_.settings().segmentTargetMs;
-  bool held = cmaf::holdRequest(packager, response, deadline, ready, [response] {
-    api::sendJsonError(*response, 503, "hls.not_ready", "the stream has produced no segment yet");
-  });
-  if (!held) api::sendJsonError(*response, 503, "hls.busy", "too many held requests");
+  cmaf_.answerWhenReady(packager, response, std::move(ready),
+                        3ull * cmaf_.settings().segmentTargetMs, "hls",
+                        "the stream has produced no segment yet", /*onlyWhileLive=*/true);
 }
 
 void HlsPlugin::serveMedia(cmaf::StreamPackager& packager, std::string_view trackName,
@@ -135,13 +119,9 @@ void HlsPlugin::serveMedia(cmaf::StreamPackager& packager, std::string_view trac
                  cacheControl, signedQuery);
     return true;
   };
-  if (answer()) return;
   // RFC 8216bis 6.2.5.2: hold the request; 503 after three target durations.
-  uint64_t deadline = cmaf_.nowMs() + 3ull * target * 1000;
-  bool held = cmaf::holdRequest(packager, response, deadline, answer, [response] {
-    api::sendJsonError(*response, 503, "hls.not_ready", "the requested part was not produced in time");
-  });
-  if (!held) api::sendJsonError(*response, 503, "hls.busy", "too many held requests");
+  cmaf_.answerWhenReady(packager, response, std::move(answer), 3ull * target * 1000, "hls",
+                        "the requested part was not produced in time", /*onlyWhileLive=*/false);
 }
 
 }  // namespace tidecast::delivery::hls
