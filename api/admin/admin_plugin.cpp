@@ -4,6 +4,7 @@
 #include <charconv>
 #include <filesystem>
 
+#include "api/admin/admin_requests.h"
 #include "api/json_error.h"
 #include "api/system_routes.h"
 #include "core/process_stats.h"
@@ -15,7 +16,6 @@ using nlohmann::json;
 namespace {
 
 constexpr uint64_t kRateSampleMs = 1000;
-constexpr size_t kMaxLabelBytes = 200;
 
 int64_t nowUnixMs() {
   using namespace std::chrono;
@@ -203,20 +203,9 @@ void AdminPlugin::listKeys(HttpRequest&, const std::shared_ptr<HttpResponse>& re
 }
 
 void AdminPlugin::createKey(HttpRequest& request, const std::shared_ptr<HttpResponse>& response) {
-  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (!body.is_object() || !body.contains("app") || !body["app"].is_string()) {
-    return sendJsonError(*response, 400, "admin.bad_request",
-                         "expected a JSON object {\"app\": string, \"label\"?: string}");
-  }
-  std::string app = body["app"].get<std::string>();
-  std::string label = body.value("label", std::string());
-  if (!core::StreamHub::streamName(app, "k")) {
-    return sendJsonError(*response, 400, "admin.bad_app", "invalid app name");
-  }
-  if (label.size() > kMaxLabelBytes || !body.value("label", json("")).is_string()) {
-    return sendJsonError(*response, 400, "admin.bad_label", "label must be a string of <= 200 bytes");
-  }
-  keys_->create(app, label, [this, response](core::Result<CreatedKey> created) {
+  auto parsed = parseCreateKeyRequest(request.body);
+  if (!parsed) return sendJsonError(*response, 400, parsed.error().code, parsed.error().message);
+  keys_->create(std::move(parsed->app), std::move(parsed->label), [this, response](core::Result<CreatedKey> created) {
     if (!created) {
       return sendJsonError(*response, 500, created.error().code, created.error().message);
     }

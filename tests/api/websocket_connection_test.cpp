@@ -48,6 +48,12 @@ struct EchoHandler : WebSocketHandler {
 
 class WebSocketConnectionTest : public testing::WebSocketLoopTest {
  protected:
+  // The connections (owned by the base's server) call handler_ as they close: close them
+  // before handler_ goes, not in the base destructor after it.
+  ~WebSocketConnectionTest() override {
+    http_.reset();
+    websockets_.reset();
+  }
   EchoHandler handler_;
 };
 

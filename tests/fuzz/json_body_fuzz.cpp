@@ -1,5 +1,5 @@
-// Fuzzes the JSON bodies tidecast parses from the network in api/webhooks: the on_publish
-// answer ({"stream": "<new key>"}). A rename must be a valid stream key; the webhook body
+// Fuzzes the JSON bodies tidecast parses from the network: the on_publish webhook answer
+// ({"stream": "<new key>"}) and the admin API's POST /api/v1/keys body. A rename must be a valid stream key; the webhook body
 // built around arbitrary query bytes must always be valid JSON.
 #include <cstddef>
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "api/admin/admin_requests.h"
 #include "api/webhooks/webhook_answer.h"
 #include "api/webhooks/webhooks_plugin.h"
 #include "core/stream_hub.h"
@@ -21,5 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string body = tidecast::api::webhooks::webhookBody("on_publish", "live/key", 1, "rtmp",
                                                           "127.0.0.1:1", text, text, 0);
   if (nlohmann::json::parse(body, nullptr, false).is_discarded()) std::abort();
+  auto key = tidecast::api::admin::parseCreateKeyRequest(text);
+  if (key && (!tidecast::core::StreamHub::streamName(key->app, "k") ||
+              key->label.size() > tidecast::api::admin::kMaxLabelBytes)) {
+    std::abort();
+  }
   return 0;
 }
