@@ -364,7 +364,8 @@ class Tidecast:
     """One tidecast process with its own temporary directory, config file and log file.
 
     overrides      dict merged into the generated config (None removes a key)
-    port_keys      extra dotted config keys that each get a free port ("rtmp.port", ...);
+    port_keys      extra dotted config keys that each get a free port ("https.port", ...);
+                   http.port and rtmp.port always get one (modules run in parallel)
                    read them back from self.ports
     """
 
@@ -373,7 +374,9 @@ class Tidecast:
     def __init__(self, overrides=None, port_keys=(), binary=None, args=()):
         self.binary = binary or TIDECAST_BIN
         self.overrides = overrides or {}
-        self.port_keys = ["http.port"] + [k for k in port_keys if k != "http.port"]
+        # Every server gets its own HTTP and RTMP ports: test modules run in parallel.
+        self.port_keys = ["http.port", "rtmp.port"] + [
+            k for k in port_keys if k not in ("http.port", "rtmp.port")]
         self.args = list(args)
         self.tmp = tempfile.mkdtemp(prefix="tidecast-it-")
         self.config_path = os.path.join(self.tmp, "tidecast.yaml")
@@ -391,6 +394,7 @@ class Tidecast:
             "data_dir": os.path.join(self.tmp, "data"),
             "log": {"level": "debug", "format": "text"},
             "http": {"listen": LOCALHOST},
+            "rtmp": {"listen": LOCALHOST},
         }
 
     def _pick_ports(self):
