@@ -372,7 +372,10 @@ class RawFrameTest(WebSocketTestCase):
                    len(clients), timeout=15,
                    message="each non-reading client is closed with 1008")
         growth = rss_kib(pid) - before
-        self.assertLess(growth, 24 * 1024, f"server RSS grew {growth} KiB")
+        # ~120 MB of echoes were asked for. Under ASan (make test-asan sets ASAN_OPTIONS) freed
+        # memory sits in its quarantine, so the bound there only shows growth stays bounded.
+        bound = (96 if "ASAN_OPTIONS" in os.environ else 24) * 1024
+        self.assertLess(growth, bound, f"server RSS grew {growth} KiB")
         for client in clients:
             client.close()
         wait_until(lambda: metric_value(self.server.metrics(),
