@@ -8,7 +8,8 @@ namespace tidecast::api {
 
 std::string isoTimeNow() {
   auto now = std::chrono::system_clock::now();
-  return isoTime(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+  return isoTime(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
 }
 
 std::string isoTime(int64_t ms) {

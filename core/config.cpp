@@ -330,7 +330,8 @@ FieldParser sha256List(std::vector<std::string>& out) {
     out.clear();
     for (const auto& item : v.node) {
       const std::string text = item.IsScalar() ? item.Scalar() : std::string();
-      bool hex = text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string::npos;
+      bool hex =
+          text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string::npos;
       if (!hex) {
         return Value{item, v.file, v.key, item.Mark()}.invalid(
             "64 lower-case hex digits (tidecast --hash-token TOKEN prints them)");
@@ -474,15 +475,19 @@ FieldParser apps(std::vector<AppConfig>& out) {
 
 Fields configFields(Config& c) {
   return {
-      {"data_dir", text(c.dataDir, Empty::kRejected)}, {"log", section(logFields(c.log))},
-      {"http", section(httpFields(c.http))},           {"server", section(serverFields(c.server))},
-      {"rtmp", section(rtmpFields(c.rtmp))},           {"apps", apps(c.apps)},
+      {"data_dir", text(c.dataDir, Empty::kRejected)},
+      {"log", section(logFields(c.log))},
+      {"http", section(httpFields(c.http))},
+      {"server", section(serverFields(c.server))},
+      {"rtmp", section(rtmpFields(c.rtmp))},
+      {"apps", apps(c.apps)},
       {"https", section(tlsListenerFields(c.https))},
       {"rtmps", section(tlsListenerFields(c.rtmps))},
       {"streams", section(streamsFields(c.streams))},
       {"auth", section(authFields(c.auth))},
       {"webhooks", section(webhooksFields(c.webhooks))},
-      {"cmaf", section(cmafFields(c.cmaf))},           {"dash", section(dashFields(c.dash))},
+      {"cmaf", section(cmafFields(c.cmaf))},
+      {"dash", section(dashFields(c.dash))},
       {"admin", section(adminFields(c.admin))},
       {"websocket", section(websocketFields(c.websocket))},
   };
@@ -618,7 +623,7 @@ std::vector<std::string> applyReload(Config& live, const Config& fresh) {
   live.log = fresh.log;
   live.apps = fresh.apps;
   restartIfChanged(live.auth != fresh.auth, "auth");  // verifiers are built at start
-  live.webhooks = fresh.webhooks;  // URLs and timeouts apply to the next request
+  live.webhooks = fresh.webhooks;                     // URLs and timeouts apply to the next request
   live.streams = fresh.streams;
   live.websocket = fresh.websocket;
   live.http.limits = fresh.http.limits;

@@ -102,8 +102,8 @@ struct AppConfig {
 enum class JwtAlgorithm { kHs256, kRs256 };
 struct JwtConfig {
   JwtAlgorithm algorithm = JwtAlgorithm::kHs256;
-  std::string secret;         // HS256 shared secret ("" disables end-user auth)
-  std::string publicKeyFile;  // RS256: PEM public key
+  std::string secret;                 // HS256 shared secret ("" disables end-user auth)
+  std::string publicKeyFile;          // RS256: PEM public key
   std::string audience = "tidecast";  // must be in the token's aud ("" skips the check)
   uint32_t leewayMs = 30000;          // clock skew allowed on exp/nbf/iat
   bool operator==(const JwtConfig&) const = default;
@@ -115,12 +115,12 @@ struct AuthConfig {
 
 // Outgoing webhooks (api/webhooks). An empty URL disables that hook.
 struct WebhooksConfig {
-  std::string onPublish;      // gates publishing: 2xx allows (may rename), else denies
-  std::string onPublishDone;  // notify
-  std::string onPlay;         // gates RTMP and HTTP-FLV players: 2xx allows, else denies
-  std::string onPlayDone;     // notify
-  uint32_t timeoutMs = 3000;  // per attempt
-  uint32_t retries = 1;       // extra attempts after a transport error, timeout or 5xx
+  std::string onPublish;          // gates publishing: 2xx allows (may rename), else denies
+  std::string onPublishDone;      // notify
+  std::string onPlay;             // gates RTMP and HTTP-FLV players: 2xx allows, else denies
+  std::string onPlayDone;         // notify
+  uint32_t timeoutMs = 3000;      // per attempt
+  uint32_t retries = 1;           // extra attempts after a transport error, timeout or 5xx
   uint32_t retryBackoffMs = 500;  // doubled after each retry
   uint32_t maxInFlight = 256;     // requests at once; past it a gating hook denies
 };

@@ -46,8 +46,8 @@ SliceList FileMirror::mirror(const SliceList& slices) {
     length += slice.size();
   }
   if (length == 0 || iov.size() > IOV_MAX) return slices;
-  ssize_t written = ::pwritev(fd_, iov.data(), static_cast<int>(iov.size()),
-                              static_cast<off_t>(end_));
+  ssize_t written =
+      ::pwritev(fd_, iov.data(), static_cast<int>(iov.size()), static_cast<off_t>(end_));
   if (written != static_cast<ssize_t>(length)) return slices;  // tmpfs full: serve from memory
   auto region = std::make_shared<const Region>(shared_from_this(), end_, length);
   SliceList out;

@@ -128,9 +128,8 @@ size_t Stream::sinkCount() const {
 }
 
 size_t Stream::playerCount() const {
-  return static_cast<size_t>(std::count_if(sinks_.begin(), sinks_.end(), [](StreamSink* s) {
-    return s != nullptr && s->isPlayer();
-  }));
+  return static_cast<size_t>(std::count_if(
+      sinks_.begin(), sinks_.end(), [](StreamSink* s) { return s != nullptr && s->isPlayer(); }));
 }
 
 void Stream::end(std::string_view reason) {

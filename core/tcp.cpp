@@ -113,9 +113,9 @@ void TcpStream::flush() {
     }
     bool fileFollows = false;
     const auto& buffers = queued_.memoryIovecs(fileFollows);
-    ssize_t written = fileFollows ? sendAhead(buffers)
-                                  : uv_try_write(stream, buffers.data(),
-                                                 static_cast<unsigned>(buffers.size()));
+    ssize_t written =
+        fileFollows ? sendAhead(buffers)
+                    : uv_try_write(stream, buffers.data(), static_cast<unsigned>(buffers.size()));
     if (written <= 0) break;
     queued_.consume(static_cast<size_t>(written));
   }

@@ -32,7 +32,8 @@ std::string_view bearerToken(const HttpRequest& request) {
   if (header == nullptr) return {};
   std::string_view value = *header;
   constexpr std::string_view kScheme = "Bearer ";
-  if (value.size() <= kScheme.size() || strncasecmp(value.data(), kScheme.data(), kScheme.size()) != 0) {
+  if (value.size() <= kScheme.size() ||
+      strncasecmp(value.data(), kScheme.data(), kScheme.size()) != 0) {
     return {};
   }
   value.remove_prefix(kScheme.size());
@@ -64,7 +65,8 @@ bool AdminAuth::admit(const HttpRequest& request, HttpResponse& response, uint64
                   {{"Retry-After", std::to_string(retryAfter)}});
     return false;
   };
-  if (uint32_t wait = perIp_.take(request.peer.ip, config_.perIpPerSecond, config_.perIpBurst, nowMs)) {
+  if (uint32_t wait =
+          perIp_.take(request.peer.ip, config_.perIpPerSecond, config_.perIpBurst, nowMs)) {
     return tooMany(wait);
   }
   std::string_view token = bearerToken(request);

@@ -1,7 +1,7 @@
 #include "api/admin/admin_plugin.h"
 
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <filesystem>
 
 #include "api/admin/admin_requests.h"
@@ -56,8 +56,8 @@ core::Status AdminPlugin::mount(PluginContext& context) {
                           path);
   }
   auth_ = std::make_unique<AdminAuth>(config.admin, tokenHash);
-  auto store = StreamKeyStore::open(context.loop.loop,
-                                    (std::filesystem::path(config.dataDir) / "tidecast.db").string());
+  auto store = StreamKeyStore::open(
+      context.loop.loop, (std::filesystem::path(config.dataDir) / "tidecast.db").string());
   if (!store) return store.error();
   keys_ = std::move(*store);
   context.hub.setKeyCheck(
@@ -71,10 +71,11 @@ core::Status AdminPlugin::mount(PluginContext& context) {
                    {core::Slice::fromStatic(openApiSpec())});
   });
   auto route = [&](std::string_view method, std::string_view pattern, Handler handler) {
-    context.router.add(method, pattern, [this, handler](HttpRequest& request, const auto& response) {
-      if (!auth_->admit(request, *response, loop_->loop.nowMs())) return;
-      (this->*handler)(request, response);
-    });
+    context.router.add(method, pattern,
+                       [this, handler](HttpRequest& request, const auto& response) {
+                         if (!auth_->admit(request, *response, loop_->loop.nowMs())) return;
+                         (this->*handler)(request, response);
+                       });
   };
   route("GET", "/api/v1/server", &AdminPlugin::getServer);
   route("POST", "/api/v1/server/reload", &AdminPlugin::reload);
@@ -138,8 +139,8 @@ void AdminPlugin::listStreams(HttpRequest&, const std::shared_ptr<HttpResponse>&
   int64_t now = nowUnixMs();
   for (core::Stream* stream : hub_->streams()) {
     auto it = rates_.find(stream->name());
-    streams.push_back(streamView(*hub_, *stream,
-                                 it == rates_.end() ? StreamRates{} : it->second.rates, now));
+    streams.push_back(
+        streamView(*hub_, *stream, it == rates_.end() ? StreamRates{} : it->second.rates, now));
   }
   sendJson(*response, 200, {{"streams", streams}});
 }
@@ -147,7 +148,8 @@ void AdminPlugin::listStreams(HttpRequest&, const std::shared_ptr<HttpResponse>&
 void AdminPlugin::getStream(HttpRequest& request, const std::shared_ptr<HttpResponse>& response) {
   auto name = core::StreamHub::streamName(request.param("app"), request.param("key"));
   core::Stream* stream = name ? hub_->find(*name) : nullptr;
-  if (stream == nullptr) return sendJsonError(*response, 404, "admin.no_stream", "no such live stream");
+  if (stream == nullptr)
+    return sendJsonError(*response, 404, "admin.no_stream", "no such live stream");
   auto it = rates_.find(stream->name());
   sendJson(*response, 200,
            streamView(*hub_, *stream, it == rates_.end() ? StreamRates{} : it->second.rates,
@@ -157,7 +159,8 @@ void AdminPlugin::getStream(HttpRequest& request, const std::shared_ptr<HttpResp
 void AdminPlugin::kickStream(HttpRequest& request, const std::shared_ptr<HttpResponse>& response) {
   auto name = core::StreamHub::streamName(request.param("app"), request.param("key"));
   core::Stream* stream = name ? hub_->find(*name) : nullptr;
-  if (stream == nullptr) return sendJsonError(*response, 404, "admin.no_stream", "no such live stream");
+  if (stream == nullptr)
+    return sendJsonError(*response, 404, "admin.no_stream", "no such live stream");
   loop_->log.info("admin.kick_stream stream={} peer={}", *name, request.peer.ip);
   if (!hub_->sessions().kick(stream->publisherSession(), "kicked by an admin")) {
     hub_->stopPublishing(*stream, "kicked by an admin");
@@ -165,7 +168,8 @@ void AdminPlugin::kickStream(HttpRequest& request, const std::shared_ptr<HttpRes
   response->send(204, HttpHeaders{});
 }
 
-void AdminPlugin::listSessions(HttpRequest& request, const std::shared_ptr<HttpResponse>& response) {
+void AdminPlugin::listSessions(HttpRequest& request,
+                               const std::shared_ptr<HttpResponse>& response) {
   auto role = request.queryParam("role");
   auto stream = request.queryParam("stream");
   json sessions = json::array();
@@ -183,7 +187,8 @@ void AdminPlugin::getSession(HttpRequest& request, const std::shared_ptr<HttpRes
   auto id = parseId(request.param("id"));
   const core::SessionRecord* session =
       id ? hub_->sessions().find(static_cast<uint64_t>(*id)) : nullptr;
-  if (session == nullptr) return sendJsonError(*response, 404, "admin.no_session", "no such session");
+  if (session == nullptr)
+    return sendJsonError(*response, 404, "admin.no_session", "no such session");
   sendJson(*response, 200, sessionView(*session, nowUnixMs()));
 }
 
@@ -205,22 +210,25 @@ void AdminPlugin::listKeys(HttpRequest&, const std::shared_ptr<HttpResponse>& re
 void AdminPlugin::createKey(HttpRequest& request, const std::shared_ptr<HttpResponse>& response) {
   auto parsed = parseCreateKeyRequest(request.body);
   if (!parsed) return sendJsonError(*response, 400, parsed.error().code, parsed.error().message);
-  keys_->create(std::move(parsed->app), std::move(parsed->label), [this, response](core::Result<CreatedKey> created) {
-    if (!created) {
-      return sendJsonError(*response, 500, created.error().code, created.error().message);
-    }
-    loop_->log.info("admin.key_created id={} app={}", created->info.id, created->info.app);
-    json view = keyView(created->info);
-    view["key"] = created->key;
-    sendJson(*response, 201, view);
-  });
+  keys_->create(
+      std::move(parsed->app), std::move(parsed->label),
+      [this, response](core::Result<CreatedKey> created) {
+        if (!created) {
+          return sendJsonError(*response, 500, created.error().code, created.error().message);
+        }
+        loop_->log.info("admin.key_created id={} app={}", created->info.id, created->info.app);
+        json view = keyView(created->info);
+        view["key"] = created->key;
+        sendJson(*response, 201, view);
+      });
 }
 
 void AdminPlugin::revokeKey(HttpRequest& request, const std::shared_ptr<HttpResponse>& response) {
   auto id = parseId(request.param("id"));
   if (!id) return sendJsonError(*response, 404, "admin.no_key", "no such key");
   keys_->revoke(*id, [this, response, id = *id](core::Result<bool> revoked) {
-    if (!revoked) return sendJsonError(*response, 500, revoked.error().code, revoked.error().message);
+    if (!revoked)
+      return sendJsonError(*response, 500, revoked.error().code, revoked.error().message);
     if (!*revoked) return sendJsonError(*response, 404, "admin.no_key", "no such active key");
     loop_->log.info("admin.key_revoked id={}", id);
     response->send(204, HttpHeaders{});

@@ -67,18 +67,19 @@ json streamView(core::StreamHub& hub, core::Stream& stream, const StreamRates& r
   }
   viewers["total"] = total;
   const core::StreamStats& stats = stream.stats();
-  return {{"name", name},
-          {"app", name.substr(0, slash)},
-          {"key", name.substr(slash + 1)},
-          {"publisher", publisher},
-          {"uptime_seconds", publisher.is_null() ? 0.0 : publisher["duration_seconds"].get<double>()},
-          {"video", videoView(stream.info(), stats)},
-          {"audio", audioView(stream.info())},
-          {"bitrate_in_bps", stats.bitrateBps},
-          {"bitrate_out_bps", rates.bitrateOutBps},
-          {"bytes_in", stats.payloadBytes},
-          {"bytes_out", bytesOut},
-          {"viewers", viewers}};
+  return {
+      {"name", name},
+      {"app", name.substr(0, slash)},
+      {"key", name.substr(slash + 1)},
+      {"publisher", publisher},
+      {"uptime_seconds", publisher.is_null() ? 0.0 : publisher["duration_seconds"].get<double>()},
+      {"video", videoView(stream.info(), stats)},
+      {"audio", audioView(stream.info())},
+      {"bitrate_in_bps", stats.bitrateBps},
+      {"bitrate_out_bps", rates.bitrateOutBps},
+      {"bytes_in", stats.payloadBytes},
+      {"bytes_out", bytesOut},
+      {"viewers", viewers}};
 }
 
 json keyView(const StreamKeyInfo& key) {

@@ -150,8 +150,8 @@ void StreamKeyStore::create(std::string app, std::string label,
   auto result = std::make_shared<core::Result<CreatedKey>>(core::makeError("admin.store", ""));
   CreatedKey created;
   created.key = randomToken(24);
-  created.info = StreamKeyInfo{0, std::move(app), std::move(label), sha256Hex(created.key),
-                               nowUnixMs()};
+  created.info =
+      StreamKeyInfo{0, std::move(app), std::move(label), sha256Hex(created.key), nowUnixMs()};
   sqlite3* db = db_;
   worker_.post(
       [db, result, created]() mutable {  // pool thread
@@ -185,7 +185,8 @@ void StreamKeyStore::revoke(int64_t id, std::function<void(core::Result<bool>)> 
   int64_t now = nowUnixMs();
   worker_.post(
       [db, id, now, result] {
-        Statement stmt(db, "UPDATE stream_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL;");
+        Statement stmt(
+            db, "UPDATE stream_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL;");
         if (!stmt.ok()) {
           *result = storeError(db, "revoke");
           return;

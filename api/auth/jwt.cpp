@@ -100,8 +100,8 @@ core::Status checkTimes(const json& payload, int64_t nowMs, int64_t leewayMs) {
     auto at = numericDateMs(payload, claim);
     if (!at) return malformed(std::string(claim) + " is not a number");
     if (*at > nowMs + leewayMs) {
-      return makeError("auth.not_yet_valid", std::string("the token's ") + claim +
-                                                 " lies in the future");
+      return makeError("auth.not_yet_valid",
+                       std::string("the token's ") + claim + " lies in the future");
     }
   }
   return {};
@@ -138,8 +138,8 @@ core::Result<JwtVerifier> JwtVerifier::fromConfig(const core::JwtConfig& config)
   if (config.algorithm == JwtAlgorithm::kRs256) {
     std::ifstream file(config.publicKeyFile, std::ios::binary);
     if (!file) {
-      return makeError("auth.bad_key", "cannot read auth.jwt.public_key_file '" +
-                                           config.publicKeyFile + "'");
+      return makeError("auth.bad_key",
+                       "cannot read auth.jwt.public_key_file '" + config.publicKeyFile + "'");
     }
     std::ostringstream text;
     text << file.rdbuf();
@@ -158,10 +158,9 @@ bool JwtVerifier::signatureValid(std::string_view signingInput, std::string_view
   if (EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_->key.get()) != 1) {
     return false;
   }
-  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                          signature.size(),
-                          reinterpret_cast<const unsigned char*>(signingInput.data()),
-                          signingInput.size()) == 1;
+  return EVP_DigestVerify(
+             ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+             reinterpret_cast<const unsigned char*>(signingInput.data()), signingInput.size()) == 1;
 }
 
 core::Result<JwtClaims> JwtVerifier::verify(std::string_view token, int64_t nowUnixMs) const {
@@ -181,8 +180,8 @@ core::Result<JwtClaims> JwtVerifier::verify(std::string_view token, int64_t nowU
   auto alg = header->find("alg");
   if (alg == header->end() || !alg->is_string()) return malformed("the header has no alg");
   if (alg->get_ref<const std::string&>() != jwtAlgorithmName(settings_.algorithm)) {
-    return makeError("auth.unsupported_alg", "alg must be " +
-                                                 std::string(jwtAlgorithmName(settings_.algorithm)));
+    return makeError("auth.unsupported_alg",
+                     "alg must be " + std::string(jwtAlgorithmName(settings_.algorithm)));
   }
   if (header->contains("crit")) {
     return makeError("auth.unsupported_alg", "critical header extensions are not supported");
@@ -209,7 +208,8 @@ core::Result<JwtClaims> JwtVerifier::verify(std::string_view token, int64_t nowU
 
 core::Result<std::string> signJwt(JwtAlgorithm algorithm, std::string_view key,
                                   std::string_view payloadJson) {
-  std::string header = R"({"alg":")" + std::string(jwtAlgorithmName(algorithm)) + R"(","typ":"JWT"})";
+  std::string header =
+      R"({"alg":")" + std::string(jwtAlgorithmName(algorithm)) + R"(","typ":"JWT"})";
   std::string input = base64UrlEncode(header) + "." + base64UrlEncode(payloadJson);
   if (algorithm == JwtAlgorithm::kHs256) {
     return input + "." + base64UrlEncode(hmacSha256(key, input));

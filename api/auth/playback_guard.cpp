@@ -12,14 +12,14 @@ PlaybackGuard::~PlaybackGuard() {
 core::Status PlaybackGuard::mount(PluginContext& context) {
   hub_ = &context.hub;
   const core::Config& config = context.loop.config;
-  authorizer_ = hub_->addAuthorizer(
-      core::AccessRequest::Kind::kPlay,
-      [&config](const core::AccessRequest& request, core::AccessDone done) {
-        auto status = verifyPlayback(findApp(config, request.app), request.app, request.key,
-                                     request.query, unixNowMs());
-        if (!status) return done(status.error());
-        done(request.key);
-      });
+  authorizer_ =
+      hub_->addAuthorizer(core::AccessRequest::Kind::kPlay,
+                          [&config](const core::AccessRequest& request, core::AccessDone done) {
+                            auto status = verifyPlayback(findApp(config, request.app), request.app,
+                                                         request.key, request.query, unixNowMs());
+                            if (!status) return done(status.error());
+                            done(request.key);
+                          });
   return {};
 }
 

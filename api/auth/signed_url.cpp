@@ -51,8 +51,8 @@ std::string playbackSigningInput(std::string_view app, std::string_view key, int
 
 std::string signPlayback(std::string_view secret, std::string_view app, std::string_view key,
                          int64_t expiresUnix) {
-  return "expires=" + std::to_string(expiresUnix) + "&signature=" +
-         hexEncode(hmacSha256(secret, playbackSigningInput(app, key, expiresUnix)));
+  return "expires=" + std::to_string(expiresUnix) +
+         "&signature=" + hexEncode(hmacSha256(secret, playbackSigningInput(app, key, expiresUnix)));
 }
 
 const core::AppConfig* findApp(const core::Config& config, std::string_view app) {

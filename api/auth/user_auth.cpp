@@ -49,15 +49,13 @@ core::Result<std::string> UserAuth::authenticate(const HttpRequest& request,
   return std::move(claims->subject);
 }
 
-std::optional<std::string> UserAuth::requireUser(const HttpRequest& request,
-                                                 HttpResponse& response,
+std::optional<std::string> UserAuth::requireUser(const HttpRequest& request, HttpResponse& response,
                                                  int64_t nowUnixMs) const {
   auto user = authenticate(request, nowUnixMs);
   if (user) return std::move(*user);
   const core::Error& error = user.error();
-  std::string challenge = error.code == "auth.missing_token"
-                              ? "Bearer"
-                              : "Bearer error=\"invalid_token\"";
+  std::string challenge =
+      error.code == "auth.missing_token" ? "Bearer" : "Bearer error=\"invalid_token\"";
   sendJsonError(response, 401, error.code, error.message, {{"WWW-Authenticate", challenge}});
   return std::nullopt;
 }

@@ -48,8 +48,7 @@ struct WebhookClient::Transfer {
   bool inMulti = false;
 };
 
-WebhookClient::WebhookClient(core::LoopContext& context)
-    : context_(context), timer_(context.loop) {
+WebhookClient::WebhookClient(core::LoopContext& context) : context_(context), timer_(context.loop) {
   static std::once_flag curlInit;
   std::call_once(curlInit, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   multi_.reset(curl_multi_init());
@@ -202,8 +201,8 @@ void WebhookClient::finishAttempt(Transfer& transfer, CURLcode code) {
   count(transfer.hook, result);
   bool retryable = code != CURLE_OK || status >= 500;
   if (retryable && transfer.attempt < transfer.settings.retries) {
-    uint32_t backoff = std::min<uint64_t>(
-        kMaxBackoffMs, uint64_t{transfer.settings.retryBackoffMs} << std::min(transfer.attempt, 16u));
+    uint32_t backoff = std::min<uint64_t>(kMaxBackoffMs, uint64_t{transfer.settings.retryBackoffMs}
+                                                             << std::min(transfer.attempt, 16u));
     ++transfer.attempt;
     context_.log.warn("webhook.retry hook={} url={} attempt={} result={} backoff_ms={}",
                       transfer.hook, transfer.url, transfer.attempt, result, backoff);
@@ -215,10 +214,10 @@ void WebhookClient::finishAttempt(Transfer& transfer, CURLcode code) {
     std::string why = transfer.error[0] != '\0' ? transfer.error : curl_easy_strerror(code);
     context_.log.warn("webhook.failed hook={} url={} attempts={} result={} error=\"{}\"",
                       transfer.hook, transfer.url, transfer.attempt + 1, result, why);
-    return complete(transfer, core::makeError(code == CURLE_OPERATION_TIMEDOUT
-                                                  ? "webhook.timeout"
-                                                  : "webhook.transport",
-                                              why));
+    return complete(
+        transfer,
+        core::makeError(code == CURLE_OPERATION_TIMEDOUT ? "webhook.timeout" : "webhook.transport",
+                        why));
   }
   context_.log.debug("webhook.done hook={} url={} status={}", transfer.hook, transfer.url, status);
   complete(transfer, WebhookResponse{status, std::move(transfer.response)});

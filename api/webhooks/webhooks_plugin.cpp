@@ -10,8 +10,8 @@ namespace tidecast::api::webhooks {
 using core::AccessRequest;
 
 std::string webhookBody(std::string_view event, std::string_view stream, uint64_t session,
-                        std::string_view protocol, std::string_view peer,
-                        std::string_view reason, std::string_view query, int64_t unixMs) {
+                        std::string_view protocol, std::string_view peer, std::string_view reason,
+                        std::string_view query, int64_t unixMs) {
   size_t slash = stream.find('/');
   nlohmann::json body{
       {"event", event},
@@ -44,8 +44,7 @@ core::Status WebhooksPlugin::mount(PluginContext& context) {
   events_ = &context.events;
   client_ = std::make_unique<WebhookClient>(context.loop);
   authorizers_.push_back(hub_->addAuthorizer(
-      AccessRequest::Kind::kPublish,
-      [this](const AccessRequest& request, core::AccessDone done) {
+      AccessRequest::Kind::kPublish, [this](const AccessRequest& request, core::AccessDone done) {
         authorize("on_publish", request, std::move(done));
       }));
   authorizers_.push_back(hub_->addAuthorizer(
@@ -73,26 +72,26 @@ void WebhooksPlugin::authorize(const char* hook, const AccessRequest& request,
       webhookBody(hook, request.app + "/" + request.key, request.session, request.protocol,
                   request.peer, "", request.query, auth::unixNowMs());
   bool publish = request.kind == AccessRequest::Kind::kPublish;
-  client_->post(hook, url, std::move(body), settings(),
-                [hook, key = request.key, publish, done = std::move(done)](
-                    core::Result<WebhookResponse> answer) {
-                  if (!answer) return done(answer.error());
-                  if (answer->status < 200 || answer->status > 299) {
-                    return done(core::makeError(
-                        "webhook.denied",
-                        std::string(hook) + " answered " + std::to_string(answer->status)));
-                  }
-                  if (!publish) return done(key);
-                  auto renamed = parsePublishAnswer(answer->body);
-                  if (!renamed) return done(renamed.error());
-                  done(renamed->value_or(key));
-                });
+  client_->post(
+      hook, url, std::move(body), settings(),
+      [hook, key = request.key, publish,
+       done = std::move(done)](core::Result<WebhookResponse> answer) {
+        if (!answer) return done(answer.error());
+        if (answer->status < 200 || answer->status > 299) {
+          return done(core::makeError(
+              "webhook.denied", std::string(hook) + " answered " + std::to_string(answer->status)));
+        }
+        if (!publish) return done(key);
+        auto renamed = parsePublishAnswer(answer->body);
+        if (!renamed) return done(renamed.error());
+        done(renamed->value_or(key));
+      });
 }
 
 void WebhooksPlugin::notify(const char* hook, const core::Event& event) {
   const core::WebhooksConfig& c = context_->config.webhooks;
-  const std::string& url = std::string_view(hook) == "on_publish_done" ? c.onPublishDone
-                                                                        : c.onPlayDone;
+  const std::string& url =
+      std::string_view(hook) == "on_publish_done" ? c.onPublishDone : c.onPlayDone;
   if (url.empty()) return;
   client_->post(hook, url,
                 webhookBody(hook, event.stream, event.session, event.protocol, event.peer,

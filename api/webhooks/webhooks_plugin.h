@@ -41,7 +41,7 @@ class WebhooksPlugin final : public Plugin {
 
 // The JSON body of a webhook request.
 std::string webhookBody(std::string_view event, std::string_view stream, uint64_t session,
-                        std::string_view protocol, std::string_view peer,
-                        std::string_view reason, std::string_view query, int64_t unixMs);
+                        std::string_view protocol, std::string_view peer, std::string_view reason,
+                        std::string_view query, int64_t unixMs);
 
 }  // namespace tidecast::api::webhooks

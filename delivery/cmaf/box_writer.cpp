@@ -16,7 +16,9 @@ size_t BoxWriter::openFull(std::string_view type, uint8_t version, uint32_t flag
   return offset;
 }
 
-void BoxWriter::close(size_t offset) { patchU32(offset, static_cast<uint32_t>(out_.size() - offset)); }
+void BoxWriter::close(size_t offset) {
+  patchU32(offset, static_cast<uint32_t>(out_.size() - offset));
+}
 
 void BoxWriter::u64(uint64_t v) {
   u32(static_cast<uint32_t>(v >> 32));

@@ -85,17 +85,18 @@ void CmafPlugin::exportMetrics() {
   metrics.gaugeCallback(kMetricNames[1], "Requests held until a part or segment exists", [sum] {
     return sum([](StreamPackager& p) { return static_cast<double>(p.waiters().size()); });
   });
-  metrics.gaugeCallback(kMetricNames[2], "Bytes of CMAF segments held in memory", [sum, trackBytes] {
-    return sum([&](StreamPackager& p) {
-      return trackBytes(p.video(), false) + trackBytes(p.audio(), false);
-    });
-  });
-  metrics.gaugeCallback(
-      kMetricNames[3], "Bytes of live-edge parts mirrored in memfds for sendfile", [sum, trackBytes] {
-        return sum([&](StreamPackager& p) {
-          return trackBytes(p.video(), true) + trackBytes(p.audio(), true);
-        });
-      });
+  metrics.gaugeCallback(kMetricNames[2], "Bytes of CMAF segments held in memory",
+                        [sum, trackBytes] {
+                          return sum([&](StreamPackager& p) {
+                            return trackBytes(p.video(), false) + trackBytes(p.audio(), false);
+                          });
+                        });
+  metrics.gaugeCallback(kMetricNames[3], "Bytes of live-edge parts mirrored in memfds for sendfile",
+                        [sum, trackBytes] {
+                          return sum([&](StreamPackager& p) {
+                            return trackBytes(p.video(), true) + trackBytes(p.audio(), true);
+                          });
+                        });
 }
 
 core::Status CmafPlugin::mount(api::PluginContext& context) {
@@ -107,10 +108,9 @@ core::Status CmafPlugin::mount(api::PluginContext& context) {
   timer_->start(kTickMs, kTickMs, [this] { tick(); });
   uv_unref(reinterpret_cast<uv_handle_t*>(timer_->raw()));
   exportMetrics();
-  context.router.add("GET", "/{app}/{key}/{track}/{file}",
-                     [this](api::HttpRequest& request, const auto& response) {
-                       serveObject(request, response);
-                     });
+  context.router.add(
+      "GET", "/{app}/{key}/{track}/{file}",
+      [this](api::HttpRequest& request, const auto& response) { serveObject(request, response); });
   return {};
 }
 
@@ -148,8 +148,7 @@ void CmafPlugin::tick() {
   }
 }
 
-StreamPackager* CmafPlugin::playbackPackager(api::HttpRequest& request,
-                                             api::HttpResponse& response,
+StreamPackager* CmafPlugin::playbackPackager(api::HttpRequest& request, api::HttpResponse& response,
                                              std::string* signedQuery) {
   std::string_view app = request.param("app");
   std::string_view key = request.param("key");
@@ -193,16 +192,18 @@ void CmafPlugin::serveObject(api::HttpRequest& request,
   if (track == nullptr) return notFound(*response, "no such track");
   std::string_view file = request.param("file");
   if (file == "init.mp4") {
-    return response->send(200, {{"Content-Type", std::string(mediaContentType(*track))},
-                                {"Cache-Control", "no-cache"}},
-                          {track->init(track->initVersion())});
+    return response->send(
+        200,
+        {{"Content-Type", std::string(mediaContentType(*track))}, {"Cache-Control", "no-cache"}},
+        {track->init(track->initVersion())});
   }
   if (file.starts_with("init") && file.ends_with(".mp4")) {
     auto version = parseNumber(file.substr(4, file.size() - 8));
     core::Slice init = version ? track->init(static_cast<uint32_t>(*version)) : core::Slice{};
     if (init.empty()) return notFound(*response, "no such init segment");
-    return response->send(200, {{"Content-Type", std::string(mediaContentType(*track))},
-                                {"Cache-Control", std::string(kImmutable)}},
+    return response->send(200,
+                          {{"Content-Type", std::string(mediaContentType(*track))},
+                           {"Cache-Control", std::string(kImmutable)}},
                           {init});
   }
   if (!file.ends_with(".m4s")) return notFound(*response, "no such object");
@@ -220,8 +221,9 @@ void CmafPlugin::serveObject(api::HttpRequest& request,
 void CmafPlugin::servePart(StreamPackager& packager, CmafTrack& track, uint64_t id,
                            const std::shared_ptr<api::HttpResponse>& response) {
   auto send = [response, &track](const PartPtr& part) {
-    response->send(200, {{"Content-Type", std::string(mediaContentType(track))},
-                         {"Cache-Control", std::string(kImmutable)}},
+    response->send(200,
+                   {{"Content-Type", std::string(mediaContentType(track))},
+                    {"Cache-Control", std::string(kImmutable)}},
                    part->bytes);
   };
   if (PartPtr part = track.part(id)) return send(part);
@@ -245,8 +247,9 @@ void CmafPlugin::serveSegment(StreamPackager& packager, CmafTrack& track, uint64
                               const std::shared_ptr<api::HttpResponse>& response) {
   const Segment* segment = track.segment(msn);
   if (segment != nullptr && segment->complete) {
-    return response->send(200, {{"Content-Type", std::string(mediaContentType(track))},
-                                {"Cache-Control", std::string(kImmutable)}},
+    return response->send(200,
+                          {{"Content-Type", std::string(mediaContentType(track))},
+                           {"Cache-Control", std::string(kImmutable)}},
                           track.segmentBytes(*segment));
   }
   bool upcoming = segment == nullptr && msn == track.nextMsn() && packager.live();
@@ -270,8 +273,8 @@ void CmafPlugin::serveSegment(StreamPackager& packager, CmafTrack& track, uint64
     return true;
   };
   if (pump()) return;
-  uint64_t limit = std::max<uint64_t>(settings_.segmentTargetMs, track.maxSegmentDuration() *
-                                                                     1000 / track.timescale());
+  uint64_t limit = std::max<uint64_t>(settings_.segmentTargetMs,
+                                      track.maxSegmentDuration() * 1000 / track.timescale());
   uint64_t deadline = nowMs() + 4 * limit;
   bool held = holdRequest(packager, response, deadline, pump, [response] {
     if (response->started()) {

@@ -29,8 +29,7 @@ std::optional<uint64_t> CmafTrack::end() const {
   return std::nullopt;
 }
 
-void CmafTrack::openSegment(uint64_t msn, uint64_t start, int64_t wallClockMs,
-                            uint64_t sequence) {
+void CmafTrack::openSegment(uint64_t msn, uint64_t start, int64_t wallClockMs, uint64_t sequence) {
   if (open_) closeSegment(start);
   bool discontinuity = !segments_.empty() && segments_.back().discontinuitySequence != sequence;
   Segment& segment = segments_.emplace_back();
@@ -155,9 +154,7 @@ PartPtr CmafTrack::part(uint64_t id) const {
   return nullptr;
 }
 
-uint64_t CmafTrack::nextMsn() const {
-  return segments_.empty() ? 0 : segments_.back().msn + 1;
-}
+uint64_t CmafTrack::nextMsn() const { return segments_.empty() ? 0 : segments_.back().msn + 1; }
 
 core::SliceList CmafTrack::segmentBytes(const Segment& segment, size_t fromPart) const {
   core::SliceList out;

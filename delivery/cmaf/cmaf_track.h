@@ -39,8 +39,8 @@ struct Segment {
   uint64_t discontinuitySequence = 0;  // how many discontinuities precede this segment
   bool discontinuity = false;          // the first segment after one
   uint32_t initVersion = 0;
-  uint64_t start = 0;     // decode time of the first sample, track timescale
-  uint64_t duration = 0;  // so far, while not complete
+  uint64_t start = 0;       // decode time of the first sample, track timescale
+  uint64_t duration = 0;    // so far, while not complete
   int64_t wallClockMs = 0;  // ingest wall clock of the first sample (EXT-X-PROGRAM-DATE-TIME)
   std::vector<std::shared_ptr<Part>> parts;
   size_t size = 0;

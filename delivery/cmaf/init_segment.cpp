@@ -28,12 +28,12 @@ void mvhd(BoxWriter& w) {
   w.u32(0);  // creation_time
   w.u32(0);  // modification_time
   w.u32(1000);
-  w.u32(0);  // duration: unknown (fragmented)
+  w.u32(0);          // duration: unknown (fragmented)
   w.u32(kFixedOne);  // rate
   w.u16(0x0100);     // volume
   w.zeros(10);
   matrix(w);
-  w.zeros(24);  // pre_defined
+  w.zeros(24);          // pre_defined
   w.u32(kTrackId + 1);  // next_track_ID
   w.close(box);
 }
@@ -102,7 +102,7 @@ void visualSampleEntry(BoxWriter& w, const TrackDescription& track) {
   }
   size_t box = w.open(entry);
   w.zeros(6);
-  w.u16(1);  // data_reference_index
+  w.u16(1);     // data_reference_index
   w.zeros(16);  // pre_defined, reserved
   w.u16(track.width);
   w.u16(track.height);

@@ -19,9 +19,8 @@ std::string rewriteAttributes(std::string_view text, std::string_view attribute,
   size_t at = 0;
   while (true) {
     size_t found = text.find(attribute, at);
-    size_t close = found == std::string_view::npos
-                       ? found
-                       : text.find('"', found + attribute.size());
+    size_t close =
+        found == std::string_view::npos ? found : text.find('"', found + attribute.size());
     if (close == std::string_view::npos) break;
     size_t start = found + attribute.size();
     out.append(text.substr(at, start - at));

@@ -153,8 +153,8 @@ void StreamPackager::startDiscontinuity(const CmafTrack* changed) {
   sequenceUsed_ = false;
 }
 
-void StreamPackager::openSegment(CmafTrack& track, uint64_t msn, uint64_t start,
-                                 int64_t startMs, uint64_t sequence) {
+void StreamPackager::openSegment(CmafTrack& track, uint64_t msn, uint64_t start, int64_t startMs,
+                                 uint64_t sequence) {
   bool& pending = &track == &video_ ? discontinuity_ : audioDiscontinuity_;
   bool leads = &track == leader();
   int64_t wall = wallAnchorMs_ + startMs;

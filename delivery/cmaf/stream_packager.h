@@ -105,14 +105,14 @@ class StreamPackager final : public core::StreamSink {
   CmafTrack audio_;
   bool live_ = false;
   uint64_t endedAtMs_ = 0;
-  bool freshSession_ = true;   // rebase the timeline at the session's first media packet
+  bool freshSession_ = true;    // rebase the timeline at the session's first media packet
   bool discontinuity_ = false;  // the next segment of each track starts a new period
   bool audioDiscontinuity_ = false;
   uint64_t discontinuitySequence_ = 0;  // of the segments opened from now on
   bool sequenceUsed_ = false;           // a segment was opened in it (the next one counts)
-  int64_t offsetMs_ = 0;       // output time = input DTS + offset
+  int64_t offsetMs_ = 0;                // output time = input DTS + offset
   std::map<core::media::TrackType, int64_t> lastOutMs_;
-  int64_t wallAnchorMs_ = 0;   // wall clock of output time 0 in the current session
+  int64_t wallAnchorMs_ = 0;  // wall clock of output time 0 in the current session
   uint64_t audioNextTicks_ = 0;
   bool audioTicksKnown_ = false;
   std::deque<Boundary> boundaries_;  // video segment starts, for the audio track

@@ -9,8 +9,8 @@ Waiters::~Waiters() = default;
 Waiters::Id Waiters::park(uint64_t deadlineMs, Ready ready, Expire expire) {
   if (waiters_.size() >= limit_) return 0;
   Id id = nextId_++;
-  waiters_.emplace(id, std::make_shared<Waiter>(Waiter{deadlineMs, std::move(ready),
-                                                       std::move(expire)}));
+  waiters_.emplace(
+      id, std::make_shared<Waiter>(Waiter{deadlineMs, std::move(ready), std::move(expire)}));
   return id;
 }
 

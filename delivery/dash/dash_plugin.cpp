@@ -19,10 +19,9 @@ int64_t nowUnixMs() {
 }  // namespace
 
 core::Status DashPlugin::mount(api::PluginContext& context) {
-  context.router.add("GET", "/{app}/{key}/index.mpd",
-                     [this](api::HttpRequest& request, const auto& response) {
-                       serveMpd(request, response);
-                     });
+  context.router.add(
+      "GET", "/{app}/{key}/index.mpd",
+      [this](api::HttpRequest& request, const auto& response) { serveMpd(request, response); });
   return {};
 }
 

@@ -73,8 +73,8 @@ std::string renderMpd(cmaf::StreamPackager& packager, const MpdOptions& options)
   CmafTrack* video = packager.video();
   CmafTrack* audio = packager.audio();
   int64_t ast = packager.availabilityStartMs();
-  uint64_t longest = packager.leader()->maxSegmentDuration() * 1000 /
-                     packager.leader()->timescale();
+  uint64_t longest =
+      packager.leader()->maxSegmentDuration() * 1000 / packager.leader()->timescale();
   std::string text;
   text.reserve(4096);
   Out out(text);

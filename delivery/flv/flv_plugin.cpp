@@ -132,8 +132,7 @@ void FlvPlugin::play(api::HttpRequest& request,
   });
 }
 
-void FlvPlugin::startViewer(const std::string& app, const std::string& key,
-                            const std::string& peer,
+void FlvPlugin::startViewer(const std::string& app, const std::string& key, const std::string& peer,
                             const std::shared_ptr<api::HttpResponse>& response) {
   auto name = core::StreamHub::streamName(app, key);
   if (!name || hub_->find(*name) == nullptr) {  // it may have ended during the authorization

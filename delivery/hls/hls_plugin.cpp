@@ -26,11 +26,12 @@ core::Slice cached(cmaf::StreamPackager& packager, const std::string& key,
 // `signedQuery` non-empty: the URIs carry the request's playback signature (a copy per request).
 void sendPlaylist(api::HttpResponse& response, const core::Slice& text, std::string cacheControl,
                   const std::string& signedQuery = {}) {
-  core::Slice body = signedQuery.empty() ? text
-                                         : core::Slice::fromString(cmaf::addQueryToPlaylistUris(
-                                               text.view(), signedQuery));
-  response.send(200, {{"Content-Type", std::string(kPlaylistType)}, {"Cache-Control", cacheControl}},
-                {body});
+  core::Slice body =
+      signedQuery.empty()
+          ? text
+          : core::Slice::fromString(cmaf::addQueryToPlaylistUris(text.view(), signedQuery));
+  response.send(
+      200, {{"Content-Type", std::string(kPlaylistType)}, {"Cache-Control", cacheControl}}, {body});
 }
 
 }  // namespace
@@ -45,7 +46,8 @@ bool blockingReloadReady(const cmaf::CmafTrack& track, const PlaylistRequest& re
            msn < track.segments().front().msn;
   }
   PlaylistPosition last = lastPosition(track);
-  return last.any && (last.msn > msn || (last.msn == msn && last.part >= static_cast<int64_t>(*request.part)));
+  return last.any &&
+         (last.msn > msn || (last.msn == msn && last.part >= static_cast<int64_t>(*request.part)));
 }
 
 core::Status HlsPlugin::mount(api::PluginContext& context) {
@@ -67,7 +69,8 @@ void HlsPlugin::servePlaylist(api::HttpRequest& request,
     return api::sendJsonError(*response, 404, "hls.not_found", "no such playlist");
   }
   auto parsed = parsePlaylistRequest(request.query);
-  if (!parsed) return api::sendJsonError(*response, 400, parsed.error().code, parsed.error().message);
+  if (!parsed)
+    return api::sendJsonError(*response, 400, parsed.error().code, parsed.error().message);
   serveMedia(*packager, playlist, *parsed, response, std::move(signedQuery));
 }
 
@@ -113,10 +116,11 @@ void HlsPlugin::serveMedia(cmaf::StreamPackager& packager, std::string_view trac
   auto answer = [&packager, track, key, trackName = std::string(trackName), request, response,
                  cacheControl, signedQuery] {
     if (!blockingReloadReady(*track, request)) return false;
-    sendPlaylist(*response, cached(packager, key, [&] {
-                   return renderMediaPlaylist(packager, *track, trackName, request.skip);
-                 }),
-                 cacheControl, signedQuery);
+    sendPlaylist(
+        *response,
+        cached(packager, key,
+               [&] { return renderMediaPlaylist(packager, *track, trackName, request.skip); }),
+        cacheControl, signedQuery);
     return true;
   };
   // RFC 8216bis 6.2.5.2: hold the request; 503 after three target durations.

@@ -27,8 +27,8 @@ class HlsPlugin final : public api::Plugin {
                          const std::shared_ptr<api::HttpResponse>& response,
                          std::string signedQuery);
   void serveMedia(cmaf::StreamPackager& packager, std::string_view trackName,
-                  const PlaylistRequest& request, const std::shared_ptr<api::HttpResponse>& response,
-                  std::string signedQuery);
+                  const PlaylistRequest& request,
+                  const std::shared_ptr<api::HttpResponse>& response, std::string signedQuery);
 
   cmaf::CmafPlugin& cmaf_;
 };

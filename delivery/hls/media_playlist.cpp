@@ -91,7 +91,8 @@ std::string renderMediaPlaylist(cmaf::StreamPackager& packager, const CmafTrack&
            segments[first].start + skipUntil < end) {
       ++first;
     }
-    if (first > 0) fmt::format_to(std::back_inserter(out), "#EXT-X-SKIP:SKIPPED-SEGMENTS={}\n", first);
+    if (first > 0)
+      fmt::format_to(std::back_inserter(out), "#EXT-X-SKIP:SKIPPED-SEGMENTS={}\n", first);
   }
   for (size_t i = first; i < segments.size(); ++i) {
     const Segment& s = segments[i];

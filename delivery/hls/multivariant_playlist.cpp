@@ -23,7 +23,8 @@ TrackBandwidth measureBandwidth(const cmaf::CmafTrack& track) {
   }
   if (ticks > 0) {
     result.average = bytes * 8 * track.timescale() / ticks;
-    result.frameRate = static_cast<double>(samples) * track.timescale() / static_cast<double>(ticks);
+    result.frameRate =
+        static_cast<double>(samples) * track.timescale() / static_cast<double>(ticks);
   }
   return result;
 }
@@ -56,9 +57,10 @@ std::string renderMultivariantPlaylist(cmaf::StreamPackager& packager) {
     if (audio) out += ",AUDIO=\"audio\"";
     out += "\nvideo.m3u8\n";
   } else {
-    fmt::format_to(std::back_inserter(out),
-                   "#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\"\naudio.m3u8\n",
-                   audioRate.peak, audioRate.average, audio->description().codecString);
+    fmt::format_to(
+        std::back_inserter(out),
+        "#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\"\naudio.m3u8\n",
+        audioRate.peak, audioRate.average, audio->description().codecString);
   }
   return out;
 }

@@ -29,7 +29,8 @@ core::Result<PlaylistRequest> parsePlaylistRequest(std::string_view query) {
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     size_t eq = pair.find('=');
     std::string_view name = pair.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
     if (name == "_HLS_msn" || name == "_HLS_part") {
       auto parsed = number(value);
       if (!parsed) return badRequest(std::string(name) + " must be a decimal integer");

@@ -24,7 +24,8 @@ std::string_view stripQuery(std::string_view name) {
 // "key?expires=1&signature=x" → "expires=1&signature=x"; "" without a query.
 std::string queryOf(std::string_view name) {
   size_t question = name.find('?');
-  return question == std::string_view::npos ? std::string() : std::string(name.substr(question + 1));
+  return question == std::string_view::npos ? std::string()
+                                            : std::string(name.substr(question + 1));
 }
 
 AmfValue statusObject(std::string_view level, std::string_view code, std::string_view text) {
@@ -272,8 +273,9 @@ void RtmpSession::handlePublish(double, uint32_t streamId, const std::vector<Amf
 void RtmpSession::authorize(core::AccessRequest::Kind kind, std::string key, std::string query,
                             std::function<void(core::Result<std::string>)> then) {
   authorizing_ = true;
-  core::AccessRequest request{kind,           app_, std::move(key), std::move(query),
-                              record_ ? record_->id : 0, "rtmp", describePeer()};
+  core::AccessRequest request{
+      kind,   app_,          std::move(key), std::move(query), record_ ? record_->id : 0,
+      "rtmp", describePeer()};
   server_.hub().authorize(std::move(request), [this, guard = std::weak_ptr<int>(authGuard_),
                                                then = std::move(then)](auto result) {
     if (guard.expired()) return;  // closed or stopped while the check was in flight
@@ -285,8 +287,8 @@ void RtmpSession::authorize(core::AccessRequest::Kind kind, std::string key, std
 void RtmpSession::refusePublish(uint32_t streamId, const std::string& key,
                                 const core::Error& error) {
   const auto& code = error.code;
-  bool badName = code == "hub.bad_name" || code == "hub.unknown_app" ||
-                 code == "hub.already_publishing";
+  bool badName =
+      code == "hub.bad_name" || code == "hub.unknown_app" || code == "hub.already_publishing";
   server_.context().log.warn("rtmp.publish_refused conn={} peer={} app={} key={} code={}", id_,
                              describePeer(), app_, key, code);
   server_.countError(code);
@@ -318,8 +320,8 @@ void RtmpSession::handlePlay(double, uint32_t streamId, const std::vector<AmfVal
                "No live stream " + app_ + "/" + key + ".");
     return closeAfterFlush("stream not found");
   }
-  record_ = &server_.hub().sessions().open(core::SessionRecord::Role::kPlayer, "rtmp",
-                                           describePeer());
+  record_ =
+      &server_.hub().sessions().open(core::SessionRecord::Role::kPlayer, "rtmp", describePeer());
   record_->close = [this](std::string_view reason) { close(reason); };
   authorize(core::AccessRequest::Kind::kPlay, key, queryOf(name.value_or("")),
             [this, streamId, key](core::Result<std::string> allowed) {

@@ -83,8 +83,8 @@ TEST(TcpStream, MirroredSlicesGoBySendfileAndFallBackToMemoryWhenTheSocketIsFull
     std::string head = "HEAD " + std::to_string(i) + "\r\n";
     std::string body(40000 + i, static_cast<char>('a' + i % 26));
     SliceList bytes{Slice::copyOf(head)};
-    for (const Slice& s : mirror->mirror({Slice::copyOf(body.substr(0, 100)),
-                                          Slice::copyOf(body.substr(100))})) {
+    for (const Slice& s :
+         mirror->mirror({Slice::copyOf(body.substr(0, 100)), Slice::copyOf(body.substr(100))})) {
       bytes.push_back(s);
     }
     server->write(bytes);
@@ -102,7 +102,8 @@ TEST(TcpStream, MirroredSlicesGoBySendfileAndFallBackToMemoryWhenTheSocketIsFull
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   });
-  bool done = runUntil(loop, [&] { return drained; }, std::chrono::seconds(30));
+  bool done = runUntil(
+      loop, [&] { return drained; }, std::chrono::seconds(30));
   reader.join();
   EXPECT_TRUE(done);
   ASSERT_EQ(received.size(), expected.size());

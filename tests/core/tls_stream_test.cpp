@@ -265,7 +265,8 @@ TEST_F(TlsStreamTest, PlaintextDecryptedWhileNotReadingWaitsForResumeRead) {
   while (!sent) std::this_thread::yield();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ASSERT_TRUE(runUntil(loop_, [&] { return !chunks.empty(); }));
-  runUntil(loop_, [] { return false; }, std::chrono::milliseconds(100));
+  runUntil(
+      loop_, [] { return false; }, std::chrono::milliseconds(100));
   ASSERT_EQ(chunks.size(), 1u) << "nothing is delivered while the owner does not read";
   EXPECT_EQ(chunks[0], "first;");
   server_->resumeRead();

@@ -1,6 +1,6 @@
 // Fuzzes the JSON bodies tidecast parses from the network: the on_publish webhook answer
-// ({"stream": "<new key>"}) and the admin API's POST /api/v1/keys body. A rename must be a valid stream key; the webhook body
-// built around arbitrary query bytes must always be valid JSON.
+// ({"stream": "<new key>"}) and the admin API's POST /api/v1/keys body. A rename must be a valid
+// stream key; the webhook body built around arbitrary query bytes must always be valid JSON.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -15,8 +15,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto answer = tidecast::api::webhooks::parsePublishAnswer(text);
-  if (answer && answer->has_value() &&
-      !tidecast::core::StreamHub::streamName("live", **answer)) {
+  if (answer && answer->has_value() && !tidecast::core::StreamHub::streamName("live", **answer)) {
     std::abort();
   }
   std::string body = tidecast::api::webhooks::webhookBody("on_publish", "live/key", 1, "rtmp",

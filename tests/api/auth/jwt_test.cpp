@@ -81,10 +81,10 @@ TEST(Base64Url, RoundTripsAndRejectsNonCanonicalText) {
     EXPECT_EQ(base64UrlDecode(base64UrlEncode(text)), text);
   }
   EXPECT_EQ(base64UrlEncode("\xfb\xff"), "-_8");
-  EXPECT_FALSE(base64UrlDecode("Zm9v="));   // padding
-  EXPECT_FALSE(base64UrlDecode("Zm+v"));    // standard alphabet
-  EXPECT_FALSE(base64UrlDecode("Zm9vY"));   // 4n+1 characters
-  EXPECT_FALSE(base64UrlDecode("Zh"));      // non-zero trailing bits ("Zg" is canonical)
+  EXPECT_FALSE(base64UrlDecode("Zm9v="));  // padding
+  EXPECT_FALSE(base64UrlDecode("Zm+v"));   // standard alphabet
+  EXPECT_FALSE(base64UrlDecode("Zm9vY"));  // 4n+1 characters
+  EXPECT_FALSE(base64UrlDecode("Zh"));     // non-zero trailing bits ("Zg" is canonical)
   EXPECT_TRUE(base64UrlDecode("Zg"));
 }
 
@@ -122,16 +122,16 @@ TEST(JwtVerifier, RejectsNotYetValidTokens) {
   EXPECT_EQ(errorCode(hsVerifier().verify(nbf, kNowMs)), "auth.not_yet_valid");
   EXPECT_EQ(errorCode(hsVerifier().verify(iat, kNowMs)), "auth.not_yet_valid");
   EXPECT_EQ(errorCode(hsVerifier("tidecast", 120000).verify(nbf, kNowMs)), "ok");
-  EXPECT_EQ(errorCode(hsVerifier().verify(hs(claims(",\"nbf\":" + std::to_string(kNow - 1))),
-                                          kNowMs)),
-            "ok");
+  EXPECT_EQ(
+      errorCode(hsVerifier().verify(hs(claims(",\"nbf\":" + std::to_string(kNow - 1))), kNowMs)),
+      "ok");
 }
 
 TEST(JwtVerifier, ChecksTheAudienceAsStringOrArray) {
   auto exp = std::to_string(kNow + 600);
-  EXPECT_EQ(errorCode(hsVerifier().verify(hs(R"({"sub":"u","aud":"other","exp":)" + exp + "}"),
-                                          kNowMs)),
-            "auth.bad_audience");
+  EXPECT_EQ(
+      errorCode(hsVerifier().verify(hs(R"({"sub":"u","aud":"other","exp":)" + exp + "}"), kNowMs)),
+      "auth.bad_audience");
   EXPECT_EQ(errorCode(hsVerifier().verify(hs(R"({"sub":"u","exp":)" + exp + "}"), kNowMs)),
             "auth.bad_audience");
   EXPECT_EQ(errorCode(hsVerifier().verify(
@@ -144,8 +144,8 @@ TEST(JwtVerifier, RequiresSubAndExp) {
   auto exp = std::to_string(kNow + 600);
   EXPECT_EQ(errorCode(hsVerifier().verify(hs(R"({"aud":"tidecast","exp":)" + exp + "}"), kNowMs)),
             "auth.malformed");
-  EXPECT_EQ(errorCode(hsVerifier().verify(
-                hs(R"({"sub":42,"aud":"tidecast","exp":)" + exp + "}"), kNowMs)),
+  EXPECT_EQ(errorCode(hsVerifier().verify(hs(R"({"sub":42,"aud":"tidecast","exp":)" + exp + "}"),
+                                          kNowMs)),
             "auth.malformed");
   EXPECT_EQ(errorCode(hsVerifier().verify(hs(R"({"sub":"u","aud":"tidecast"})"), kNowMs)),
             "auth.malformed");
@@ -156,9 +156,9 @@ TEST(JwtVerifier, RequiresSubAndExp) {
 TEST(JwtVerifier, RejectsAlgNoneAndOtherAlgorithms) {
   std::string none = base64UrlEncode(R"({"alg":"none"})") + "." + base64UrlEncode(claims()) + ".";
   EXPECT_EQ(errorCode(hsVerifier().verify(none, kNowMs)), "auth.unsupported_alg");
-  EXPECT_EQ(errorCode(hsVerifier().verify(withHeader(R"({"alg":"HS512"})", claims(), kSecret),
-                                          kNowMs)),
-            "auth.unsupported_alg");
+  EXPECT_EQ(
+      errorCode(hsVerifier().verify(withHeader(R"({"alg":"HS512"})", claims(), kSecret), kNowMs)),
+      "auth.unsupported_alg");
   EXPECT_EQ(errorCode(hsVerifier().verify(
                 withHeader(R"({"alg":"HS256","crit":["x"]})", claims(), kSecret), kNowMs)),
             "auth.unsupported_alg");

@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "api/webhooks/webhooks_plugin.h"
 #include <nlohmann/json.hpp>
 #include <vector>
+#include "api/webhooks/webhooks_plugin.h"
 
 namespace tidecast::api::webhooks {
 namespace {
@@ -24,8 +24,9 @@ TEST(PublishAnswer, AStreamFieldRenames) {
 }
 
 TEST(PublishAnswer, RejectsInvalidKeysAndDeepNesting) {
-  for (const std::string& body : std::vector<std::string>{R"({"stream": 5})", R"({"stream": "a/b"})", R"({"stream": ""})",
-                           R"({"stream": ".."})", std::string(100, '[') + std::string(100, ']')}) {
+  for (const std::string& body : std::vector<std::string>{
+           R"({"stream": 5})", R"({"stream": "a/b"})", R"({"stream": ""})", R"({"stream": ".."})",
+           std::string(100, '[') + std::string(100, ']')}) {
     auto answer = parsePublishAnswer(body);
     ASSERT_FALSE(answer) << body;
     EXPECT_EQ(answer.error().code, "webhook.bad_answer");
