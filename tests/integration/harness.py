@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 
 SOURCE_DIR = os.environ.get("TIDECAST_SOURCE_DIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -595,3 +596,27 @@ class Tidecast:
 
     def connect(self, timeout=5.0):
         return connect(self.port, timeout)
+
+
+# ---- client processes -------------------------------------------------------------------
+
+
+def stop_process(proc):
+    """Kills `proc` if it still runs (only processes a test started) and closes its pipes."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe:
+            pipe.close()
+
+
+class ProcessTestCase(unittest.TestCase):
+    """A test case that starts client processes (ffmpeg, node, rtmpdump) with spawn(); each is
+    stopped when its test ends, pass or fail."""
+
+    def spawn(self, cmd, **kwargs):
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, **kwargs)
+        self.addCleanup(stop_process, proc)
+        return proc

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import LOCALHOST, Tidecast, metric_value, wait_until
+from harness import LOCALHOST, ProcessTestCase, Tidecast, metric_value, wait_until
 
 FULL_TOKEN = "full-access-token-for-tests-0123456789"
 READ_TOKEN = "read-only-token-for-tests-0123456789"
@@ -29,24 +29,9 @@ def publish_command(url, seconds=30):
             "-g", "30", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-f", "flv", url]
 
 
-class AdminApiTest(unittest.TestCase):
-    def setUp(self):
-        self.procs = []
+class AdminApiTest(ProcessTestCase):
 
-    def tearDown(self):
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            for pipe in (proc.stdout, proc.stderr):
-                if pipe:
-                    pipe.close()
 
-    def spawn(self, cmd):
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-        self.procs.append(proc)
-        return proc
 
     def server(self, overrides=None):
         return Tidecast(overrides or {}, port_keys=["rtmp.port"])

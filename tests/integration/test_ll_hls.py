@@ -11,7 +11,7 @@ import threading
 import time
 import unittest
 
-from harness import LOCALHOST, Tidecast, metric_value, wait_until
+from harness import LOCALHOST, ProcessTestCase, Tidecast, metric_value, wait_until
 
 FPS = 30
 WIDTH, HEIGHT = 640, 360
@@ -61,24 +61,9 @@ def parse_parts(playlist):
     return parts, segments
 
 
-class LlHlsTest(unittest.TestCase):
-    def setUp(self):
-        self.procs = []
+class LlHlsTest(ProcessTestCase):
 
-    def tearDown(self):
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            for pipe in (proc.stdout, proc.stderr):
-                if pipe:
-                    pipe.close()
 
-    def spawn(self, cmd):
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-        self.procs.append(proc)
-        return proc
 
     def server(self, cmaf=None):
         overrides = {"cmaf": cmaf} if cmaf else {}

@@ -12,7 +12,7 @@ import threading
 import time
 import unittest
 
-from harness import LOCALHOST, Tidecast, metric_value, wait_until
+from harness import LOCALHOST, ProcessTestCase, Tidecast, metric_value, wait_until
 from rtmp_client import RtmpClient, chunk_message
 
 FPS = 30
@@ -45,26 +45,12 @@ def count_packets(path_or_url, stream="v:0", timeout=60):
     return json.loads(out.stdout)["streams"][0]
 
 
-class RtmpTest(unittest.TestCase):
+class RtmpTest(ProcessTestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="tidecast-rtmp-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
-        self.procs = []
 
-    def tearDown(self):
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            for pipe in (proc.stdout, proc.stderr):
-                if pipe:
-                    pipe.close()
 
-    def spawn(self, cmd, **kwargs):
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, **kwargs)
-        self.procs.append(proc)
-        return proc
 
     def server(self, overrides=None):
         return Tidecast(overrides or {}, port_keys=["rtmp.port"])

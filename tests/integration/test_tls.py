@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import LOCALHOST, Tidecast, metric_value, recv_until_close, wait_until
+from harness import LOCALHOST, ProcessTestCase, Tidecast, metric_value, recv_until_close, wait_until
 
 BROWSER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "browser")
 WS_CLIENT = os.path.join(BROWSER_DIR, "ws_client.mjs")
@@ -47,7 +47,7 @@ def make_pki(directory):
                 "-out", f"server{n}.pem", cwd=directory)
 
 
-class TlsTest(unittest.TestCase):
+class TlsTest(ProcessTestCase):
 
     @classmethod
     def setUpClass(cls):
@@ -69,18 +69,8 @@ class TlsTest(unittest.TestCase):
                                port_keys=["https.port", "rtmp.port", "rtmps.port"])
         self.server.start()
         self.addCleanup(self.server.cleanup)
-        self.procs = []
-
-    def tearDown(self):
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            for pipe in (proc.stdout, proc.stderr):
-                if pipe:
-                    pipe.close()
-        if self.server.alive():
-            self.server.stop()
+        # Cleanups run last-in first-out: clients spawned later are stopped before the server.
+        self.addCleanup(lambda: self.server.alive() and self.server.stop())
 
     def install_certificate(self, n):
         shutil.copyfile(os.path.join(self.pki, f"server{n}.pem"), self.cert)
@@ -113,11 +103,6 @@ class TlsTest(unittest.TestCase):
                               capture_output=True, check=True, timeout=10).stdout.decode()
         return text.strip().split("=")[1]
 
-    def spawn(self, cmd, **kwargs):
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, **kwargs)
-        self.procs.append(proc)
-        return proc
 
     # ---- HTTPS ---------------------------------------------------------------------------
 

@@ -6,29 +6,14 @@ import json
 import subprocess
 import unittest
 
-from harness import LOCALHOST, Tidecast, metric_value, wait_until
+from harness import LOCALHOST, ProcessTestCase, Tidecast, metric_value, wait_until
 from test_rtmp import publish_command
 from webhook_server import WebhookServer
 
 
-class WebhookTest(unittest.TestCase):
-    def setUp(self):
-        self.procs = []
+class WebhookTest(ProcessTestCase):
 
-    def tearDown(self):
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            for pipe in (proc.stdout, proc.stderr):
-                if pipe:
-                    pipe.close()
 
-    def spawn(self, cmd):
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-        self.procs.append(proc)
-        return proc
 
     def server(self, hooks, **webhooks):
         config = {"webhooks": dict(webhooks)}
