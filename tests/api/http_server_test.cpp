@@ -2,6 +2,7 @@
 // later (held requests), streamed chunked answers, in-order pipelining around a held answer,
 // clients that leave while held, and slow clients past the backlog limit.
 #include "api/http_server.h"
+#include "tests/core/loop_test_util.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -32,12 +33,8 @@ class HttpServerTest : public ::testing::Test {
   }
 
   int connectClient() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(server_->port());
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    int fd = core::connectTo(server_->port());
+    EXPECT_GE(fd, 0);
     ::fcntl(fd, F_SETFL, O_NONBLOCK);
     return fd;
   }

@@ -23,6 +23,7 @@
 #include "api/websocket_server.h"
 #include "core/log.h"
 #include "tests/api/websocket_test_frames.h"
+#include "tests/core/loop_test_util.h"
 
 namespace tidecast::api::testing {
 
@@ -88,12 +89,8 @@ class WebSocketLoopTest : public ::testing::Test {
   }
 
   int connectClient() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(http_->port());
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    int fd = core::connectTo(http_->port());
+    EXPECT_GE(fd, 0);
     ::fcntl(fd, F_SETFL, O_NONBLOCK);
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
