@@ -59,6 +59,8 @@ SETTLE="${SETTLE:-2}"
 ROUNDS="${ROUNDS:-1}"
 # Outgoing RTMP chunk size, the same for both servers (tidecast's default is 60000).
 CHUNK_SIZE="${CHUNK_SIZE:-60000}"
+# tidecast's streams.player_write_merge_ms; empty keeps the server's default.
+MERGE_MS="${MERGE_MS:-}"
 SERVER_CPU="${SERVER_CPU:-1}"
 CLIENT_CPU="${CLIENT_CPU:-0}"
 READY_DEADLINE_S=15
@@ -150,6 +152,9 @@ rtmp:
   port: $RTMP_PORT
   chunk_size: $CHUNK_SIZE
 EOF
+  if [[ -n "$MERGE_MS" ]]; then
+    printf 'streams:\n  player_write_merge_ms: %s\n' "$MERGE_MS" >>"$TMP/tidecast.yaml"
+  fi
   "${PIN_SERVER[@]}" "$TIDECAST" --config "$TMP/tidecast.yaml" >>"$TMP/tidecast.log" 2>&1 &
   SERVER_PID=$!
   SERVER_LOG="$TMP/tidecast.log"

@@ -303,6 +303,7 @@ Fields streamsFields(StreamsConfig& c) {
       {"gop_cache_max_bytes", integer(c.gopCacheMaxBytes, 0, kMaxBytes)},
       {"player_max_backlog_bytes", integer(c.playerMaxBacklogBytes, 1024, kMaxBytes)},
       {"player_max_backlog_ms", integer(c.playerMaxBacklogMs, 100, kMaxMillis)},
+      {"player_write_merge_ms", integer(c.playerWriteMergeMs, 0, 1000)},
   };
 }
 

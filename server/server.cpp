@@ -20,7 +20,8 @@ namespace tidecast::server {
 namespace {
 
 core::BacklogLimits backlogLimits(const core::Config& config) {
-  return {config.streams.playerMaxBacklogBytes, config.streams.playerMaxBacklogMs};
+  return {config.streams.playerMaxBacklogBytes, config.streams.playerMaxBacklogMs,
+          config.streams.playerWriteMergeMs};
 }
 
 // Every module of the process, in mount order. Adding a module is one line here.
