@@ -130,7 +130,7 @@ struct StreamsConfig {
   size_t gopCacheMaxBytes = 32 * 1024 * 1024;
   size_t playerMaxBacklogBytes = 4 * 1024 * 1024;
   uint32_t playerMaxBacklogMs = 5000;
-  uint32_t playerWriteMergeMs = 50;  // RTMP/HTTP-FLV viewers' writes merged for up to this long
+  uint32_t playerWriteMergeMs = 100;  // RTMP/HTTP-FLV viewers' writes merged for up to this long
 };
 
 // CMAF packaging for LL-HLS and LL-DASH (delivery/cmaf).
