@@ -137,24 +137,9 @@ RTMP_PORT=""
 HTTP_PORT=""
 
 start_tidecast() {
-  RTMP_PORT="$(free_port)"
-  HTTP_PORT="$(free_port)"
-  mkdir -p "$TMP/tidecast-data"
-  cat >"$TMP/tidecast.yaml" <<EOF
-data_dir: $TMP/tidecast-data
-log:
-  level: warn
-http:
-  listen: 127.0.0.1
-  port: $HTTP_PORT
-rtmp:
-  listen: 127.0.0.1
-  port: $RTMP_PORT
-  chunk_size: $CHUNK_SIZE
-EOF
-  if [[ -n "$MERGE_MS" ]]; then
-    printf 'streams:\n  player_write_merge_ms: %s\n' "$MERGE_MS" >>"$TMP/tidecast.yaml"
-  fi
+  local extra="  chunk_size: $CHUNK_SIZE"  # continues the rtmp: section
+  if [[ -n "$MERGE_MS" ]]; then extra+=$'\nstreams:\n  player_write_merge_ms: '"$MERGE_MS"; fi
+  write_tidecast_config "$TMP" "$extra"
   "${PIN_SERVER[@]}" "$TIDECAST" --config "$TMP/tidecast.yaml" >>"$TMP/tidecast.log" 2>&1 &
   SERVER_PID=$!
   SERVER_LOG="$TMP/tidecast.log"
