@@ -24,6 +24,9 @@ WIDTH, HEIGHT = 854, 480
 PLAY_SECONDS = 16
 SWITCH_EVERY_SECONDS = 3
 MIN_ADVANCED_SECONDS = 13
+# An immediate switch (hls.currentLevel) flushes the buffer: the player refills it from
+# complete segments this far behind the live edge.
+LIVE_DELAY = 3
 PUBLISH_SECONDS = 240  # ffmpeg stops by itself past this, whatever happens to the test
 LADDER = {"source": True, "renditions": [
     {"name": "360p", "height": 360, "video_bitrate": 600000, "maxrate": 750000,
@@ -75,7 +78,7 @@ class TranscodePlaybackTest(unittest.TestCase):
             raise
         result = browser_harness.play("hls", self.server.url(f"/live/{KEY}/index.m3u8"),
                                       seconds=PLAY_SECONDS, low_latency=True,
-                                      switch_levels=SWITCH_EVERY_SECONDS)
+                                      live_delay=LIVE_DELAY, switch_levels=SWITCH_EVERY_SECONDS)
         sys.stderr.write(f"[browser] {browser_harness.describe(result)} levels="
                          f"{result.get('levels')} forced={result.get('forcedLevels')} "
                          f"switched={result.get('switchedLevels')} "
