@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "delivery/cmaf/stream_packager.h"
+#include "delivery/dash/mpd.h"
+#include "delivery/hls/media_playlist.h"
+#include "delivery/hls/multivariant_playlist.h"
 #include "tests/delivery/cmaf/cmaf_test_util.h"
 
 namespace tidecast::delivery::cmaf {
@@ -57,7 +60,9 @@ TEST_F(RenditionPackagerTest, SegmentsStartWhereAndAsTheSourceSegmentsDo) {
     // its decode time, the rendition's at its decode time.
     EXPECT_EQ(out[i].start, src[i].start + 2970) << "segment " << src[i].msn;
     EXPECT_EQ(out[i].complete, src[i].complete);
-    if (src[i].complete) EXPECT_EQ(out[i].duration, src[i].duration);
+    if (src[i].complete) {
+      EXPECT_EQ(out[i].duration, src[i].duration);
+    }
     EXPECT_EQ(out[i].discontinuitySequence, src[i].discontinuitySequence);
   }
 }
@@ -91,6 +96,47 @@ TEST_F(RenditionPackagerTest, WithoutItsSourceARenditionPackagesNothingNew) {
   leaderGone_ = true;
   renditionFrames(60, 90);
   EXPECT_EQ(rendition_->video()->nextPartId(), parts);
+}
+
+TEST_F(RenditionPackagerTest, PlaylistsAndTheMpdListTheRendition) {
+  source_->runUntil(5000);
+  renditionFrames(0, 150);
+  std::string master = hls::renderMultivariantPlaylist(leader(), {rendition_.get()});
+  EXPECT_NE(master.find("\nvideo.m3u8\n"), std::string::npos) << master;
+  EXPECT_NE(master.find("\nlow/video.m3u8\n"), std::string::npos) << master;
+  size_t variants = 0;
+  for (size_t at = master.find("#EXT-X-STREAM-INF"); at != std::string::npos;
+       at = master.find("#EXT-X-STREAM-INF", at + 1)) {
+    ++variants;
+  }
+  EXPECT_EQ(variants, 2u);
+  std::string renditionsOnly =
+      hls::renderMultivariantPlaylist(leader(), {rendition_.get()}, /*listSource=*/false);
+  EXPECT_EQ(renditionsOnly.find("\nvideo.m3u8\n"), std::string::npos) << renditionsOnly;
+  EXPECT_NE(renditionsOnly.find("\nlow/video.m3u8\n"), std::string::npos);
+  // With no rendition the source is listed whatever the ladder says.
+  EXPECT_NE(hls::renderMultivariantPlaylist(leader(), {}, false).find("\nvideo.m3u8\n"),
+            std::string::npos);
+
+  std::string playlist = hls::renderMediaPlaylist(*rendition_, *rendition_->video(), "video", false,
+                                                  {{"../video.m3u8", leader().video()}});
+  EXPECT_NE(playlist.find("#EXT-X-RENDITION-REPORT:URI=\"../video.m3u8\",LAST-MSN=2,"),
+            std::string::npos)
+      << playlist;
+
+  dash::MpdOptions options;
+  options.timeUrl = "http://127.0.0.1/time";
+  options.renditions = {rendition_.get()};
+  std::string mpd = dash::renderMpd(leader(), options);
+  EXPECT_NE(mpd.find("<Representation id=\"low\""), std::string::npos) << mpd;
+  EXPECT_NE(mpd.find("initialization=\"low/video/init0.mp4\" media=\"low/video/$Number$.m4s\""),
+            std::string::npos)
+      << mpd;
+  // One video AdaptationSet holding both Representations.
+  size_t set = mpd.find("<AdaptationSet id=\"0\"");
+  size_t end = mpd.find("</AdaptationSet>", set);
+  EXPECT_LT(mpd.find("<Representation id=\"video\""), end);
+  EXPECT_LT(mpd.find("<Representation id=\"low\""), end);
 }
 
 }  // namespace
