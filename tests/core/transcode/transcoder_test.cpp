@@ -39,7 +39,9 @@ class TranscoderTest : public ::testing::Test {
     // The transcoder's handles do not keep a loop alive (a server's listeners do): without a
     // referenced handle uv_run would return at once.
     keepAlive_.start(60000, 60000, [] {});
-    hub_ = std::make_unique<StreamHub>(context_, events_, HubConfig{});
+    HubConfig hub;
+    hub.publisherTimeoutMs = 600000;  // sanitizers are slow: the test's publisher stays
+    hub_ = std::make_unique<StreamHub>(context_, events_, hub);
     transcoder_ = std::make_unique<Transcoder>(context_, *hub_, config_.transcode);
     events_.subscribe("", [this](const Event& e) { seen_.push_back(e.type + " " + e.stream); });
   }
