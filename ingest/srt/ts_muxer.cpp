@@ -70,7 +70,10 @@ TsMuxer::TsMuxer(Output output) : output_(std::move(output)) {}
 
 TsMuxer::~TsMuxer() = default;
 
-void TsMuxer::stop() { impl_.reset(); }
+void TsMuxer::stop() {
+  impl_.reset();
+  held_.clear();
+}
 
 core::Status TsMuxer::start() {
   auto impl = std::make_unique<Impl>();
@@ -137,9 +140,13 @@ core::Status TsMuxer::push(const media::MediaPacket& packet) {
     bool changed = !slot || slot->data.view() != packet.data.view() ||
                    (video ? videoCodec_ : audioCodec_) != packet.codec;
     if (!changed) return {};
+    bool hadTrack = slot != nullptr;
     slot = std::make_shared<const media::MediaPacket>(packet);
     (video ? videoCodec_ : audioCodec_) = packet.codec;
-    if (impl_) stop();  // restarts at the next keyframe with the new configuration
+    // A changed configuration restarts the muxer (at the next keyframe). A track that
+    // appears after the start is not added: restarting would wait for a keyframe that a
+    // stream with long GOPs may not send for a long time.
+    if (impl_ && hadTrack) stop();
     return {};
   }
   if (video && packet.codec != media::Codec::kH264 && packet.codec != media::Codec::kHevc) {
@@ -151,15 +158,49 @@ core::Status TsMuxer::push(const media::MediaPacket& packet) {
     return {};
   }
   if (!video && audioCodec_ == media::Codec::kUnknown) audioCodec_ = packet.codec;
-  if (!impl_) {
-    bool waitForKeyframe = videoConfig_ != nullptr;
-    if ((waitForKeyframe && !(video && packet.keyframe)) || (video && !videoConfig_) ||
-        (!video && audioCodec_ == media::Codec::kAac && !audioConfig_)) {
+  if (!impl_) return hold(std::make_shared<const media::MediaPacket>(packet));
+  return write(packet);
+}
+
+bool TsMuxer::audioReady() const {
+  return audioConfig_ != nullptr || audioCodec_ == media::Codec::kOpus;
+}
+
+core::Status TsMuxer::hold(media::MediaPacketPtr packet) {
+  bool video = packet->track == media::TrackType::kVideo;
+  if (held_.empty()) {
+    // Output starts at a video keyframe, or at an audio frame while no video is known.
+    bool canStart = video ? videoConfig_ && packet->keyframe : !videoConfig_ && audioReady();
+    if (!canStart) {
       ++skipped_;
       return {};
     }
-    if (auto status = start(); !status) return status;
   }
+  held_.push_back(std::move(packet));
+  // Wait a little for the other track's configuration (a TS publisher's first audio frame
+  // comes after its first video frame), so the program starts with both.
+  bool bothKnown = videoConfig_ && audioReady();
+  bool waitedEnough =
+      held_.back()->dts - held_.front()->dts >= kTrackWaitMs || held_.size() >= kMaxHeldPackets;
+  if (!bothKnown && !waitedEnough) return {};
+  if (auto status = start(); !status) return status;
+  std::vector<media::MediaPacketPtr> held = std::move(held_);
+  held_.clear();
+  bool videoStarted = false;
+  for (const auto& p : held) {
+    bool isVideo = p->track == media::TrackType::kVideo;
+    videoStarted |= isVideo && p->keyframe;
+    if (isVideo && !videoStarted) {
+      ++skipped_;
+      continue;
+    }
+    if (auto status = write(*p); !status) return status;
+  }
+  return {};
+}
+
+core::Status TsMuxer::write(const media::MediaPacket& packet) {
+  bool video = packet.track == media::TrackType::kVideo;
   int index = video ? impl_->videoIndex : impl_->audioIndex;
   if (index < 0) {
     ++skipped_;

@@ -2,14 +2,17 @@
 // custom AVIOContext), for SRT playback (m=request). The configuration packets a stream
 // replays to a new sink become the muxer's extradata; the muxer itself turns avcC/hvcC
 // framing into Annex B (its automatic bitstream filters) and raw AAC into ADTS. Output starts
-// at the first video keyframe (or the first audio frame of an audio-only stream); a changed
-// configuration restarts the muxer (new PAT/PMT). Payload slices are handed to libavformat by
-// reference, not copied. Muxing only, no codec work: cheap enough for the loop thread.
+// at the first video keyframe (or the first audio frame of an audio-only stream), once both
+// tracks' configurations are known or kTrackWaitMs of media have passed; a changed
+// configuration restarts the muxer (new PAT/PMT), a track appearing later is left out. Payload
+// slices are handed to libavformat by reference, not copied. Muxing only, no codec work: cheap
+// enough for the loop thread.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "core/media/media_packet.h"
 #include "core/result.h"
@@ -18,6 +21,10 @@
 namespace tidecast::ingest::srt {
 
 inline constexpr int kMuxIoBufferBytes = 188 * 7 * 16;
+// Before the first output, how long (media time) to wait for the other track's
+// configuration, and how many packets to hold meanwhile.
+inline constexpr int64_t kTrackWaitMs = 1000;
+inline constexpr size_t kMaxHeldPackets = 512;
 
 class TsMuxer {
  public:
@@ -36,6 +43,9 @@ class TsMuxer {
   struct Impl;
   core::Status start();
   void stop();
+  bool audioReady() const;
+  core::Status hold(core::media::MediaPacketPtr packet);
+  core::Status write(const core::media::MediaPacket& packet);
 
   Output output_;
   std::unique_ptr<Impl> impl_;
@@ -43,6 +53,7 @@ class TsMuxer {
   core::media::MediaPacketPtr audioConfig_;
   core::media::Codec videoCodec_ = core::media::Codec::kUnknown;
   core::media::Codec audioCodec_ = core::media::Codec::kUnknown;
+  std::vector<core::media::MediaPacketPtr> held_;  // before the start
   uint64_t skipped_ = 0;
 };
 

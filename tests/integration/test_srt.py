@@ -3,12 +3,17 @@ SRT (H.264/AAC, HEVC); ffprobe and ffmpeg read the stream back as LL-HLS, DASH, 
 and SRT (m=request). Handshake refusals (wrong passphrase, unknown key), SRT statistics in
 the admin API and /metrics, and a lossy link through a network namespace with tc netem."""
 
+import concurrent.futures
 import hashlib
 import json
 import os
+import random
+import select
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
 import unittest
 
 from harness import LOCALHOST, ProcessTestCase, Tidecast, metric_value, wait_until
@@ -37,17 +42,39 @@ def encode_args(seconds=SECONDS, hevc=False, gop=None, realtime=True):
 
 
 def ffmpeg_publish(url, **kwargs):
+    # linger: ffmpeg's SRT close would otherwise drop what is still unacknowledged (the last
+    # few hundred milliseconds), on any receiver.
     return (["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin"] + encode_args(**kwargs) +
-            ["-f", "mpegts", url])
+            ["-f", "mpegts", url + "&linger=3"])
 
 
-def probe(path_or_url, stream="v:0", timeout=60):
+def probe_all(path_or_url, timeout=60):
+    """Every stream of a file or URL, read once: {"video": {...}, "audio": {...}}."""
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", stream, "-count_packets",
-         "-show_entries", "stream=codec_name,codec_tag_string,width,height,nb_read_packets,"
+        ["ffprobe", "-v", "error", "-count_packets", "-show_entries",
+         "stream=codec_type,codec_name,codec_tag_string,width,height,nb_read_packets,"
          "sample_rate", "-of", "json", path_or_url],
         capture_output=True, text=True, timeout=timeout, check=True)
-    return json.loads(out.stdout)["streams"][0]
+    streams = {}
+    for stream in json.loads(out.stdout)["streams"]:
+        streams.setdefault(stream["codec_type"], stream)
+    return streams
+
+
+def probe_headers(url, timeout=30):
+    """Stream details from the headers only (no packet counting): quick on a live stream."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries",
+         "stream=codec_type,codec_name,codec_tag_string,width,height,sample_rate", "-of", "json",
+         url], capture_output=True, text=True, timeout=timeout, check=True)
+    streams = {}
+    for stream in json.loads(out.stdout)["streams"]:
+        streams.setdefault(stream["codec_type"], stream)
+    return streams
+
+
+def probe(path_or_url, timeout=60):
+    return probe_all(path_or_url, timeout)["video"]
 
 
 def sha256(text):
@@ -60,7 +87,8 @@ class SrtTest(ProcessTestCase):
         self.addCleanup(shutil.rmtree, self.tmp, True)
 
     def server(self, overrides=None):
-        base = {"admin": {"token_sha256": [sha256(ADMIN_TOKEN)]}}
+        # A short linger: ffprobe reads an ended stream's playlists until they go away.
+        base = {"admin": {"token_sha256": [sha256(ADMIN_TOKEN)]}, "cmaf": {"linger_ms": 3000}}
         return Tidecast({**base, **(overrides or {})})
 
     def srt(self, server, stream_id, extra=""):
@@ -90,25 +118,58 @@ class SrtTest(ProcessTestCase):
             self.assertEqual(publisher.wait(timeout=60), 0, publisher.stderr.read())
             for player in (rtmp, flv):
                 player.wait(timeout=30)  # the stream's end (SRT peer gone) ends every player
-            for name, path in (("rtmp", rtmp_path), ("http-flv", flv_path)):
-                video = probe(path)
+            # LL-HLS keeps the ended stream's window for cmaf.linger_ms; ffprobe follows the
+            # playlist until it goes away, having read every segment.
+            probes = {"ll-hls": probe_all(f"http://{LOCALHOST}:{server.port}/live/test/index.m3u8"),
+                      "rtmp": probe_all(rtmp_path), "http-flv": probe_all(flv_path)}
+            for name, streams in probes.items():
+                video, audio = streams["video"], streams["audio"]
                 self.assertEqual(video["codec_name"], "h264", name)
                 self.assertEqual((video["width"], video["height"]), (WIDTH, HEIGHT), name)
                 self.assertEqual(int(video["nb_read_packets"]), FRAMES, name)
-                audio = probe(path, "a:0")
                 self.assertEqual(audio["codec_name"], "aac", name)
                 self.assertEqual(int(audio["sample_rate"]), 48000, name)
-            # LL-HLS and DASH keep the ended stream's window for cmaf.linger_ms.
-            for path in ("/live/test/index.m3u8", "/live/test/index.mpd"):
-                url = f"http://{LOCALHOST}:{server.port}{path}"
-                video = probe(url)
-                self.assertEqual(video["codec_name"], "h264", path)
-                self.assertEqual((video["width"], video["height"]), (WIDTH, HEIGHT), path)
-                self.assertEqual(int(video["nb_read_packets"]), FRAMES, path)
-                self.assertEqual(probe(url, "a:0")["codec_name"], "aac", path)
             log = server.log_text()
             self.assertIn("stream.started stream=live/test", log)
             self.assertIn("protocol=srt", log)
+
+    def test_dash_and_hls_players_read_an_srt_stream_with_short_gops(self):
+        with self.server() as server:
+            self.spawn(ffmpeg_publish(self.srt(server, "#!::r=live/gops,m=publish"), seconds=12,
+                                      gop=FPS))
+            self.wait_live(server, "live/gops")
+
+            def two_segments():
+                status, _, body = server.get("/live/gops/video.m3u8")
+                return status == 200 and body.decode().count("#EXTINF") >= 2
+            wait_until(two_segments, 20, message="two complete segments")
+            for ext in ("mpd", "m3u8"):
+                streams = probe_headers(f"http://{LOCALHOST}:{server.port}/live/gops/index.{ext}")
+                self.assertEqual(streams["video"]["codec_name"], "h264", ext)
+                self.assertEqual((streams["video"]["width"], streams["video"]["height"]),
+                                 (WIDTH, HEIGHT), ext)
+                self.assertEqual(streams["audio"]["codec_name"], "aac", ext)
+            # Two seconds of DASH decode with every frame in order.
+            out = subprocess.run(
+                ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-i",
+                 f"http://{LOCALHOST}:{server.port}/live/gops/index.mpd", "-t", "2",
+                 "-map", "0:v:0", "-f", "framecrc", "-"],
+                capture_output=True, text=True, timeout=60, check=True)
+            frames = [line for line in out.stdout.splitlines()
+                      if line.strip() and not line.startswith("#")]
+            self.assertEqual(len(frames), 2 * FPS)
+
+    def wait_received_bytes_settle(self, server, timeout=20):
+        """Waits until the SRT bytes received stop growing (the stats are sampled each second):
+        everything the peer sent has arrived."""
+        last = [None]
+
+        def settled():
+            value = metric_value(server.metrics(), "tidecast_ingest_srt_received_bytes_total")
+            done = value is not None and value > 0 and value == last[0]
+            last[0] = value
+            return done
+        wait_until(settled, timeout, interval=1.5, message="SRT input settles")
 
     def test_srt_live_transmit_publishes_plain_stream_id(self):
         with self.server() as server:
@@ -117,18 +178,24 @@ class SrtTest(ProcessTestCase):
                 ["-f", "mpegts", "-"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL)
             self.addCleanup(lambda: encoder.poll() is None and encoder.kill())
-            relay = self.spawn(["srt-live-transmit", "-q", "file://con",
-                                self.srt(server, "live/slt")], stdin=encoder.stdout)
+            relay = subprocess.Popen(["srt-live-transmit", "-q", "-a", "no", "file://con",
+                                      self.srt(server, "live/slt")], stdin=encoder.stdout,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.addCleanup(lambda: relay.poll() is None and relay.kill())
             encoder.stdout.close()
             self.wait_live(server, "live/slt")
             flv, flv_path = self.record(f"http://{LOCALHOST}:{server.port}/live/slt.flv", "s.flv")
             self.assertEqual(encoder.wait(timeout=60), 0)
-            relay.wait(timeout=30)
+            # srt-live-transmit stays connected after its input ends; once everything arrived,
+            # stopping it ends the stream.
+            self.wait_received_bytes_settle(server)
+            relay.terminate()
+            relay.wait(timeout=10)
             flv.wait(timeout=30)
-            video = probe(flv_path)
-            self.assertEqual(video["codec_name"], "h264")
-            self.assertEqual(int(video["nb_read_packets"]), FRAMES)
-            self.assertEqual(probe(flv_path, "a:0")["codec_name"], "aac")
+            streams = probe_all(flv_path)
+            self.assertEqual(streams["video"]["codec_name"], "h264")
+            self.assertEqual(int(streams["video"]["nb_read_packets"]), FRAMES)
+            self.assertEqual(streams["audio"]["codec_name"], "aac")
 
     def test_unknown_key_and_wrong_passphrase_are_refused_at_the_handshake(self):
         overrides = {"apps": {"live": {"publish_keys": ["good"]}},
@@ -187,10 +254,10 @@ class SrtTest(ProcessTestCase):
             self.assertEqual(metric_value(metrics, "tidecast_ingest_srt_connections"), 2)
             self.assertGreater(metric_value(metrics, "tidecast_ingest_srt_received_bytes_total"), 0)
             self.assertEqual(player.wait(timeout=30), 0, player.stderr.read())
-            video = probe(path)
-            self.assertEqual(video["codec_name"], "h264")
-            self.assertGreater(int(video["nb_read_packets"]), FPS * 2)
-            self.assertEqual(probe(path, "a:0")["codec_name"], "aac")
+            streams = probe_all(path)
+            self.assertEqual(streams["video"]["codec_name"], "h264")
+            self.assertGreater(int(streams["video"]["nb_read_packets"]), FPS * 2)
+            self.assertEqual(streams["audio"]["codec_name"], "aac")
             decoded = subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", "-i", path,
                                       "-f", "null", "-"], capture_output=True, text=True,
                                      timeout=60)
@@ -217,9 +284,86 @@ class SrtTest(ProcessTestCase):
                 return text if status == 200 and "CODECS=" in text else None
             playlist = wait_until(master, 15, message="HLS playlist with CODECS")
             self.assertIn('CODECS="hvc1.', playlist)
-            video = probe(f"http://{LOCALHOST}:{server.port}/live/hevc/index.m3u8")
+            video = probe_headers(
+                f"http://{LOCALHOST}:{server.port}/live/hevc/index.m3u8")["video"]
             self.assertEqual(video["codec_name"], "hevc")
             self.assertEqual(video["codec_tag_string"], "hvc1")
+
+
+class LossyUdpRelay:
+    """A UDP relay on 127.0.0.1 between one SRT caller and the server that drops `loss` of
+    the datagrams in each direction (a seeded random choice): a lossy link without netem."""
+
+    def __init__(self, target_port, loss=0.02, seed=1):
+        self.target = (LOCALHOST, target_port)
+        self.loss = loss
+        self.random = random.Random(seed)
+        self.dropped = 0
+        self.forwarded = 0
+        self.front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.front.bind((LOCALHOST, 0))
+        self.back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.back.bind((LOCALHOST, 0))
+        self.port = self.front.getsockname()[1]
+        self.client = None
+        self.stopping = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.stopping = True
+        self.thread.join(timeout=5)
+        self.front.close()
+        self.back.close()
+
+    def run(self):
+        while not self.stopping:
+            ready, _, _ = select.select([self.front, self.back], [], [], 0.1)
+            for sock in ready:
+                data, addr = sock.recvfrom(65536)
+                if sock is self.front:
+                    self.client = addr
+                    out, to = self.back, self.target
+                elif self.client is not None:
+                    out, to = self.front, self.client
+                else:
+                    continue
+                if self.random.random() < self.loss:
+                    self.dropped += 1
+                    continue
+                self.forwarded += 1
+                out.sendto(data, to)
+
+
+class SrtLossyRelayTest(ProcessTestCase):
+    """2% loss each way through a UDP relay on loopback (runs everywhere; SrtLossTest below
+    does the same through a network namespace with tc netem where that is permitted)."""
+
+    def test_two_percent_loss_through_a_relay_still_delivers_every_frame(self):
+        with Tidecast({"srt": {"latency_ms": 400}}) as server:
+            relay = LossyUdpRelay(server.ports["srt.port"]).start()
+            self.addCleanup(relay.stop)
+            url = srt_url(relay.port, "#!::r=live/lossy,m=publish")
+            publisher = self.spawn(ffmpeg_publish(url, seconds=6))
+            wait_until(lambda: metric_value(server.metrics(), "tidecast_core_live_streams") == 1,
+                       20, message="the lossy stream goes live")
+            tmp = tempfile.mkdtemp(prefix="tidecast-srtrelay-")
+            self.addCleanup(shutil.rmtree, tmp, True)
+            path = os.path.join(tmp, "lossy.flv")
+            recorder = self.spawn(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
+                                   "-i", f"http://{LOCALHOST}:{server.port}/live/lossy.flv",
+                                   "-c", "copy", "-f", "flv", path])
+            self.assertEqual(publisher.wait(timeout=60), 0, publisher.stderr.read())
+            recorder.wait(timeout=30)
+            self.assertGreater(relay.dropped, 10, "the relay must really have lost packets")
+            self.assertEqual(int(probe(path)["nb_read_packets"]), FPS * 6)
+            metrics = server.metrics()
+            self.assertGreater(metric_value(metrics, "tidecast_ingest_srt_packets_lost_total"), 0)
+            self.assertGreater(
+                metric_value(metrics, "tidecast_ingest_srt_packets_retransmitted_total"), 0)
 
 
 def netns_unavailable():

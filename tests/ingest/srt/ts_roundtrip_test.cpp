@@ -164,6 +164,20 @@ TEST(SrtTsMuxer, RoundTripKeepsFramesConfigsAndTiming) {
   }
 }
 
+TEST(SrtTsMuxer, WaitsForAnAudioConfigurationThatComesAfterTheFirstKeyframe) {
+  // In the demuxer's order (a player that joined at the very start): the AAC configuration
+  // comes with the first audio frame, after several video frames.
+  auto original = demux(readSeed("h264_aac.ts"));
+  std::string ts;
+  TsMuxer muxer([&](core::Slice bytes) { ts.append(bytes.view()); });
+  for (const auto& p : original) ASSERT_TRUE(muxer.push(*p));
+  Counts a = count(original);
+  Counts b = count(demux(ts));
+  EXPECT_EQ(b.videoFrames, a.videoFrames);
+  EXPECT_GE(b.audioFrames, a.audioFrames - 1);
+  EXPECT_EQ(b.audioConfigs, 1);
+}
+
 TEST(SrtTsMuxer, WaitsForTheFirstKeyframe) {
   auto original = configsFirst(demux(readSeed("h264_aac.ts")));
   std::string ts;
