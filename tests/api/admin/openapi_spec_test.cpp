@@ -63,7 +63,12 @@ TEST(AdminApiSpec, EveryServedRouteIsInTheSpecAndEverySpecRouteIsServed) {
   for (const auto& [method, pattern] : router.routes()) {
     if (pattern.starts_with("/api/v1/")) served.insert(method + " " + pattern);
   }
-  std::set<std::string> documented = specOperations();
+  // The social graph's routes (/api/v1/users/...) are social/graph's, checked in
+  // tests/social/graph/graph_spec_test.cpp.
+  std::set<std::string> documented;
+  for (const auto& op : specOperations()) {
+    if (op.find(" /api/v1/users/") == std::string::npos) documented.insert(op);
+  }
   EXPECT_FALSE(served.empty());
   for (const auto& op : served) EXPECT_TRUE(documented.count(op)) << op << " is not in the spec";
   for (const auto& op : documented) EXPECT_TRUE(served.count(op)) << op << " is not served";
