@@ -109,39 +109,30 @@ void CachedGraphStore::invalidate(std::vector<std::string> users, std::function<
   });
 }
 
+// `done`, answered after the users' cached pages are dropped (when the write succeeded).
+Done<bool> CachedGraphStore::invalidating(std::vector<std::string> users, Done<bool> done) {
+  return [this, alive = alive_, users = std::move(users),
+          done = std::move(done)](core::Result<bool> result) mutable {
+    if (!*alive || !result) return done(std::move(result));
+    invalidate(std::move(users), [result = std::move(result), done = std::move(done)]() mutable {
+      done(std::move(result));
+    });
+  };
+}
+
 void CachedGraphStore::follow(std::string a, std::string b, bool notify, Done<bool> done) {
-  std::string followee = b;
-  inner_->follow(std::move(a), std::move(b), notify,
-                 [this, alive = alive_, followee, done = std::move(done)](auto result) mutable {
-                   if (!*alive || !result) return done(std::move(result));
-                   invalidate({followee},
-                              [result = std::move(result), done = std::move(done)]() mutable {
-                                done(std::move(result));
-                              });
-                 });
+  auto then = invalidating({b}, std::move(done));
+  inner_->follow(std::move(a), std::move(b), notify, std::move(then));
 }
 
 void CachedGraphStore::unfollow(std::string a, std::string b, Done<bool> done) {
-  std::string followee = b;
-  inner_->unfollow(std::move(a), std::move(b),
-                   [this, alive = alive_, followee, done = std::move(done)](auto result) mutable {
-                     if (!*alive || !result) return done(std::move(result));
-                     invalidate({followee},
-                                [result = std::move(result), done = std::move(done)]() mutable {
-                                  done(std::move(result));
-                                });
-                   });
+  auto then = invalidating({b}, std::move(done));
+  inner_->unfollow(std::move(a), std::move(b), std::move(then));
 }
 
 void CachedGraphStore::block(std::string a, std::string b, Done<bool> done) {
-  std::vector<std::string> both{a, b};
-  inner_->block(std::move(a), std::move(b),
-                [this, alive = alive_, both, done = std::move(done)](auto result) mutable {
-                  if (!*alive || !result) return done(std::move(result));
-                  invalidate(both, [result = std::move(result), done = std::move(done)]() mutable {
-                    done(std::move(result));
-                  });
-                });
+  auto then = invalidating({a, b}, std::move(done));
+  inner_->block(std::move(a), std::move(b), std::move(then));
 }
 
 void CachedGraphStore::followers(std::string user, std::string cursor, uint32_t limit,

@@ -73,6 +73,7 @@ class CachedGraphStore final : public GraphStore {
 
  private:
   void invalidate(std::vector<std::string> users, std::function<void()> then);
+  Done<bool> invalidating(std::vector<std::string> users, Done<bool> done);
   void noteWrite(std::string_view user);
   bool mayFill(const std::string& user, uint64_t readEpoch) const;
   void fromStore(std::string user, std::string cursor, uint32_t limit, Done<Page> done);
