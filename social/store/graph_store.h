@@ -1,7 +1,8 @@
 // The follow graph's storage: one interface, two backends chosen by config (social.store):
 // SqliteGraphStore (embedded, the default) and RedisGraphStore (shared by several nodes).
-// Every call returns at once and answers through `done` on the loop thread, later (never
-// inside the call); the loop never waits for disk or network. Loop thread only.
+// Every call returns at once and answers through `done` on the loop thread: later, or inside
+// the call when it fails at once (a bad cursor, Redis down); the loop never waits for disk or
+// network. Loop thread only.
 //
 // User ids are opaque strings (a JWT "sub"), checked by validUserId. Paging is newest first:
 // a Page's nextCursor, passed back as `cursor`, continues after its last item; "" ends.

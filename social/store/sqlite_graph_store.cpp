@@ -380,8 +380,7 @@ core::Result<std::unique_ptr<SqliteGraphStore>> SqliteGraphStore::open(core::Loo
 
 SqliteGraphStore::SqliteGraphStore(core::Loop& loop, GraphLimits limits,
                                    std::shared_ptr<Writer> writer, std::shared_ptr<Reader> reader)
-    : loop_(loop),
-      limits_(limits),
+    : limits_(limits),
       writer_(std::move(writer)),
       reader_(std::move(reader)),
       writeWorker_(loop),

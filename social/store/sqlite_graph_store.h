@@ -75,7 +75,6 @@ class SqliteGraphStore final : public GraphStore {
   void read(Work work, Done<T> done);
   void dispatch();
 
-  core::Loop& loop_;
   GraphLimits limits_;
   std::shared_ptr<Writer> writer_;
   std::shared_ptr<Reader> reader_;
