@@ -374,6 +374,36 @@ Fields websocketFields(WebSocketConfig& c) {
   };
 }
 
+Fields redisFields(RedisConfig& c) {
+  return {
+      {"host", text(c.host, Empty::kAllowed)},
+      {"port", integer(c.port, 1)},
+      {"connect_timeout_ms", integer(c.connectTimeoutMs, 10, kMaxMillis)},
+      {"command_timeout_ms", integer(c.commandTimeoutMs, 10, kMaxMillis)},
+      {"reconnect_min_ms", integer(c.reconnectMinMs, 1, kMaxMillis)},
+      {"reconnect_max_ms", integer(c.reconnectMaxMs, 1, kMaxMillis)},
+      {"max_in_flight", integer(c.maxInFlight, 1, 1000000)},
+  };
+}
+
+Fields socialFields(SocialConfig& c) {
+  return {
+      {"enabled", boolean(c.enabled)},
+      {"store", oneOfNames(c.store, {"sqlite", "redis"})},
+      {"sqlite_file", text(c.sqliteFile, Empty::kRejected)},
+      {"followers_cache_ttl_s", integer(c.followersCacheTtlS, 1, 30 * 86400)},
+      {"max_following", integer(c.maxFollowing, 1, 1000000)},
+      {"page_size_default", integer(c.pageSizeDefault, 1, 1000)},
+      {"page_size_max", integer(c.pageSizeMax, 1, 1000)},
+      {"mutual_max", integer(c.mutualMax, 1, 10000)},
+      {"recommendations_max", integer(c.recommendationsMax, 1, 1000)},
+      {"recommendation_sources", integer(c.recommendationSources, 1, 10000)},
+      {"recommendation_per_source", integer(c.recommendationPerSource, 1, 10000)},
+      {"writes_per_second", integer(c.writesPerSecond, 1, 100000)},
+      {"write_burst", integer(c.writeBurst, 1, 100000)},
+  };
+}
+
 // publish_keys: "any", or a list of non-empty keys.
 FieldParser publishKeys(AppConfig& app) {
   return [&app](const Value& v) -> Status {
@@ -645,6 +675,8 @@ Fields configFields(Config& c) {
       {"admin", section(adminFields(c.admin))},
       {"websocket", section(websocketFields(c.websocket))},
       {"srt", section(srtFields(c.srt))},
+      {"redis", section(redisFields(c.redis))},
+      {"social", section(socialFields(c.social))},
       {"transcode", section(transcodeFields(c.transcode))},
   };
 }
@@ -789,6 +821,8 @@ std::vector<std::string> applyReload(Config& live, const Config& fresh) {
   live.http.corsAllowOrigin = fresh.http.corsAllowOrigin;
   live.server = fresh.server;  // read when a shutdown starts
   live.admin = fresh.admin;    // tokens and rate limits apply to the next request
+  restartIfChanged(live.redis != fresh.redis, "redis");  // the connection is opened at start
+  restartIfChanged(live.social != fresh.social, "social");
   return needRestart;
 }
 

@@ -228,6 +228,37 @@ struct SrtConfig {
   bool operator==(const SrtConfig&) const = default;
 };
 
+// Redis (social/store): the shared follow graph store, or the followers cache in front of
+// SQLite. An empty host leaves Redis unused.
+struct RedisConfig {
+  std::string host;
+  uint16_t port = 6379;
+  uint32_t connectTimeoutMs = 2000;
+  uint32_t commandTimeoutMs = 2000;  // oldest reply overdue: the connection is reopened
+  uint32_t reconnectMinMs = 100;     // first retry; doubled up to reconnectMaxMs
+  uint32_t reconnectMaxMs = 5000;
+  uint32_t maxInFlight = 10000;  // commands awaiting a reply; past it they fail at once
+  bool operator==(const RedisConfig&) const = default;
+};
+
+// The social graph (social/graph) and its store (social/store).
+struct SocialConfig {
+  bool enabled = true;
+  std::string store = "sqlite";          // "sqlite" (embedded) or "redis" (shared)
+  std::string sqliteFile = "social.db";  // under data_dir
+  uint32_t followersCacheTtlS = 86400;   // with store sqlite and redis.host set
+  uint32_t maxFollowing = 5000;          // follows one user may hold
+  uint32_t pageSizeDefault = 20;
+  uint32_t pageSizeMax = 100;
+  uint32_t mutualMax = 100;  // mutual follows returned
+  uint32_t recommendationsMax = 50;
+  uint32_t recommendationSources = 100;    // newest followees whose follows are scanned
+  uint32_t recommendationPerSource = 100;  // newest follows read from each of them
+  uint32_t writesPerSecond = 5;            // per user: follow, unfollow, block, unblock
+  uint32_t writeBurst = 30;
+  bool operator==(const SocialConfig&) const = default;
+};
+
 // Names that are routes of their own and cannot be app names.
 inline constexpr std::string_view kReservedAppNames[] = {"api",    "ws",      "watch",   "admin",
                                                          "assets", "healthz", "metrics", "time"};
@@ -249,6 +280,8 @@ struct Config {
   DashConfig dash;
   AdminConfig admin;
   WebSocketConfig websocket;
+  RedisConfig redis;
+  SocialConfig social;
   SrtConfig srt;
   TranscodeConfig transcode;
 };

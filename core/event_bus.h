@@ -18,6 +18,10 @@ struct Event {
   std::string protocol;  // "rtmp", "http-flv", "srt", ...
   std::string peer;      // "ip:port"
   std::string reason;    // why a stream stopped or a player left ("" when ordinary)
+  // Events that are not about a stream (social.*): a unique id, so consumers can drop a
+  // re-delivery, and the event's fields as a JSON object.
+  uint64_t id = 0;
+  std::string payload;
 };
 
 class EventBus {

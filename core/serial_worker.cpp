@@ -16,7 +16,8 @@ void SerialWorker::post(std::function<void()> work, std::function<void()> done) 
 }
 
 void SerialWorker::startNext() {
-  if (queue_.empty()) return;
+  // A `done` that posted starts the next job itself: never a second one beside it.
+  if (running_ || queue_.empty()) return;
   auto job = std::make_unique<Job>();
   job->worker = this;
   job->alive = alive_;

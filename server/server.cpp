@@ -14,6 +14,8 @@
 #include "delivery/dash/dash_plugin.h"
 #include "delivery/flv/flv_plugin.h"
 #include "delivery/hls/hls_plugin.h"
+#include "social/graph/graph_plugin.h"
+#include "social/store/social_store_plugin.h"
 
 namespace tidecast::server {
 
@@ -55,6 +57,12 @@ std::vector<std::unique_ptr<api::Plugin>> makePlugins(const core::Config& config
   plugins.push_back(std::make_unique<delivery::dash::DashPlugin>(
       *cmaf, delivery::dash::DashSettings{config.dash.latencyTargetMs}));
   plugins.push_back(std::move(cmaf));
+  // Social: the store mounts first and is handed to the plug-ins that use it.
+  if (config.social.enabled) {
+    auto stores = std::make_unique<social::store::SocialStorePlugin>();
+    plugins.push_back(std::make_unique<social::graph::GraphPlugin>(*stores));
+    plugins.insert(plugins.end() - 1, std::move(stores));
+  }
   return plugins;
 }
 

@@ -2,35 +2,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/json_body.h"
 #include "core/stream_hub.h"
 
 namespace tidecast::api::admin {
 
 using nlohmann::json;
 
-namespace {
-
-// The body as JSON, nesting limited to kMaxBodyDepth (discarded past it or when malformed).
-json parseLimited(std::string_view body) {
-  size_t depth = 0;
-  bool tooDeep = false;
-  json::parser_callback_t limit = [&](int, json::parse_event_t event, json&) {
-    if (event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) {
-      tooDeep |= ++depth > kMaxBodyDepth;
-    } else if (event == json::parse_event_t::object_end ||
-               event == json::parse_event_t::array_end) {
-      --depth;
-    }
-    return !tooDeep;
-  };
-  json parsed = json::parse(body, limit, /*allow_exceptions=*/false);
-  return tooDeep ? json(json::value_t::discarded) : parsed;
-}
-
-}  // namespace
-
 core::Result<CreateKeyRequest> parseCreateKeyRequest(std::string_view body) {
-  json parsed = parseLimited(body);
+  json parsed = parseJsonBody(body, kMaxBodyDepth);
   if (!parsed.is_object() || !parsed.contains("app") || !parsed["app"].is_string()) {
     return core::makeError("admin.bad_request",
                            "expected a JSON object {\"app\": string, \"label\"?: string}");
@@ -50,7 +30,7 @@ core::Result<CreateKeyRequest> parseCreateKeyRequest(std::string_view body) {
 }
 
 core::Result<TranscodeRequest> parseTranscodeRequest(std::string_view body) {
-  json parsed = parseLimited(body);
+  json parsed = parseJsonBody(body, kMaxBodyDepth);
   auto bad = [] {
     return core::makeError("admin.bad_request",
                            "expected a JSON object {\"enabled\": true|false|null, "

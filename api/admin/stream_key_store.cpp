@@ -10,38 +10,16 @@ namespace tidecast::api::admin {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
-
-core::Error storeError(sqlite3* db, std::string_view what) {
-  return core::makeError("admin.store", std::string(what) + ": " + sqlite3_errmsg(db));
-}
+// Schema migrations, in order; the file's user_version says how many have run.
+constexpr const char* kMigrations[] = {
+    "CREATE TABLE IF NOT EXISTS stream_keys ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, app TEXT NOT NULL, label TEXT NOT NULL,"
+    " key_hash TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL, revoked_ms INTEGER);"};
 
 int64_t nowUnixMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
-
-// A prepared statement, finalized on scope exit.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  sqlite3_stmt* get() const { return stmt_; }
-  bool ok() const { return stmt_ != nullptr; }
-  void bind(int index, std::string_view text) {
-    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  }
-  void bind(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
-  std::string text(int column) const {
-    const auto* p = sqlite3_column_text(stmt_, column);
-    return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
-  }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
 
 }  // namespace
 
@@ -81,51 +59,23 @@ std::string randomToken(size_t bytes) {
 
 core::Result<std::unique_ptr<StreamKeyStore>> StreamKeyStore::open(core::Loop& loop,
                                                                    const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK) {
-    core::Error error = storeError(db, "cannot open " + path);
-    sqlite3_close(db);
-    return error;
-  }
-  std::unique_ptr<StreamKeyStore> store(new StreamKeyStore(loop, db));
+  auto db =
+      core::SqliteDb::open(path, core::SqliteDb::Mode::kReadWrite, kMigrations, "admin.store");
+  if (!db) return db.error();
+  std::unique_ptr<StreamKeyStore> store(new StreamKeyStore(loop, std::move(*db)));
   if (auto status = store->load(); !status) return status.error();
   return store;
 }
 
-StreamKeyStore::~StreamKeyStore() { sqlite3_close(db_); }
+StreamKeyStore::~StreamKeyStore() = default;
 
 core::Status StreamKeyStore::load() {
-  // Migrations, versioned with user_version: each step runs once, in order.
-  const char* migrations[kSchemaVersion] = {
-      "CREATE TABLE IF NOT EXISTS stream_keys ("
-      " id INTEGER PRIMARY KEY AUTOINCREMENT, app TEXT NOT NULL, label TEXT NOT NULL,"
-      " key_hash TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL, revoked_ms INTEGER);"};
-  if (sqlite3_exec(db_, "PRAGMA journal_mode=WAL;", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    return storeError(db_, "journal mode");
-  }
-  int version = 0;
-  {
-    Statement stmt(db_, "PRAGMA user_version;");
-    if (stmt.ok() && sqlite3_step(stmt.get()) == SQLITE_ROW) {
-      version = sqlite3_column_int(stmt.get(), 0);
-    }
-  }
-  for (int v = version; v < kSchemaVersion; ++v) {
-    std::string sql = std::string("BEGIN;") + migrations[v] +
-                      "PRAGMA user_version=" + std::to_string(v + 1) + ";COMMIT;";
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-      return storeError(db_, "migration " + std::to_string(v + 1));
-    }
-  }
-  Statement stmt(db_,
-                 "SELECT id, app, label, key_hash, created_ms FROM stream_keys "
-                 "WHERE revoked_ms IS NULL;");
-  if (!stmt.ok()) return storeError(db_, "load");
-  while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
-    StreamKeyInfo info{sqlite3_column_int64(stmt.get(), 0), stmt.text(1), stmt.text(2),
-                       stmt.text(3), sqlite3_column_int64(stmt.get(), 4)};
+  core::SqliteStatement stmt(*db_,
+                             "SELECT id, app, label, key_hash, created_ms FROM stream_keys "
+                             "WHERE revoked_ms IS NULL;");
+  if (!stmt.ok()) return db_->error("load");
+  while (stmt.step() == SQLITE_ROW) {
+    StreamKeyInfo info{stmt.integer(0), stmt.text(1), stmt.text(2), stmt.text(3), stmt.integer(4)};
     byHash_[info.hash] = info;
   }
   return {};
@@ -152,25 +102,24 @@ void StreamKeyStore::create(std::string app, std::string label,
   created.key = randomToken(24);
   created.info =
       StreamKeyInfo{0, std::move(app), std::move(label), sha256Hex(created.key), nowUnixMs()};
-  sqlite3* db = db_;
   worker_.post(
-      [db, result, created]() mutable {  // pool thread
-        Statement stmt(db,
-                       "INSERT INTO stream_keys (app, label, key_hash, created_ms) "
-                       "VALUES (?, ?, ?, ?);");
+      [db = db_, result, created]() mutable {  // pool thread
+        core::SqliteStatement stmt(*db,
+                                   "INSERT INTO stream_keys (app, label, key_hash, created_ms) "
+                                   "VALUES (?, ?, ?, ?);");
         if (created.key.empty() || !stmt.ok()) {
-          *result = storeError(db, "insert");
+          *result = db->error("insert");
           return;
         }
         stmt.bind(1, created.info.app);
         stmt.bind(2, created.info.label);
         stmt.bind(3, created.info.hash);
         stmt.bind(4, created.info.createdUnixMs);
-        if (sqlite3_step(stmt.get()) != SQLITE_DONE) {
-          *result = storeError(db, "insert");
+        if (stmt.step() != SQLITE_DONE) {
+          *result = db->error("insert");
           return;
         }
-        created.info.id = sqlite3_last_insert_rowid(db);
+        created.info.id = sqlite3_last_insert_rowid(db->get());
         *result = std::move(created);
       },
       [this, result, done = std::move(done)] {
@@ -181,23 +130,22 @@ void StreamKeyStore::create(std::string app, std::string label,
 
 void StreamKeyStore::revoke(int64_t id, std::function<void(core::Result<bool>)> done) {
   auto result = std::make_shared<core::Result<bool>>(false);
-  sqlite3* db = db_;
   int64_t now = nowUnixMs();
   worker_.post(
-      [db, id, now, result] {
-        Statement stmt(
-            db, "UPDATE stream_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL;");
+      [db = db_, id, now, result] {
+        core::SqliteStatement stmt(
+            *db, "UPDATE stream_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL;");
         if (!stmt.ok()) {
-          *result = storeError(db, "revoke");
+          *result = db->error("revoke");
           return;
         }
         stmt.bind(1, now);
         stmt.bind(2, id);
-        if (sqlite3_step(stmt.get()) != SQLITE_DONE) {
-          *result = storeError(db, "revoke");
+        if (stmt.step() != SQLITE_DONE) {
+          *result = db->error("revoke");
           return;
         }
-        *result = sqlite3_changes(db) > 0;
+        *result = sqlite3_changes(db->get()) > 0;
       },
       [this, id, result, done = std::move(done)] {
         if (*result && **result) {

@@ -5,8 +5,6 @@
 // committed. Loop thread only.
 #pragma once
 
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -18,6 +16,7 @@
 #include "core/loop.h"
 #include "core/result.h"
 #include "core/serial_worker.h"
+#include "core/sqlite_db.h"
 
 namespace tidecast::api::admin {
 
@@ -53,10 +52,12 @@ class StreamKeyStore {
   void revoke(int64_t id, std::function<void(core::Result<bool>)> done);
 
  private:
-  StreamKeyStore(core::Loop& loop, sqlite3* db) : db_(db), worker_(loop) {}
+  StreamKeyStore(core::Loop& loop, std::shared_ptr<core::SqliteDb> db)
+      : db_(std::move(db)), worker_(loop) {}
   core::Status load();
 
-  sqlite3* db_;
+  // Shared with the job on the worker thread, so a store destroyed mid-job closes it after.
+  std::shared_ptr<core::SqliteDb> db_;
   core::SerialWorker worker_;
   std::unordered_map<std::string, StreamKeyInfo> byHash_;
 };

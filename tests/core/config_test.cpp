@@ -18,6 +18,8 @@ Error parseError(const std::string& yaml) {
 
 void expectDefaults(const Config& c) {
   EXPECT_EQ(c.dataDir, "data");
+  EXPECT_TRUE(c.redis == RedisConfig{});
+  EXPECT_TRUE(c.social == SocialConfig{});
   EXPECT_EQ(c.srt, SrtConfig{});
   EXPECT_EQ(c.srt.port, 9000);
   EXPECT_EQ(c.log.level, "info");
@@ -77,6 +79,22 @@ TEST(Config, EmptyDocumentGivesBuiltInDefaults) {
     expectDefaults(*config);
     EXPECT_EQ(config->sourcePath, "conf/empty.yaml");
   }
+}
+
+TEST(Config, ParsesTheRedisAndSocialSections) {
+  Result<Config> c = parseConfig(
+      "redis: {host: 127.0.0.1, port: 6380, command_timeout_ms: 500}\n"
+      "social: {store: redis, max_following: 10, writes_per_second: 2}\n",
+      "x");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->redis.host, "127.0.0.1");
+  EXPECT_EQ(c->redis.port, 6380);
+  EXPECT_EQ(c->redis.commandTimeoutMs, 500u);
+  EXPECT_EQ(c->social.store, "redis");
+  EXPECT_EQ(c->social.maxFollowing, 10u);
+  EXPECT_EQ(c->social.writesPerSecond, 2u);
+  Result<Config> bad = parseConfig("social: {store: mysql}\n", "x");
+  ASSERT_FALSE(bad.ok());
 }
 
 TEST(Config, DefaultConstructedConfigHasNoSourcePath) {

@@ -1,0 +1,65 @@
+#include "social/store/social_store_plugin.h"
+
+#include <filesystem>
+
+#include "social/store/cached_graph_store.h"
+#include "social/store/redis_graph_store.h"
+#include "social/store/sqlite_graph_store.h"
+
+namespace tidecast::social::store {
+
+RedisSettings redisSettings(const core::RedisConfig& c) {
+  return {c.host,           c.port,           c.connectTimeoutMs, c.commandTimeoutMs,
+          c.reconnectMinMs, c.reconnectMaxMs, c.maxInFlight};
+}
+
+GraphLimits graphLimits(const core::SocialConfig& c) {
+  return {c.maxFollowing, c.recommendationSources, c.recommendationPerSource};
+}
+
+SocialStorePlugin::SocialStorePlugin() = default;
+SocialStorePlugin::~SocialStorePlugin() = default;
+
+core::Status SocialStorePlugin::mount(api::PluginContext& context) {
+  const core::Config& config = context.config;
+  core::MetricsRegistry& metrics = context.loop.metrics;
+  if (!config.redis.host.empty()) {
+    redis_ = std::make_unique<RedisClient>(context.loop.loop, redisSettings(config.redis),
+                                           context.loop.log);
+    redis_->start();
+    metrics.gaugeCallback("tidecast_social_redis_up", "1 while the Redis connection is up",
+                          [redis = redis_.get()] { return redis->connected() ? 1.0 : 0.0; });
+    metrics.counterCallback(
+        "tidecast_social_redis_reconnects_total", "Redis connection attempts after the first",
+        [redis = redis_.get()] { return static_cast<double>(redis->reconnects()); });
+    metrics.counterCallback(
+        "tidecast_social_redis_failures_total", "Redis commands answered with an error",
+        [redis = redis_.get()] { return static_cast<double>(redis->failures()); });
+  }
+  GraphLimits limits = graphLimits(config.social);
+  if (config.social.store == "redis") {
+    if (!redis_) {
+      return core::makeError("config.social", "social.store is redis but redis.host is empty");
+    }
+    graph_ = std::make_unique<RedisGraphStore>(*redis_, limits);
+  } else {
+    std::string path = (std::filesystem::path(config.dataDir) / config.social.sqliteFile).string();
+    auto sqlite = SqliteGraphStore::open(context.loop.loop, path, limits);
+    if (!sqlite) return sqlite.error();
+    SqliteGraphStore* raw = sqlite->get();
+    metrics.counterCallback("tidecast_social_outbox_delivered_total",
+                            "Outbox events handed to the EventBus",
+                            [raw] { return static_cast<double>(raw->deliveredEvents()); });
+    graph_ = std::move(*sqlite);
+    if (redis_) {
+      graph_ = std::make_unique<CachedGraphStore>(std::move(graph_), *redis_,
+                                                  config.social.followersCacheTtlS, metrics);
+    }
+  }
+  context.loop.log.info("social.store backend={} cache={}", graph_->backend(),
+                        redis_ && config.social.store == "sqlite" ? "redis" : "none");
+  graph_->setEventSink([&events = context.events](const core::Event& e) { events.publish(e); });
+  return {};
+}
+
+}  // namespace tidecast::social::store
