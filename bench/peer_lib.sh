@@ -53,6 +53,28 @@ setup_pinning() {
   fi
 }
 
+# write_tidecast_config DIR [EXTRA_YAML]: writes DIR/tidecast.yaml for a bench tidecast on
+# 127.0.0.1 with fresh ports HTTP_PORT and RTMP_PORT (set here), its data in DIR/data, warnings
+# only; EXTRA_YAML (more top-level sections) is appended.
+write_tidecast_config() {
+  local dir="$1" extra="${2:-}"
+  HTTP_PORT="$(free_port)"
+  RTMP_PORT="$(free_port)"
+  mkdir -p "$dir/data"
+  cat >"$dir/tidecast.yaml" <<EOF
+data_dir: $dir/data
+log:
+  level: warn
+http:
+  listen: 127.0.0.1
+  port: $HTTP_PORT
+rtmp:
+  listen: 127.0.0.1
+  port: $RTMP_PORT
+EOF
+  if [[ -n "$extra" ]]; then printf '%s\n' "$extra" >>"$dir/tidecast.yaml"; fi
+}
+
 port_open() {  # port_open PORT: something accepts connections on 127.0.0.1:PORT
   python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.exit(s.connect_ex(("127.0.0.1",int(sys.argv[1]))))' "$1"
 }

@@ -20,3 +20,8 @@ add_library(llhttp STATIC
 target_include_directories(llhttp SYSTEM PUBLIC ${LLHTTP_INCLUDE_DIR})
 set_target_properties(llhttp PROPERTIES POSITION_INDEPENDENT_CODE ON C_STANDARD 99)
 target_compile_options(llhttp PRIVATE -w)
+
+# SRT ingest (ingest/srt): the GnuTLS flavour of libsrt, the one Debian's libavformat links,
+# so a single libsrt is loaded in the process. libavformat/libavcodec for MPEG-TS demux/mux.
+pkg_check_modules(LIBSRT REQUIRED IMPORTED_TARGET srt)
+pkg_check_modules(LIBAVFORMAT REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil)

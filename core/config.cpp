@@ -303,6 +303,7 @@ Fields streamsFields(StreamsConfig& c) {
       {"gop_cache_max_bytes", integer(c.gopCacheMaxBytes, 0, kMaxBytes)},
       {"player_max_backlog_bytes", integer(c.playerMaxBacklogBytes, 1024, kMaxBytes)},
       {"player_max_backlog_ms", integer(c.playerMaxBacklogMs, 100, kMaxMillis)},
+      {"player_write_merge_ms", integer(c.playerWriteMergeMs, 0, 1000)},
   };
 }
 
@@ -568,6 +569,64 @@ Status checkLadderReferences(const Config& c, std::string_view file) {
   return {};
 }
 
+// ---- srt ------------------------------------------------------------------------------------
+
+constexpr size_t kSrtPassphraseMin = 10;  // libsrt's limits on SRTO_PASSPHRASE
+constexpr size_t kSrtPassphraseMax = 79;
+
+FieldParser srtPassphrase(std::string& out) {
+  return [&out](const Value& v) -> Status {
+    const std::string_view expected = "a passphrase of 10..79 characters, or \"\"";
+    std::string value;
+    if (Status status = scalarText(v, expected, value); !status) return status;
+    if (!value.empty() && (value.size() < kSrtPassphraseMin || value.size() > kSrtPassphraseMax)) {
+      return v.invalid(expected);
+    }
+    out = std::move(value);
+    return {};
+  };
+}
+
+// srt.apps: app name -> { passphrase }.
+FieldParser srtApps(std::vector<std::pair<std::string, std::string>>& out) {
+  return [&out](const Value& v) -> Status {
+    out.clear();
+    if (v.node.IsNull()) return {};
+    if (!v.node.IsMap()) return v.invalid("a mapping of app names");
+    std::map<std::string, int> seenAt;
+    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
+      if (!key.IsScalar() || !validAppName(key.Scalar())) {
+        return Value{key, v.file, v.key, key.Mark()}.invalid("an app name");
+      }
+      out.emplace_back(key.Scalar(), "");
+      Fields fields{{"passphrase", srtPassphrase(out.back().second)}};
+      Status status = parseEntry(v, key, value, {{key.Scalar(), section(fields)}}, seenAt);
+      if (!status) return status;
+    }
+    return {};
+  };
+}
+
+Fields srtFields(SrtConfig& c) {
+  return {
+      {"enabled", boolean(c.enabled)},
+      {"listen", text(c.listen, Empty::kRejected)},
+      {"port", integer(c.port, 1)},
+      {"latency_ms", integer(c.latencyMs, 20, 60000)},
+      {"max_bandwidth", integer(c.maxBandwidth, 0, kMaxBytes)},
+      {"passphrase", srtPassphrase(c.passphrase)},
+      {"pbkeylen", oneOf<uint32_t>(c.pbkeylen, {{"16", 16}, {"24", 24}, {"32", 32}})},
+      {"apps", srtApps(c.appPassphrases)},
+      {"max_connections", integer(c.maxConnections, 1, 100000)},
+      {"receive_queue_bytes", integer(c.receiveQueueBytes, 64 * 1024, kMaxBytes)},
+      {"loop_queue_packets", integer(c.loopQueuePackets, 64, 10000000)},
+      {"handshake_timeout_ms", integer(c.handshakeTimeoutMs, 10, 60000)},
+      {"stats_interval_ms", integer(c.statsIntervalMs, 100, kMaxMillis)},
+  };
+}
+
 Fields configFields(Config& c) {
   return {
       {"data_dir", text(c.dataDir, Empty::kRejected)},
@@ -585,6 +644,7 @@ Fields configFields(Config& c) {
       {"dash", section(dashFields(c.dash))},
       {"admin", section(adminFields(c.admin))},
       {"websocket", section(websocketFields(c.websocket))},
+      {"srt", section(srtFields(c.srt))},
       {"transcode", section(transcodeFields(c.transcode))},
   };
 }
@@ -714,6 +774,7 @@ std::vector<std::string> applyReload(Config& live, const Config& fresh) {
   };
   reloadTls(live.https, fresh.https, "https");
   reloadTls(live.rtmps, fresh.rtmps, "rtmps");
+  restartIfChanged(live.srt != fresh.srt, "srt");
   restartIfChanged(live.cmaf != fresh.cmaf, "cmaf");
   restartIfChanged(live.dash != fresh.dash, "dash");
   restartIfChanged(live.transcode != fresh.transcode, "transcode");

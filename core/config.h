@@ -131,6 +131,7 @@ struct StreamsConfig {
   size_t gopCacheMaxBytes = 32 * 1024 * 1024;
   size_t playerMaxBacklogBytes = 4 * 1024 * 1024;
   uint32_t playerMaxBacklogMs = 5000;
+  uint32_t playerWriteMergeMs = 100;  // RTMP/HTTP-FLV viewers' writes merged for up to this long
 };
 
 // CMAF packaging for LL-HLS and LL-DASH (delivery/cmaf).
@@ -208,6 +209,25 @@ struct TranscodeConfig {
   bool operator==(const TranscodeConfig&) const = default;
 };
 
+// SRT ingest and playback (ingest/srt). enabled/listen/port and the link options need a
+// restart; the rest is read at start too.
+struct SrtConfig {
+  bool enabled = true;
+  std::string listen = "0.0.0.0";
+  uint16_t port = 9000;
+  uint32_t latencyMs = 120;      // SRTO_LATENCY
+  uint64_t maxBandwidth = 0;     // SRTO_MAXBW bytes/s; 0 = libsrt's default (no limit)
+  std::string passphrase{};      // 10..79 characters, "" = no encryption
+  uint32_t pbkeylen = 16;        // 16 | 24 | 32 (AES-128/192/256)
+  std::vector<std::pair<std::string, std::string>> appPassphrases{};  // apps.<name>.passphrase
+  uint32_t maxConnections = 1000;
+  size_t receiveQueueBytes = 8 * 1024 * 1024;  // per publisher, ahead of its demuxer
+  uint32_t loopQueuePackets = 16384;           // demuxed packets waiting for the loop
+  uint32_t handshakeTimeoutMs = 1000;          // the loop's answer to a handshake check
+  uint32_t statsIntervalMs = 1000;             // link statistics sampling
+  bool operator==(const SrtConfig&) const = default;
+};
+
 // Names that are routes of their own and cannot be app names.
 inline constexpr std::string_view kReservedAppNames[] = {"api",    "ws",      "watch",   "admin",
                                                          "assets", "healthz", "metrics", "time"};
@@ -229,6 +249,7 @@ struct Config {
   DashConfig dash;
   AdminConfig admin;
   WebSocketConfig websocket;
+  SrtConfig srt;
   TranscodeConfig transcode;
 };
 

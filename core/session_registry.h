@@ -7,12 +7,25 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 namespace tidecast::core {
+
+// Transport statistics of a session whose link measures them (SRT), sampled periodically by
+// the protocol code. Packet counts are totals since the session started.
+struct LinkStats {
+  double rttMs = 0;
+  double bandwidthMbps = 0;  // estimated link capacity
+  double rateMbps = 0;       // current receive (publisher) or send (player) rate
+  uint64_t packetsLost = 0;
+  uint64_t packetsRetransmitted = 0;
+  uint64_t packetsDropped = 0;  // too late to be played (receiver) or sent (sender)
+  uint32_t latencyMs = 0;       // negotiated latency
+};
 
 struct SessionRecord {
   enum class Role { kPublisher, kPlayer };
@@ -24,6 +37,7 @@ struct SessionRecord {
   int64_t startedUnixMs = 0;
   uint64_t bytesIn = 0;
   uint64_t bytesOut = 0;
+  std::optional<LinkStats> link;  // set by links that measure themselves (SRT)
   // Ends the session (closes its connection). Set by the protocol code.
   std::function<void(std::string_view reason)> close;
 };

@@ -46,8 +46,7 @@ const AppPolicy* StreamHub::findApp(std::string_view app) const {
   return nullptr;
 }
 
-Result<Stream*> StreamHub::startPublishing(std::string_view app, std::string_view key,
-                                           SessionRecord& publisher) {
+Status StreamHub::checkPublish(std::string_view app, std::string_view key) const {
   auto name = streamName(app, key);
   if (!name) return makeError("hub.bad_name", "invalid app or stream key");
   const AppPolicy* policy = findApp(app);
@@ -58,10 +57,17 @@ Result<Stream*> StreamHub::startPublishing(std::string_view app, std::string_vie
   if (!policy->anyKey && !listed && !(keyCheck_ && keyCheck_(app, key))) {
     return makeError("hub.bad_key", "stream key not allowed for app '" + std::string(app) + "'");
   }
+  if (find(*name) != nullptr && !policy->takeover) {
+    return makeError("hub.already_publishing", "'" + *name + "' already has a publisher");
+  }
+  return {};
+}
+
+Result<Stream*> StreamHub::startPublishing(std::string_view app, std::string_view key,
+                                           SessionRecord& publisher) {
+  if (auto status = checkPublish(app, key); !status) return status.error();
+  auto name = streamName(app, key);
   if (Stream* existing = find(*name)) {
-    if (!policy->takeover) {
-      return makeError("hub.already_publishing", "'" + *name + "' already has a publisher");
-    }
     uint64_t previous = existing->publisherSession();
     if (!sessions_.kick(previous, "taken over by a new publisher")) {
       stopPublishing(*existing, "taken over by a new publisher");
@@ -128,6 +134,11 @@ void StreamHub::stopPublishing(Stream& stream, std::string_view reason) {
 }
 
 Stream* StreamHub::find(std::string_view name) {
+  auto it = streams_.find(name);
+  return it == streams_.end() ? nullptr : it->second.get();
+}
+
+const Stream* StreamHub::find(std::string_view name) const {
   auto it = streams_.find(name);
   return it == streams_.end() ? nullptr : it->second.get();
 }

@@ -70,10 +70,15 @@ class StreamHub {
   // hub.already_publishing.
   Result<Stream*> startRendition(std::string_view source, std::string_view rung,
                                  SessionRecord& publisher);
+  // The checks startPublishing() makes before it registers anyone (name, app, key, a live
+  // publisher that would not be taken over), with the same error codes. For protocols that
+  // answer before a session exists (SRT refuses at its handshake).
+  Status checkPublish(std::string_view app, std::string_view key) const;
   // The publisher left (or was kicked): sinks get onStreamEnd, stream.stopped is announced.
   void stopPublishing(Stream& stream, std::string_view reason);
 
   Stream* find(std::string_view name);
+  const Stream* find(std::string_view name) const;
   std::vector<Stream*> streams();
 
   // Adds a player sink to a live stream and announces player.joined.

@@ -20,7 +20,8 @@ namespace tidecast::server {
 namespace {
 
 core::BacklogLimits backlogLimits(const core::Config& config) {
-  return {config.streams.playerMaxBacklogBytes, config.streams.playerMaxBacklogMs};
+  return {config.streams.playerMaxBacklogBytes, config.streams.playerMaxBacklogMs,
+          config.streams.playerWriteMergeMs};
 }
 
 // Every module of the process, in mount order. Adding a module is one line here.
@@ -79,6 +80,25 @@ ingest::rtmp::RtmpSettings rtmpSettings(const core::Config& config) {
   s.commandsPerSecond = c.commandsPerSecond;
   s.maxConnections = c.maxConnections;
   s.chunkLimits = {c.maxChunkSize, c.maxMessageBytes, c.maxChunkStreams, c.maxPendingBytes};
+  s.playerBacklog = backlogLimits(config);
+  return s;
+}
+
+ingest::srt::SrtSettings srtSettings(const core::Config& config) {
+  const core::SrtConfig& c = config.srt;
+  ingest::srt::SrtSettings s;
+  s.listen = c.listen;
+  s.port = c.port;
+  s.latencyMs = c.latencyMs;
+  s.maxBandwidth = c.maxBandwidth == 0 ? -1 : static_cast<int64_t>(c.maxBandwidth);
+  s.passphrase = c.passphrase;
+  s.pbkeylen = c.pbkeylen;
+  for (const auto& [app, passphrase] : c.appPassphrases) s.appPassphrases[app] = passphrase;
+  s.maxConnections = c.maxConnections;
+  s.receiveQueueBytes = c.receiveQueueBytes;
+  s.loopQueuePackets = c.loopQueuePackets;
+  s.handshakeTimeoutMs = c.handshakeTimeoutMs;
+  s.statsIntervalMs = c.statsIntervalMs;
   s.playerBacklog = backlogLimits(config);
   return s;
 }
@@ -150,6 +170,11 @@ core::Status Server::start() {
     log_->info("rtmp.listen addr={} port={}", config_.rtmp.listen, rtmp_->port());
   }
   if (auto status = listenTls(); !status) return status;
+  if (config_.srt.enabled) {
+    srt_ = std::make_unique<ingest::srt::SrtServer>(context_, *hub_, srtSettings(config_));
+    if (auto status = srt_->listen(); !status) return status;
+    log_->info("srt.listen addr={} port={}", config_.srt.listen, srt_->port());
+  }
 
   for (int signum : {SIGINT, SIGTERM, SIGHUP}) {
     auto signal = std::make_unique<core::Signal>(loop_);
@@ -228,6 +253,7 @@ void Server::stop(int signum) {
   log_->info("server.stopping signal={} timeout_ms={}", signum, config_.server.shutdownTimeoutMs);
   // Publishers and RTMP players first: their streams end, so HTTP viewers finish too.
   if (rtmp_) rtmp_->shutdown();
+  if (srt_) srt_->shutdown();
   if (websocket_) websocket_->server().shutdown();  // close 1001, handshakes finish on their own
   http_->shutdown(config_.server.shutdownTimeoutMs, [this] {
     // Nothing else keeps the loop alive once the listeners and connections are gone.

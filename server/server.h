@@ -20,6 +20,7 @@
 #include "core/tls_context.h"
 #include "core/transcode/transcoder.h"
 #include "ingest/rtmp/rtmp_server.h"
+#include "ingest/srt/srt_server.h"
 
 namespace tidecast::server {
 
@@ -57,6 +58,7 @@ class Server final : public api::ServerControl {
   std::unique_ptr<api::WebSocketDispatcher> websocket_;  // before http_: outlives upgrades
   std::unique_ptr<api::HttpServer> http_;
   std::unique_ptr<ingest::rtmp::RtmpServer> rtmp_;
+  std::unique_ptr<ingest::srt::SrtServer> srt_;
   std::shared_ptr<core::TlsAcceptor> httpsTls_;  // null unless https.enabled
   std::shared_ptr<core::TlsAcceptor> rtmpsTls_;  // null unless rtmps.enabled
   std::vector<std::unique_ptr<core::Signal>> signals_;

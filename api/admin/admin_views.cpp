@@ -35,6 +35,20 @@ const char* roleName(core::SessionRecord::Role role) {
 
 }  // namespace
 
+namespace {
+// Transport statistics of links that measure themselves (SRT); null for the others.
+json linkView(const std::optional<core::LinkStats>& link) {
+  if (!link) return nullptr;
+  return {{"rtt_ms", link->rttMs},
+          {"bandwidth_mbps", link->bandwidthMbps},
+          {"rate_mbps", link->rateMbps},
+          {"packets_lost", link->packetsLost},
+          {"packets_retransmitted", link->packetsRetransmitted},
+          {"packets_dropped", link->packetsDropped},
+          {"latency_ms", link->latencyMs}};
+}
+}  // namespace
+
 json sessionView(const core::SessionRecord& s, int64_t nowUnixMs) {
   return {{"id", s.id},
           {"role", roleName(s.role)},
@@ -44,7 +58,8 @@ json sessionView(const core::SessionRecord& s, int64_t nowUnixMs) {
           {"started", isoTime(s.startedUnixMs)},
           {"duration_seconds", static_cast<double>(nowUnixMs - s.startedUnixMs) / 1000.0},
           {"bytes_in", s.bytesIn},
-          {"bytes_out", s.bytesOut}};
+          {"bytes_out", s.bytesOut},
+          {"link", linkView(s.link)}};
 }
 
 json streamView(core::StreamHub& hub, core::Stream& stream, const StreamRates& rates,

@@ -18,6 +18,8 @@ Error parseError(const std::string& yaml) {
 
 void expectDefaults(const Config& c) {
   EXPECT_EQ(c.dataDir, "data");
+  EXPECT_EQ(c.srt, SrtConfig{});
+  EXPECT_EQ(c.srt.port, 9000);
   EXPECT_EQ(c.log.level, "info");
   EXPECT_EQ(c.log.format, LogFormat::kText);
   EXPECT_EQ(c.http.listen, "0.0.0.0");
@@ -429,6 +431,32 @@ TEST(Config, ReloadAppliesAppsAndReportsRtmpRestart) {
   EXPECT_EQ(live.rtmp.port, 1935) << "needs a restart: keeps running value";
   ASSERT_EQ(live.apps.size(), 1u);
   EXPECT_EQ(live.apps[0].name, "other");
+}
+
+TEST(Config, SrtSectionWithPerAppPassphrases) {
+  Result<Config> c = parseConfig(
+      "srt:\n  port: 9100\n  latency_ms: 400\n  passphrase: 'ten chars!'\n  pbkeylen: 32\n"
+      "  apps:\n    live:\n      passphrase: 'another secret'\n",
+      "x");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->srt.port, 9100);
+  EXPECT_EQ(c->srt.latencyMs, 400u);
+  EXPECT_EQ(c->srt.passphrase, "ten chars!");
+  EXPECT_EQ(c->srt.pbkeylen, 32u);
+  ASSERT_EQ(c->srt.appPassphrases.size(), 1u);
+  EXPECT_EQ(c->srt.appPassphrases[0].first, "live");
+  EXPECT_EQ(c->srt.appPassphrases[0].second, "another secret");
+}
+
+TEST(Config, SrtRejectsShortPassphrasesAndOddKeyLengths) {
+  for (const char* text : {"srt: {passphrase: short}\n", "srt: {pbkeylen: 20}\n",
+                           "srt: {apps: {live: {passphrase: short}}}\n",
+                           "srt: {apps: {live: {secret: 'long enough one'}}}\n",
+                           "srt: {apps: {live: {passphrase: 'long enough one'}, "
+                           "live: {passphrase: 'long enough two'}}}\n"}) {
+    Result<Config> c = parseConfig(text, "x");
+    EXPECT_FALSE(c.ok()) << text;
+  }
 }
 
 }  // namespace

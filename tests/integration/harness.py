@@ -63,6 +63,13 @@ def free_port():
         return s.getsockname()[1]
 
 
+def free_udp_port():
+    """A UDP port on 127.0.0.1 that was free a moment ago (SRT listens on UDP)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((LOCALHOST, 0))
+        return s.getsockname()[1]
+
+
 # ---- YAML (written by hand: the config is a tree of mappings and scalars) ----------------
 
 
@@ -377,9 +384,9 @@ class Tidecast:
     def __init__(self, overrides=None, port_keys=(), binary=None, args=()):
         self.binary = binary or TIDECAST_BIN
         self.overrides = overrides or {}
-        # Every server gets its own HTTP and RTMP ports: test modules run in parallel.
-        self.port_keys = ["http.port", "rtmp.port"] + [
-            k for k in port_keys if k not in ("http.port", "rtmp.port")]
+        # Every server gets its own HTTP, RTMP and SRT ports: test modules run in parallel.
+        always = ("http.port", "rtmp.port", "srt.port")
+        self.port_keys = list(always) + [k for k in port_keys if k not in always]
         self.args = list(args)
         self.tmp = tempfile.mkdtemp(prefix="tidecast-it-")
         self.config_path = os.path.join(self.tmp, "tidecast.yaml")
@@ -398,12 +405,14 @@ class Tidecast:
             "log": {"level": "debug", "format": "text"},
             "http": {"listen": LOCALHOST},
             "rtmp": {"listen": LOCALHOST},
+            "srt": {"listen": LOCALHOST},
         }
 
     def _pick_ports(self):
         for key in self.port_keys:
             fixed = _get_dotted(self.overrides, key)
-            self.ports[key] = fixed if fixed is not None else free_port()
+            pick = free_udp_port if key.startswith("srt.") else free_port
+            self.ports[key] = fixed if fixed is not None else pick()
 
     def build_config(self, overrides=None):
         config = deep_merge(self.base_config(), self.overrides)
