@@ -50,7 +50,7 @@ HTTP_PORT="$(free_port)"
 RTMP_PORT="$(free_port)"
 {
   echo "data_dir: $TMP/data"
-  echo "log: {level: warn}"
+  echo "log: {level: info}"
   echo "http: {listen: 127.0.0.1, port: $HTTP_PORT}"
   echo "rtmp: {listen: 127.0.0.1, port: $RTMP_PORT}"
   echo "apps:"
@@ -126,18 +126,26 @@ for round in $(seq "$ROUNDS"); do
 done
 
 echo "== jobs holding real time (720p -> 3 rungs each, all published at once)" >&2
+printf "%-5s %-28s %-14s %-12s %-10s\n" jobs "speed ratios (mid-run)" "dropped frames" "max queue" "cores used"
 for jobs in $(seq "$JOBS_MAX"); do
   pids=()
   load="$(load1)"
+  before="$(cpu_ticks "$SERVER_PID")"
   for j in $(seq "$jobs"); do publish_file abr "load${jobs}_$j" & pids+=($!); done
-  # Sample the speed ratio in the middle of the run.
+  # The speed ratio is measured between two scrapes: the middle half of the run.
+  sleep $((MEDIA_SECONDS / 4))
+  curl -s "http://127.0.0.1:$HTTP_PORT/metrics" >/dev/null
   sleep $((MEDIA_SECONDS / 2))
-  speeds="$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | awk '/^tidecast_core_transcode_speed_ratio/ {printf "%.2f ", $2}')"
-  drops="$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | awk '/^tidecast_core_transcode_dropped_frames/ {s += $2} END {print s + 0}')"
+  scrape="$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics")"
+  speeds="$(awk '/^tidecast_core_transcode_speed_ratio/ {printf "%.2f ", $2}' <<<"$scrape")"
+  queue="$(awk '/^tidecast_core_transcode_queue_frames/ {if ($2 > m) m = $2} END {print m + 0}' <<<"$scrape")"
   for pid in "${pids[@]}"; do wait "$pid"; done
-  printf "jobs %d: speed ratios %s dropped frames (mid-run) %s   (load1 before: %s)\n" \
-    "$jobs" "$speeds" "$drops" "$load"
   for _ in $(seq 100); do [[ "$(metric tidecast_core_transcode_jobs)" == 0 ]] && break; sleep 0.1; done
+  after="$(cpu_ticks "$SERVER_PID")"
+  dropped="$(grep -o "transcode.stopped stream=abr/load${jobs}_[0-9]* .*dropped=[0-9]*" "$TMP/tidecast.log" | sed 's/.*dropped=//' | paste -sd+ | bc)"
+  cores="$(echo "scale=2; ($after - $before) / $CLK_TCK / $MEDIA_SECONDS" | bc)"
+  printf "%-5s %-28s %-14s %-12s %-10s (load1 before: %s)\n" "$jobs" "$speeds" "${dropped:-0}" \
+    "$queue" "$cores" "$load"
 done
 
 if [[ -x "$LATENCY_BIN" ]]; then

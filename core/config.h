@@ -186,7 +186,7 @@ struct RenditionConfig {
   uint32_t videoBitrate = 1000000;  // bits/s (x264 ABR target)
   uint32_t maxrate = 0;             // VBV bits/s; 0: video_bitrate
   uint32_t bufsize = 0;             // VBV bits; 0: maxrate (one second)
-  std::string profile = "main";     // baseline | main | high
+  std::string profile = "main";     // baseline | main | high: the highest libx264 may use
   std::string preset = "veryfast";
   uint32_t bframes = 0;  // B-frames (0 keeps latency lowest)
   bool operator==(const RenditionConfig&) const = default;

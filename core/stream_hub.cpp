@@ -116,10 +116,11 @@ void StreamHub::stopPublishing(Stream& stream, std::string_view reason) {
   streams_.erase(it);
   liveStreams_.set(static_cast<double>(streams_.size()));
   players_.add(-static_cast<double>(owned->playerCount()));
-  context_.log.info("stream.stopped stream={} session={} reason=\"{}\" packets={}", owned->name(),
+  const char* type = owned->renditionOf().empty() ? "stream.stopped" : "rendition.stopped";
+  context_.log.info("{} stream={} session={} reason=\"{}\" packets={}", type, owned->name(),
                     owned->publisherSession(), reason, owned->stats().packets);
   owned->end(reason);
-  Event event{owned->renditionOf().empty() ? "stream.stopped" : "rendition.stopped",
+  Event event{type,
               owned->name(),
               owned->publisherSession(),
               "",

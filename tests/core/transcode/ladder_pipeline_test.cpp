@@ -85,6 +85,27 @@ TEST(LadderPipeline, EncodesEveryRungAtItsSizeWithIdrsExactlyAtSourceKeyframes) 
   EXPECT_EQ(pipeline.outputSize(1), (FrameSize{160, 120}));
 }
 
+TEST(LadderPipeline, TranscodesAnHevcSourceToH264WithTheSameKeyframes) {
+  SourceEncoder source(320, 240, 30, 15, /*bframes=*/2, /*hevc=*/true);
+  auto rungs = twoRungs();
+  rungs.resize(1);
+  LadderPipeline pipeline(rungs, 1);
+  Transcoded run = transcode(pipeline, source, 45);
+  ASSERT_EQ(run.sourceKeyPts.size(), 3u);
+  std::set<int64_t> keyPts;
+  size_t frames = 0;
+  for (const RungOutput& o : run.out) {
+    if (o.packet->config) {
+      EXPECT_EQ(o.packet->codec, media::Codec::kH264);
+      continue;
+    }
+    ++frames;
+    if (o.packet->keyframe) keyPts.insert(o.packet->dts + o.packet->cts);
+  }
+  EXPECT_EQ(frames, run.sourceFrames);
+  EXPECT_EQ(keyPts, run.sourceKeyPts);
+}
+
 TEST(LadderPipeline, LowerFrameRateKeepsKeyframes) {
   SourceEncoder source(320, 240, 30, 15);
   auto rungs = twoRungs();

@@ -16,6 +16,7 @@ extern "C" {
 
 #include "core/media/flv_tag.h"
 #include "core/media/h264.h"
+#include "core/media/hevc.h"
 #include "core/media/media_packet.h"
 #include "core/media/nal_units.h"
 #include "core/transcode/av_ptr.h"
@@ -24,9 +25,10 @@ namespace tidecast::core::transcode::testing {
 
 class SourceEncoder {
  public:
-  SourceEncoder(int width, int height, int fps, int gop, int bframes = 2)
-      : fps_(fps), frame_(av_frame_alloc()), packet_(av_packet_alloc()) {
-    const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
+  // `hevc`: libx265 instead, for an HEVC source (hvcC configuration).
+  SourceEncoder(int width, int height, int fps, int gop, int bframes = 2, bool hevc = false)
+      : fps_(fps), hevc_(hevc), frame_(av_frame_alloc()), packet_(av_packet_alloc()) {
+    const AVCodec* codec = avcodec_find_encoder_by_name(hevc ? "libx265" : "libx264");
     context_.reset(avcodec_alloc_context3(codec));
     context_->width = width;
     context_->height = height;
@@ -52,19 +54,27 @@ class SourceEncoder {
     EXPECT_GE(av_frame_get_buffer(frame_.get(), 0), 0);
   }
 
-  // The avcC configuration packet.
+  // The avcC (hvcC) configuration packet.
   media::MediaPacketPtr config() const {
-    std::vector<media::ByteSpan> sps, pps;
+    std::vector<media::ByteSpan> vps, sps, pps;
     media::AnnexBNalReader reader(
         media::ByteSpan(context_->extradata, static_cast<size_t>(context_->extradata_size)));
     while (auto nal = reader.next()) {
-      uint8_t type = media::h264NalType((*nal)[0]);
-      if (type == media::kH264NalSps) sps.push_back(*nal);
-      if (type == media::kH264NalPps) pps.push_back(*nal);
+      if (hevc_) {
+        uint8_t type = ((*nal)[0] >> 1) & 0x3f;
+        if (type == 32) vps.push_back(*nal);
+        if (type == 33) sps.push_back(*nal);
+        if (type == 34) pps.push_back(*nal);
+      } else {
+        uint8_t type = media::h264NalType((*nal)[0]);
+        if (type == media::kH264NalSps) sps.push_back(*nal);
+        if (type == media::kH264NalPps) pps.push_back(*nal);
+      }
     }
-    auto record = media::buildAvcConfig(sps, pps);
+    auto record = hevc_ ? media::buildHevcConfig(vps, sps, pps) : media::buildAvcConfig(sps, pps);
+    EXPECT_TRUE(record.ok()) << record.error().message;
     auto packet = std::make_shared<media::MediaPacket>();
-    packet->codec = media::Codec::kH264;
+    packet->codec = hevc_ ? media::Codec::kHevc : media::Codec::kH264;
     packet->config = true;
     packet->data = Slice::copyOf(record->data(), record->size());
     packet->flvHeader = media::makeFlvHeader(*packet);
@@ -104,7 +114,7 @@ class SourceEncoder {
   void drain(std::vector<media::MediaPacketPtr>& out) {
     while (avcodec_receive_packet(context_.get(), packet_.get()) == 0) {
       auto packet = std::make_shared<media::MediaPacket>();
-      packet->codec = media::Codec::kH264;
+      packet->codec = hevc_ ? media::Codec::kHevc : media::Codec::kH264;
       // RTMP carries no negative times: shift by one second like a publisher's start offset.
       packet->dts = packet_->dts + 1000;
       packet->cts = static_cast<int32_t>(packet_->pts - packet_->dts);
@@ -119,6 +129,7 @@ class SourceEncoder {
   }
 
   int fps_;
+  bool hevc_;
   int64_t next_ = 0;
   CodecContextPtr context_;
   FramePtr frame_;
