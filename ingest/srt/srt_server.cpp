@@ -105,8 +105,8 @@ core::Status SrtServer::listen() {
         cancel);
   };
   hooks.closed = [this](uint64_t id, std::string reason) {
-    // Best effort: if the loop queue is full the session ends at the next stats miss...
-    // so wait for room instead; the SRT thread only blocks while the loop is saturated.
+    // Must reach the loop (the session would linger otherwise): waits for room, which only
+    // takes long while the loop is saturated; a closed inbox (shutdown) returns at once.
     std::atomic<bool> never{false};
     inbox_->post(
         [this, id, reason = std::move(reason)] {

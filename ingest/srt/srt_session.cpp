@@ -79,7 +79,8 @@ void SrtSession::startPlaying(const std::string& key) {
   });
   joined_ = true;
   auto stream = hub.subscribe(info_.streamId.app, key, *this, *record_);  // replays the GOP
-  if (stream && !closed_) playing_ = *stream;
+  if (!stream) return refuse(stream.error());
+  if (!closed_) playing_ = *stream;
   server_.listener().wake();
 }
 
