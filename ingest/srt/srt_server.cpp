@@ -132,10 +132,23 @@ void SrtServer::shutdown() {
   std::vector<SrtSession*> open;
   for (auto& [id, session] : sessions_) open.push_back(session.get());
   for (SrtSession* session : open) session->close("server stopping", false);
+  if (sendRequested_) context_.loop.cancelFlush(*this);
+  sendRequested_ = false;
   if (inbox_) inbox_->close();  // wakes demux threads waiting for room
   if (listener_) listener_->stop();
   listener_.reset();
   graveyard_.clear();
+}
+
+void SrtServer::requestSend() {
+  if (sendRequested_) return;
+  sendRequested_ = true;
+  context_.loop.deferFlush(*this);
+}
+
+void SrtServer::flush() {
+  sendRequested_ = false;
+  if (listener_) listener_->wake();
 }
 
 void SrtServer::release(SrtSession& session) {
