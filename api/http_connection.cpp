@@ -117,7 +117,9 @@ void HttpConnection::writeOut(core::SliceList bytes) {
 }
 
 void HttpConnection::responseFinished(HttpResponse* response) {
-  if (isCurrent(response)) advanceQueue();
+  if (!isCurrent(response)) return;
+  stream_->setWriteMerge(0);  // the next response flushes every turn again
+  advanceQueue();
 }
 
 void HttpConnection::advanceQueue() {

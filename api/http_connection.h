@@ -38,6 +38,7 @@ class HttpConnection {
   void writeOut(core::SliceList bytes);
   void responseFinished(HttpResponse* response);
   size_t backlogBytes() const { return stream_->pendingBytes(); }
+  void setWriteMerge(uint32_t withinMs) { stream_->setWriteMerge(withinMs); }
   HttpServer& server() { return server_; }
 
  private:

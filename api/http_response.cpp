@@ -100,6 +100,10 @@ void HttpResponse::upgrade(HttpHeaders headers, UpgradeFn onUpgraded) {
   finish();
 }
 
+void HttpResponse::setWriteMerge(uint32_t withinMs) {
+  if (connection_ != nullptr && connection_->isCurrent(this)) connection_->setWriteMerge(withinMs);
+}
+
 size_t HttpResponse::backlogBytes() const {
   return connection_ ? connection_->backlogBytes() + core::totalSize(buffered_) : 0;
 }

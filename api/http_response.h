@@ -57,6 +57,10 @@ class HttpResponse {
   void setOnClientGone(std::function<void()> fn) { onClientGone_ = std::move(fn); }
   // Bytes written to this client and not yet taken by its kernel socket buffer.
   size_t backlogBytes() const;
+  // A long streamed response (a media viewer): hold its writes for the loop's merge tick
+  // (core::TcpStream::setWriteMerge). The connection goes back to per-turn flushing when
+  // this response finishes.
+  void setWriteMerge(uint32_t withinMs);
 
   // Used by HttpConnection.
   void detach();

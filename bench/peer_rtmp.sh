@@ -59,6 +59,8 @@ SETTLE="${SETTLE:-2}"
 ROUNDS="${ROUNDS:-1}"
 # Outgoing RTMP chunk size, the same for both servers (tidecast's default is 60000).
 CHUNK_SIZE="${CHUNK_SIZE:-60000}"
+# tidecast's streams.player_write_merge_ms; empty keeps the server's default.
+MERGE_MS="${MERGE_MS:-}"
 SERVER_CPU="${SERVER_CPU:-1}"
 CLIENT_CPU="${CLIENT_CPU:-0}"
 READY_DEADLINE_S=15
@@ -135,21 +137,9 @@ RTMP_PORT=""
 HTTP_PORT=""
 
 start_tidecast() {
-  RTMP_PORT="$(free_port)"
-  HTTP_PORT="$(free_port)"
-  mkdir -p "$TMP/tidecast-data"
-  cat >"$TMP/tidecast.yaml" <<EOF
-data_dir: $TMP/tidecast-data
-log:
-  level: warn
-http:
-  listen: 127.0.0.1
-  port: $HTTP_PORT
-rtmp:
-  listen: 127.0.0.1
-  port: $RTMP_PORT
-  chunk_size: $CHUNK_SIZE
-EOF
+  local extra="  chunk_size: $CHUNK_SIZE"  # continues the rtmp: section
+  if [[ -n "$MERGE_MS" ]]; then extra+=$'\nstreams:\n  player_write_merge_ms: '"$MERGE_MS"; fi
+  write_tidecast_config "$TMP" "$extra"
   "${PIN_SERVER[@]}" "$TIDECAST" --config "$TMP/tidecast.yaml" >>"$TMP/tidecast.log" 2>&1 &
   SERVER_PID=$!
   SERVER_LOG="$TMP/tidecast.log"

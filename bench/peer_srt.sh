@@ -19,10 +19,6 @@ PIDS=()
 cleanup() { local rc=$?; for p in "${PIDS[@]}"; do stop_pid "$p" receiver; done; remove_tmp $rc; }
 trap cleanup EXIT
 
-udp_port() {
-  python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
 ffmpeg -hide_banner -loglevel error -f lavfi -i testsrc2=size=1280x720:rate=30 \
   -f lavfi -i sine=frequency=440:sample_rate=48000 -t "$SECONDS_RUN" -c:v libx264 -preset veryfast \
   -b:v "$BITRATE" -maxrate "$BITRATE" -bufsize "$BITRATE" -g 60 -pix_fmt yuv420p -c:a aac \
@@ -42,15 +38,7 @@ measure() {  # measure NAME PID URL
 }
 
 # tidecast
-SRT_PORT="$(udp_port)"
-cat > "$TMP/tidecast.yaml" <<YAML
-data_dir: $TMP/data
-log: {level: warn}
-http: {listen: 127.0.0.1, port: $(free_port)}
-rtmp: {enabled: false}
-admin: {enabled: false}
-srt: {listen: 127.0.0.1, port: $SRT_PORT}
-YAML
+write_tidecast_config "$TMP" "admin: {enabled: false}"
 "$BIN" --config "$TMP/tidecast.yaml" 2> "$TMP/tidecast.log" &
 PIDS+=($!)
 sleep 1
@@ -58,8 +46,8 @@ measure "tidecast (SRT ingest)" "${PIDS[-1]}" "srt://127.0.0.1:$SRT_PORT?streami
 stop_pid "${PIDS[-1]}" tidecast
 
 # srt-live-transmit: SRT listener -> UDP
-SRT_PORT="$(udp_port)"
-srt-live-transmit -q "srt://127.0.0.1:$SRT_PORT?mode=listener" "udp://127.0.0.1:$(udp_port)" &
+SRT_PORT="$(free_udp_port)"
+srt-live-transmit -q "srt://127.0.0.1:$SRT_PORT?mode=listener" "udp://127.0.0.1:$(free_udp_port)" &
 PIDS+=($!)
 sleep 1
 measure "srt-live-transmit (relay)" "${PIDS[-1]}" "srt://127.0.0.1:$SRT_PORT?streamid=live/bench"

@@ -44,19 +44,7 @@ ffmpeg -hide_banner -loglevel error -nostdin -f lavfi -i "testsrc2=size=1280x720
   -f lavfi -i "sine=frequency=440:sample_rate=48000" -t 20 -c:v libx264 -preset veryfast \
   -b:v 2M -maxrate 2M -bufsize 2M -g 60 -pix_fmt yuv420p -c:a aac -b:a 128k "$TMP/clip.flv"
 
-HTTP_PORT="$(free_port)"
-RTMP_PORT="$(free_port)"
-cat >"$TMP/tidecast.yaml" <<EOF2
-data_dir: $TMP/data
-log:
-  level: warn
-http:
-  listen: 127.0.0.1
-  port: $HTTP_PORT
-rtmp:
-  listen: 127.0.0.1
-  port: $RTMP_PORT
-EOF2
+write_tidecast_config "$TMP"
 "$TIDECAST" --config "$TMP/tidecast.yaml" >"$TMP/tidecast.log" 2>&1 &
 TIDECAST_PID=$!
 for _ in $(seq 100); do

@@ -14,6 +14,9 @@ namespace tidecast::core {
 struct BacklogLimits {
   size_t maxBytes = 4 * 1024 * 1024;  // unsent bytes before skipping to the next keyframe
   uint32_t maxMs = 5000;              // media time allowed to pass while skipping
+  // Not a limit but the same viewers' output policy: once the viewer has its start-up burst,
+  // its writes are merged for up to this long (core::TcpStream::setWriteMerge); 0 = per turn.
+  uint32_t writeMergeMs = 0;
 };
 
 class BacklogPolicy {
@@ -24,6 +27,7 @@ class BacklogPolicy {
   // `backlogBytes`: bytes written to the viewer and not yet taken by its socket.
   Decision decide(const media::MediaPacket& packet, size_t backlogBytes);
   bool skipping() const { return skipping_; }
+  const BacklogLimits& limits() const { return limits_; }
   uint64_t skippedPackets() const { return skipped_; }
 
  private:

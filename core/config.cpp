@@ -303,6 +303,7 @@ Fields streamsFields(StreamsConfig& c) {
       {"gop_cache_max_bytes", integer(c.gopCacheMaxBytes, 0, kMaxBytes)},
       {"player_max_backlog_bytes", integer(c.playerMaxBacklogBytes, 1024, kMaxBytes)},
       {"player_max_backlog_ms", integer(c.playerMaxBacklogMs, 100, kMaxMillis)},
+      {"player_write_merge_ms", integer(c.playerWriteMergeMs, 0, 1000)},
   };
 }
 
@@ -401,6 +402,7 @@ Fields appFields(AppConfig& app) {
       {"on_conflict", oneOf(app.takeover, {{"reject", false}, {"takeover", true}})},
       {"playback_secret", text(app.playbackSecret, Empty::kAllowed)},
       {"playback_ttl_ms", integer(app.playbackTtlMs, 1000, uint64_t{30} * kMaxMillis)},
+      {"transcode", text(app.transcode, Empty::kAllowed)},
   };
 }
 
@@ -471,6 +473,100 @@ FieldParser apps(std::vector<AppConfig>& out) {
     }
     return {};
   };
+}
+
+// ---- transcode ----------------------------------------------------------------------------
+
+constexpr uint64_t kMaxBitrate = 200'000'000;  // 200 Mbit/s: anything past it is a typo
+
+Fields renditionFields(RenditionConfig& r) {
+  return {
+      {"name", text(r.name, Empty::kRejected)},
+      {"width", integer(r.width, 0, 8192)},
+      {"height", integer(r.height, 0, 8192)},
+      {"fps", integer(r.fps, 0, 240)},
+      {"video_bitrate", integer(r.videoBitrate, 10000, kMaxBitrate)},
+      {"maxrate", integer(r.maxrate, 0, kMaxBitrate)},
+      {"bufsize", integer(r.bufsize, 0, 2 * kMaxBitrate)},
+      {"profile", oneOfNames(r.profile, {"baseline", "main", "high"})},
+      {"preset", oneOfNames(r.preset, {"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                       "medium", "slow", "slower", "veryslow"})},
+      {"bframes", integer(r.bframes, 0, 4)},
+  };
+}
+
+// A rung name becomes a stream name part and a URL segment next to the track names.
+bool validRenditionName(std::string_view name) {
+  if (!validAppName(name) || name == "video" || name == "audio" || name == "index") return false;
+  return true;
+}
+
+FieldParser renditions(std::vector<RenditionConfig>& out) {
+  return [&out](const Value& v) -> Status {
+    if (!v.node.IsSequence()) return v.invalid("a list of renditions");
+    out.clear();
+    for (const auto& item : v.node) {
+      Value entry{item, v.file, v.key, item.Mark()};
+      out.emplace_back();
+      if (Status status = parseMapping(entry, renditionFields(out.back())); !status) return status;
+      if (!validRenditionName(out.back().name)) {
+        return entry.invalid("a rendition with a name of [A-Za-z0-9_.-] other than video/audio");
+      }
+      for (size_t i = 0; i + 1 < out.size(); ++i) {
+        if (out[i].name == out.back().name) return entry.invalid("a rendition name used once");
+      }
+    }
+    return {};
+  };
+}
+
+// ladders: a mapping from ladder name to {source, renditions}.
+FieldParser ladders(std::vector<LadderConfig>& out) {
+  return [&out](const Value& v) -> Status {
+    out.clear();
+    if (v.node.IsNull()) return {};
+    if (!v.node.IsMap()) return v.invalid("a mapping of ladder names");
+    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
+      if (!key.IsScalar() || key.Scalar().empty()) {
+        return Value{key, v.file, v.key, key.Mark()}.invalid("a ladder name");
+      }
+      out.push_back(LadderConfig{key.Scalar(), true, {}});
+      LadderConfig& ladder = out.back();
+      Value body{value, v.file, dotted(v.key, key.Scalar()),
+                 value.IsNull() ? key.Mark() : value.Mark()};
+      Fields fields{{"source", boolean(ladder.source)},
+                    {"renditions", renditions(ladder.renditions)}};
+      if (Status status = parseMapping(body, fields); !status) return status;
+    }
+    return {};
+  };
+}
+
+Fields transcodeFields(TranscodeConfig& c) {
+  return {
+      {"workers", integer(c.workers, 1, 256)},
+      {"max_queue_frames", integer(c.maxQueueFrames, 2, 10000)},
+      {"encoder_threads", integer(c.encoderThreads, 0, 64)},
+      {"max_jobs", integer(c.maxJobs, 0, 10000)},
+      {"ladders", ladders(c.ladders)},
+  };
+}
+
+// Every app's transcode names a ladder that exists.
+Status checkLadderReferences(const Config& c, std::string_view file) {
+  for (const AppConfig& app : c.apps) {
+    if (app.transcode.empty()) continue;
+    bool found = false;
+    for (const LadderConfig& ladder : c.transcode.ladders) found |= ladder.name == app.transcode;
+    if (!found) {
+      return makeError("config.invalid_value", std::string(file) + ": apps." + app.name +
+                                                   ".transcode: no ladder named " +
+                                                   quoted(app.transcode) + " in transcode.ladders");
+    }
+  }
+  return {};
 }
 
 // ---- srt ------------------------------------------------------------------------------------
@@ -549,6 +645,7 @@ Fields configFields(Config& c) {
       {"admin", section(adminFields(c.admin))},
       {"websocket", section(websocketFields(c.websocket))},
       {"srt", section(srtFields(c.srt))},
+      {"transcode", section(transcodeFields(c.transcode))},
   };
 }
 
@@ -618,6 +715,7 @@ Result<Config> parseDocument(std::string_view yamlText, std::string_view file) {
   config.sourcePath = std::string(file);
   Status status = parseMapping(Value{*root, file, "", root->Mark()}, configFields(config));
   if (!status) return status.error();
+  if (Status refs = checkLadderReferences(config, file); !refs) return refs.error();
   return config;
 }
 
@@ -679,6 +777,7 @@ std::vector<std::string> applyReload(Config& live, const Config& fresh) {
   restartIfChanged(live.cmaf != fresh.cmaf, "cmaf");
   restartIfChanged(live.dash != fresh.dash, "dash");
   restartIfChanged(live.srt != fresh.srt, "srt");
+  restartIfChanged(live.transcode != fresh.transcode, "transcode");
 
   live.log = fresh.log;
   live.apps = fresh.apps;

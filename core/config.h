@@ -96,6 +96,7 @@ struct AppConfig {
   // must carry ?expires=<unix s>&signature=<HMAC-SHA256>; "" leaves playback open.
   std::string playbackSecret{};
   uint32_t playbackTtlMs = 3600000;  // longest validity accepted (and --sign-url's default)
+  std::string transcode{};           // name of a transcode.ladders entry ("" = no ABR ladder)
 };
 
 // End-user auth (api/auth): JWTs the social plug-ins accept.
@@ -130,6 +131,7 @@ struct StreamsConfig {
   size_t gopCacheMaxBytes = 32 * 1024 * 1024;
   size_t playerMaxBacklogBytes = 4 * 1024 * 1024;
   uint32_t playerMaxBacklogMs = 5000;
+  uint32_t playerWriteMergeMs = 100;  // RTMP/HTTP-FLV viewers' writes merged for up to this long
 };
 
 // CMAF packaging for LL-HLS and LL-DASH (delivery/cmaf).
@@ -175,6 +177,38 @@ struct WebSocketConfig {
   uint32_t maxConnections = 10000;           // open WebSocket connections; 503 past it
 };
 
+// One rung of an ABR ladder (core/transcode): an H.264 rendition encoded with libx264.
+struct RenditionConfig {
+  std::string name;                 // the rung's stream "app/key/<name>" and its URL segment
+  uint32_t width = 0;               // 0: from height, keeping the source's aspect ratio
+  uint32_t height = 0;              // 0: from width; both 0: the source's size
+  uint32_t fps = 0;                 // 0: the source's frame rate
+  uint32_t videoBitrate = 1000000;  // bits/s (x264 ABR target)
+  uint32_t maxrate = 0;             // VBV bits/s; 0: video_bitrate
+  uint32_t bufsize = 0;             // VBV bits; 0: maxrate (one second)
+  std::string profile = "main";     // baseline | main | high
+  std::string preset = "veryfast";
+  uint32_t bframes = 0;  // B-frames (0 keeps latency lowest)
+  bool operator==(const RenditionConfig&) const = default;
+};
+
+struct LadderConfig {
+  std::string name;
+  bool source = true;  // the source itself is a variant too (passthrough)
+  std::vector<RenditionConfig> renditions;
+  bool operator==(const LadderConfig&) const = default;
+};
+
+// In-process transcoding (core/transcode): a worker pool shared by every job.
+struct TranscodeConfig {
+  uint32_t workers = 2;          // worker threads
+  uint32_t maxQueueFrames = 60;  // frames waiting per job; past it frames are dropped
+  uint32_t encoderThreads = 1;   // libx264 threads per rendition encoder
+  uint32_t maxJobs = 8;          // jobs at once; streams past it are not transcoded
+  std::vector<LadderConfig> ladders;
+  bool operator==(const TranscodeConfig&) const = default;
+};
+
 // SRT ingest and playback (ingest/srt). enabled/listen/port and the link options need a
 // restart; the rest is read at start too.
 struct SrtConfig {
@@ -215,6 +249,7 @@ struct Config {
   DashConfig dash;
   AdminConfig admin;
   WebSocketConfig websocket;
+  TranscodeConfig transcode;
   SrtConfig srt;
 };
 

@@ -9,13 +9,16 @@ Loop::Loop() {
   uv_loop_init(&loop_);
   uv_check_init(&loop_, &check_);
   uv_idle_init(&loop_, &idle_);
+  uv_timer_init(&loop_, &mergeTimer_);
   check_.data = this;
+  mergeTimer_.data = this;
   uv_unref(reinterpret_cast<uv_handle_t*>(&check_));
 }
 
 Loop::~Loop() {
   uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&mergeTimer_), nullptr);
   // Let pending close callbacks (wrappers destroyed before the loop) free their handles.
   uv_run(&loop_, UV_RUN_DEFAULT);
   if (uv_loop_close(&loop_) == UV_EBUSY) {
@@ -41,12 +44,31 @@ void Loop::deferFlush(Flushable& target) {
   pendingFlush_.push_back(&target);
 }
 
+void Loop::deferMergedFlush(Flushable& target, uint32_t withinMs) {
+  if (pendingMerged_.empty()) {
+    uv_timer_start(
+        &mergeTimer_, [](uv_timer_t* t) { static_cast<Loop*>(t->data)->flushMerged(); }, withinMs,
+        0);
+  }
+  pendingMerged_.push_back(&target);
+}
+
 void Loop::cancelFlush(Flushable& target) {
+  if (!pendingMerged_.empty()) {
+    std::erase(pendingMerged_, &target);
+    if (pendingMerged_.empty()) uv_timer_stop(&mergeTimer_);
+  }
   std::erase(pendingFlush_, &target);
   if (pendingFlush_.empty()) {
     uv_check_stop(&check_);
     uv_idle_stop(&idle_);
   }
+}
+
+void Loop::flushMerged() {
+  std::vector<Flushable*> batch;
+  batch.swap(pendingMerged_);
+  for (Flushable* target : batch) target->flush();
 }
 
 void Loop::onCheck(uv_check_t* check) { static_cast<Loop*>(check->data)->flushPending(); }

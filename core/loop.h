@@ -44,6 +44,11 @@ class Loop {
   // Output coalescing: a Flushable queued here is flushed once at the end of this loop turn
   // (after all I/O callbacks of the turn), so many small writes become one writev.
   void deferFlush(Flushable& target);
+  // Merged writes (viewers' media): a Flushable queued here is flushed at the loop's next
+  // merge tick, at most `withinMs` after the first target queued since the last tick. One
+  // timer serves every target, so N viewers cost one wake-up and N writev per tick instead
+  // of N per packet. cancelFlush removes a target from either list.
+  void deferMergedFlush(Flushable& target, uint32_t withinMs);
   void cancelFlush(Flushable& target);
 
   // A buffer shared by all reads on this loop: read callbacks consume bytes synchronously.
@@ -52,11 +57,14 @@ class Loop {
  private:
   static void onCheck(uv_check_t* check);
   void flushPending();
+  void flushMerged();
 
   uv_loop_t loop_{};
   uv_check_t check_{};
   uv_idle_t idle_{};
   std::vector<Flushable*> pendingFlush_;
+  uv_timer_t mergeTimer_{};
+  std::vector<Flushable*> pendingMerged_;
   std::vector<char> readBuffer_ = std::vector<char>(64 * 1024);
 };
 

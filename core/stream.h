@@ -59,6 +59,9 @@ class Stream {
 
   const std::string& name() const { return name_; }
   uint64_t publisherSession() const { return publisherSession_; }
+  // The source stream ("app/key") when this is one of its transcoded renditions, else "".
+  const std::string& renditionOf() const { return renditionOf_; }
+  void setRenditionOf(std::string source) { renditionOf_ = std::move(source); }
 
   // From the publisher. `loopNowMs` stamps the stream for the publisher timeout.
   void push(const media::MediaPacketPtr& packet, uint64_t loopNowMs);
@@ -89,6 +92,7 @@ class Stream {
   void measure(const media::MediaPacket& packet);
 
   std::string name_;
+  std::string renditionOf_;
   uint64_t publisherSession_;
   size_t maxGopCacheBytes_;
   media::MediaPacketPtr metadata_;

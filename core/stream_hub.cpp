@@ -86,6 +86,29 @@ Result<Stream*> StreamHub::startPublishing(std::string_view app, std::string_vie
   return raw;
 }
 
+Result<Stream*> StreamHub::startRendition(std::string_view source, std::string_view rung,
+                                          SessionRecord& publisher) {
+  if (!validNamePart(rung)) return makeError("hub.bad_name", "invalid rendition name");
+  Stream* sourceStream = find(source);
+  if (sourceStream == nullptr || !sourceStream->renditionOf().empty()) {
+    return makeError("hub.not_found", "'" + std::string(source) + "' is not live");
+  }
+  std::string name = std::string(source) + "/" + std::string(rung);
+  if (find(name) != nullptr) {
+    return makeError("hub.already_publishing", "'" + name + "' already has a publisher");
+  }
+  auto stream = std::make_unique<Stream>(name, publisher.id, config_.maxGopCacheBytes);
+  stream->setRenditionOf(std::string(source));
+  stream->touch(context_.loop.nowMs());
+  Stream* raw = stream.get();
+  streams_.emplace(name, std::move(stream));
+  publisher.stream = name;
+  liveStreams_.set(static_cast<double>(streams_.size()));
+  context_.log.info("rendition.started stream={} session={}", name, publisher.id);
+  announce("rendition.started", name, publisher);
+  return raw;
+}
+
 void StreamHub::stopPublishing(Stream& stream, std::string_view reason) {
   auto it = streams_.find(stream.name());
   if (it == streams_.end() || it->second.get() != &stream) return;
@@ -96,7 +119,11 @@ void StreamHub::stopPublishing(Stream& stream, std::string_view reason) {
   context_.log.info("stream.stopped stream={} session={} reason=\"{}\" packets={}", owned->name(),
                     owned->publisherSession(), reason, owned->stats().packets);
   owned->end(reason);
-  Event event{"stream.stopped",   owned->name(), owned->publisherSession(), "", "",
+  Event event{owned->renditionOf().empty() ? "stream.stopped" : "rendition.stopped",
+              owned->name(),
+              owned->publisherSession(),
+              "",
+              "",
               std::string(reason)};
   if (const SessionRecord* record = sessions_.find(owned->publisherSession())) {
     event.protocol = record->protocol;

@@ -63,6 +63,13 @@ class StreamHub {
   // hub.unknown_app, hub.bad_key, hub.already_publishing.
   Result<Stream*> startPublishing(std::string_view app, std::string_view key,
                                   SessionRecord& publisher);
+  // A rendition of the live stream `source` ("app/key") produced in-process by core/transcode:
+  // "app/key/<rung>", no authorization, announced as rendition.started (rendition.stopped
+  // when it stops) so that packagers pick it up while webhooks and notifications stay for
+  // streams people publish. Error codes: hub.bad_name, hub.not_found (no such source),
+  // hub.already_publishing.
+  Result<Stream*> startRendition(std::string_view source, std::string_view rung,
+                                 SessionRecord& publisher);
   // The checks startPublishing() makes before it registers anyone (name, app, key, a live
   // publisher that would not be taken over), with the same error codes. For protocols that
   // answer before a session exists (SRT refuses at its handshake).

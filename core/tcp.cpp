@@ -79,8 +79,17 @@ void TcpStream::write(Slice slice) {
   queued_.append(std::move(slice));
   if (!flushQueued_ && !queued_.empty()) {
     flushQueued_ = true;
-    loop().deferFlush(*this);
+    if (mergeWithinMs_ > 0) {
+      loop().deferMergedFlush(*this, mergeWithinMs_);
+    } else {
+      loop().deferFlush(*this);
+    }
   }
+}
+
+void TcpStream::setWriteMerge(uint32_t withinMs) {
+  mergeWithinMs_ = withinMs;
+  if (withinMs == 0 && flushQueued_) flush();
 }
 
 void TcpStream::write(const SliceList& slices) {

@@ -44,6 +44,10 @@ class TcpStream final : public UvHandle<uv_tcp_t>, private Flushable {
   void write(const SliceList& slices);
   // Writes everything queued now instead of at the end of the turn.
   void flushNow() { flush(); }
+  // With withinMs > 0, writes are held for the loop's merge tick (Loop::deferMergedFlush):
+  // a viewer's packets then leave in one writev every withinMs instead of one per packet,
+  // at the cost of up to withinMs of delay. 0 (the default) flushes every loop turn.
+  void setWriteMerge(uint32_t withinMs);
 
   // Server-side TLS from now on, with the acceptor's current context: the handshake starts
   // reading at once; onData sees plaintext. A failed or timed-out handshake is counted and
@@ -92,6 +96,7 @@ class TcpStream final : public UvHandle<uv_tcp_t>, private Flushable {
   WriteBatch queued_;
   size_t inFlightBytes_ = 0;
   bool flushQueued_ = false;
+  uint32_t mergeWithinMs_ = 0;
   bool shutdownRequested_ = false;
   bool reading_ = false;  // the owner wants onData (TLS reads during the handshake regardless)
   PeerAddress peer_;

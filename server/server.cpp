@@ -20,7 +20,8 @@ namespace tidecast::server {
 namespace {
 
 core::BacklogLimits backlogLimits(const core::Config& config) {
-  return {config.streams.playerMaxBacklogBytes, config.streams.playerMaxBacklogMs};
+  return {config.streams.playerMaxBacklogBytes, config.streams.playerMaxBacklogMs,
+          config.streams.playerWriteMergeMs};
 }
 
 // Every module of the process, in mount order. Adding a module is one line here.
@@ -36,13 +37,18 @@ delivery::cmaf::CmafSettings cmafSettings(const core::Config& config) {
   return s;
 }
 
-std::vector<std::unique_ptr<api::Plugin>> makePlugins(const core::Config& config) {
+std::vector<std::unique_ptr<api::Plugin>> makePlugins(const core::Config& config,
+                                                      api::admin::AdminPlugin** admin) {
   std::vector<std::unique_ptr<api::Plugin>> plugins;
   plugins.push_back(std::make_unique<api::SystemRoutes>());
   // Access checks before the routes they guard: signed playback URLs, then webhooks.
   plugins.push_back(std::make_unique<api::auth::PlaybackGuard>());
   plugins.push_back(std::make_unique<api::webhooks::WebhooksPlugin>());
-  if (config.admin.enabled) plugins.push_back(std::make_unique<api::admin::AdminPlugin>());
+  if (config.admin.enabled) {
+    auto plugin = std::make_unique<api::admin::AdminPlugin>();
+    *admin = plugin.get();
+    plugins.push_back(std::move(plugin));
+  }
   plugins.push_back(std::make_unique<delivery::flv::FlvPlugin>(backlogLimits(config)));
   auto cmaf = std::make_unique<delivery::cmaf::CmafPlugin>(cmafSettings(config));
   plugins.push_back(std::make_unique<delivery::hls::HlsPlugin>(*cmaf));
@@ -116,7 +122,7 @@ Server::Server(core::Config config, std::shared_ptr<spdlog::logger> log)
     : config_(std::move(config)),
       log_(std::move(log)),
       context_{loop_, metrics_, *log_, config_},
-      plugins_(makePlugins(config_)) {}
+      plugins_(makePlugins(config_, &admin_)) {}
 
 Server::~Server() = default;
 
@@ -142,6 +148,8 @@ core::Status Server::start() {
   }
   core::registerProcessMetrics(metrics_);
   hub_ = std::make_unique<core::StreamHub>(context_, events_, hubConfig(config_));
+  transcoder_ = std::make_unique<core::transcode::Transcoder>(context_, *hub_, config_.transcode);
+  if (admin_ != nullptr) admin_->setTranscoder(transcoder_.get());
   websocket_ = std::make_unique<api::WebSocketDispatcher>(context_);
   websocket_->mount(router_, "/ws");
   api::PluginContext pluginContext{context_, router_, *hub_, events_, config_, *this, *websocket_};

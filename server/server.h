@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "api/admin/admin_plugin.h"
 #include "api/http_server.h"
 #include "api/plugin.h"
 #include "api/router.h"
@@ -17,6 +18,7 @@
 #include "core/metrics.h"
 #include "core/stream_hub.h"
 #include "core/tls_context.h"
+#include "core/transcode/transcoder.h"
 #include "ingest/rtmp/rtmp_server.h"
 #include "ingest/srt/srt_server.h"
 
@@ -49,7 +51,10 @@ class Server final : public api::ServerControl {
   core::EventBus events_;
   std::unique_ptr<core::StreamHub> hub_;
   api::Router router_;
+  api::admin::AdminPlugin* admin_ = nullptr;  // in plugins_, when the admin API is on
   std::vector<std::unique_ptr<api::Plugin>> plugins_;
+  // After plugins_ (destroyed first): stopping its renditions still reaches the packagers.
+  std::unique_ptr<core::transcode::Transcoder> transcoder_;
   std::unique_ptr<api::WebSocketDispatcher> websocket_;  // before http_: outlives upgrades
   std::unique_ptr<api::HttpServer> http_;
   std::unique_ptr<ingest::rtmp::RtmpServer> rtmp_;

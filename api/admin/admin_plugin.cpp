@@ -88,7 +88,56 @@ core::Status AdminPlugin::mount(PluginContext& context) {
   route("GET", "/api/v1/keys", &AdminPlugin::listKeys);
   route("POST", "/api/v1/keys", &AdminPlugin::createKey);
   route("DELETE", "/api/v1/keys/{id}", &AdminPlugin::revokeKey);
+  route("GET", "/api/v1/streams/{app}/{key}/transcode", &AdminPlugin::getTranscode);
+  route("PUT", "/api/v1/streams/{app}/{key}/transcode", &AdminPlugin::setTranscode);
   return {};
+}
+
+namespace {
+
+json transcodeView(const core::transcode::TranscodeState& state) {
+  return {{"enabled", state.enabled},
+          {"overridden", state.overridden},
+          {"running", state.running},
+          {"ladder", state.ladder},
+          {"renditions", state.renditions},
+          {"frames_in", state.framesIn},
+          {"frames_dropped", state.framesDropped},
+          {"queue_frames", state.queueDepth},
+          {"speed", state.speed}};
+}
+
+}  // namespace
+
+void AdminPlugin::getTranscode(HttpRequest& request,
+                               const std::shared_ptr<HttpResponse>& response) {
+  if (transcoder_ == nullptr) {
+    return sendJsonError(*response, 404, "admin.no_transcoder", "transcoding is not available");
+  }
+  if (!core::StreamHub::streamName(request.param("app"), request.param("key"))) {
+    return sendJsonError(*response, 400, "admin.bad_name", "invalid app or stream key");
+  }
+  sendJson(*response, 200,
+           transcodeView(transcoder_->state(request.param("app"), request.param("key"))));
+}
+
+void AdminPlugin::setTranscode(HttpRequest& request,
+                               const std::shared_ptr<HttpResponse>& response) {
+  if (transcoder_ == nullptr) {
+    return sendJsonError(*response, 404, "admin.no_transcoder", "transcoding is not available");
+  }
+  auto body = parseTranscodeRequest(request.body);
+  if (!body) return sendJsonError(*response, 400, body.error().code, body.error().message);
+  std::string_view app = request.param("app");
+  std::string_view key = request.param("key");
+  auto status = transcoder_->setEnabled(app, key, body->enabled, body->ladder);
+  if (!status) {
+    int code = status.error().code == "transcode.no_ladder" ? 409 : 400;
+    return sendJsonError(*response, code, status.error().code, status.error().message);
+  }
+  loop_->log.info("admin.transcode stream={}/{} enabled={} peer={}", app, key,
+                  body->enabled ? (*body->enabled ? "true" : "false") : "default", request.peer.ip);
+  sendJson(*response, 200, transcodeView(transcoder_->state(app, key)));
 }
 
 void AdminPlugin::sampleRates() {

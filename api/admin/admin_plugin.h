@@ -13,6 +13,7 @@
 #include "api/admin/stream_key_store.h"
 #include "api/plugin.h"
 #include "core/loop.h"
+#include "core/transcode/transcoder.h"
 
 namespace tidecast::api::admin {
 
@@ -22,6 +23,8 @@ class AdminPlugin final : public Plugin {
   ~AdminPlugin() override;
   std::string_view name() const override { return "admin"; }
   core::Status mount(PluginContext& context) override;
+  // The in-process transcoder the per-stream switch drives (server wiring; null: none).
+  void setTranscoder(core::transcode::Transcoder* transcoder) { transcoder_ = transcoder; }
 
  private:
   using Handler = void (AdminPlugin::*)(HttpRequest&, const std::shared_ptr<HttpResponse>&);
@@ -38,11 +41,14 @@ class AdminPlugin final : public Plugin {
   void listKeys(HttpRequest&, const std::shared_ptr<HttpResponse>&);
   void createKey(HttpRequest&, const std::shared_ptr<HttpResponse>&);
   void revokeKey(HttpRequest&, const std::shared_ptr<HttpResponse>&);
+  void getTranscode(HttpRequest&, const std::shared_ptr<HttpResponse>&);
+  void setTranscode(HttpRequest&, const std::shared_ptr<HttpResponse>&);
 
   // What mount() was given (the PluginContext itself does not outlive mount()).
   core::LoopContext* loop_ = nullptr;
   core::StreamHub* hub_ = nullptr;
   ServerControl* server_ = nullptr;
+  core::transcode::Transcoder* transcoder_ = nullptr;
   std::unique_ptr<AdminAuth> auth_;
   std::unique_ptr<StreamKeyStore> keys_;
   std::unique_ptr<core::Timer> rateTimer_;

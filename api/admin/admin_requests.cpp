@@ -8,7 +8,10 @@ namespace tidecast::api::admin {
 
 using nlohmann::json;
 
-core::Result<CreateKeyRequest> parseCreateKeyRequest(std::string_view body) {
+namespace {
+
+// The body as JSON, nesting limited to kMaxBodyDepth (discarded past it or when malformed).
+json parseLimited(std::string_view body) {
   size_t depth = 0;
   bool tooDeep = false;
   json::parser_callback_t limit = [&](int, json::parse_event_t event, json&) {
@@ -21,7 +24,14 @@ core::Result<CreateKeyRequest> parseCreateKeyRequest(std::string_view body) {
     return !tooDeep;
   };
   json parsed = json::parse(body, limit, /*allow_exceptions=*/false);
-  if (tooDeep || !parsed.is_object() || !parsed.contains("app") || !parsed["app"].is_string()) {
+  return tooDeep ? json(json::value_t::discarded) : parsed;
+}
+
+}  // namespace
+
+core::Result<CreateKeyRequest> parseCreateKeyRequest(std::string_view body) {
+  json parsed = parseLimited(body);
+  if (!parsed.is_object() || !parsed.contains("app") || !parsed["app"].is_string()) {
     return core::makeError("admin.bad_request",
                            "expected a JSON object {\"app\": string, \"label\"?: string}");
   }
@@ -35,6 +45,31 @@ core::Result<CreateKeyRequest> parseCreateKeyRequest(std::string_view body) {
       return core::makeError("admin.bad_label", "label must be a string of at most 200 bytes");
     }
     request.label = label.get<std::string>();
+  }
+  return request;
+}
+
+core::Result<TranscodeRequest> parseTranscodeRequest(std::string_view body) {
+  json parsed = parseLimited(body);
+  auto bad = [] {
+    return core::makeError("admin.bad_request",
+                           "expected a JSON object {\"enabled\": true|false|null, "
+                           "\"ladder\"?: string}");
+  };
+  if (!parsed.is_object() || !parsed.contains("enabled")) return bad();
+  TranscodeRequest request;
+  const json& enabled = parsed["enabled"];
+  if (enabled.is_boolean()) {
+    request.enabled = enabled.get<bool>();
+  } else if (!enabled.is_null()) {
+    return bad();
+  }
+  if (parsed.contains("ladder")) {
+    const json& ladder = parsed["ladder"];
+    if (!ladder.is_string() || ladder.get_ref<const std::string&>().size() > kMaxLadderNameBytes) {
+      return bad();
+    }
+    request.ladder = ladder.get<std::string>();
   }
   return request;
 }

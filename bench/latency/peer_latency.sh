@@ -86,20 +86,7 @@ HTTP_PORT=""
 
 start_tidecast() {  # start_tidecast DIR
   local dir="$1"
-  RTMP_PORT="$(free_port)"
-  HTTP_PORT="$(free_port)"
-  mkdir -p "$dir/data"
-  cat >"$dir/tidecast.yaml" <<EOF
-data_dir: $dir/data
-log:
-  level: warn
-http:
-  listen: 127.0.0.1
-  port: $HTTP_PORT
-rtmp:
-  listen: 127.0.0.1
-  port: $RTMP_PORT
-EOF
+  write_tidecast_config "$dir"
   "${PIN_SERVER[@]}" "$TIDECAST" --config "$dir/tidecast.yaml" >>"$dir/tidecast.log" 2>&1 &
   SERVER_PID=$!
   SERVER_LOG="$dir/tidecast.log"

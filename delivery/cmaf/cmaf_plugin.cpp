@@ -1,5 +1,6 @@
 #include "delivery/cmaf/cmaf_plugin.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "api/auth/signed_url.h"
@@ -108,23 +109,70 @@ core::Status CmafPlugin::mount(api::PluginContext& context) {
   timer_->start(kTickMs, kTickMs, [this] { tick(); });
   uv_unref(reinterpret_cast<uv_handle_t*>(timer_->raw()));
   exportMetrics();
+  context.events.subscribe("rendition.started",
+                           [this](const core::Event& event) { onRenditionStarted(event); });
   context.router.add(
       "GET", "/{app}/{key}/{track}/{file}",
       [this](api::HttpRequest& request, const auto& response) { serveObject(request, response); });
+  context.router.add(
+      "GET", "/{app}/{key}/{rung}/{track}/{file}",
+      [this](api::HttpRequest& request, const auto& response) { serveObject(request, response); });
   return {};
+}
+
+StreamPackager& CmafPlugin::packagerFor(core::Stream& stream) {
+  auto it = packagers_.find(stream.name());
+  if (it == packagers_.end()) {
+    it = packagers_
+             .emplace(stream.name(),
+                      std::make_unique<StreamPackager>(stream.name(), settings_, *context_))
+             .first;
+  }
+  return *it->second;
 }
 
 void CmafPlugin::onStreamStarted(const core::Event& event) {
   core::Stream* stream = hub_->find(event.stream);
   if (stream == nullptr) return;
-  auto it = packagers_.find(event.stream);
-  if (it == packagers_.end()) {
-    it = packagers_
-             .emplace(event.stream,
-                      std::make_unique<StreamPackager>(event.stream, settings_, *context_))
-             .first;
+  packagerFor(*stream).attach(*stream);
+}
+
+void CmafPlugin::onRenditionStarted(const core::Event& event) {
+  core::Stream* stream = hub_->find(event.stream);
+  if (stream == nullptr || stream->renditionOf().empty()) return;
+  StreamPackager& packager = packagerFor(*stream);
+  // Looked up at each use: the source's packager may go (linger) before the rendition's.
+  packager.follow([this, source = stream->renditionOf()]() -> StreamPackager* {
+    auto it = packagers_.find(source);
+    return it == packagers_.end() ? nullptr : it->second.get();
+  });
+  packager.attach(*stream);
+}
+
+StreamPackager* CmafPlugin::rendition(const StreamPackager& source, std::string_view rung) {
+  if (rung.empty()) return nullptr;
+  auto it = packagers_.find(source.name() + "/" + std::string(rung));
+  return it == packagers_.end() ? nullptr : it->second.get();
+}
+
+std::string_view CmafPlugin::rungName(const StreamPackager& rendition) {
+  std::string_view name = rendition.name();
+  return name.substr(name.rfind('/') + 1);
+}
+
+std::vector<StreamPackager*> CmafPlugin::renditions(const StreamPackager& source) {
+  std::vector<StreamPackager*> out;
+  std::string prefix = source.name() + "/";
+  for (auto it = packagers_.lower_bound(prefix);
+       it != packagers_.end() && it->first.starts_with(prefix); ++it) {
+    StreamPackager& p = *it->second;
+    bool current = p.live() || !source.live();
+    if (current && p.video() != nullptr && !p.video()->segments().empty()) out.push_back(&p);
   }
-  it->second->attach(*stream);
+  std::stable_sort(out.begin(), out.end(), [](StreamPackager* a, StreamPackager* b) {
+    return a->video()->description().height > b->video()->description().height;
+  });
+  return out;
 }
 
 StreamPackager* CmafPlugin::find(std::string_view app, std::string_view key) {
@@ -188,6 +236,10 @@ void CmafPlugin::serveObject(api::HttpRequest& request,
                              const std::shared_ptr<api::HttpResponse>& response) {
   StreamPackager* packager = playbackPackager(request, *response);
   if (packager == nullptr) return;
+  if (std::string_view rung = request.param("rung"); !rung.empty()) {
+    packager = rendition(*packager, rung);
+    if (packager == nullptr) return notFound(*response, "no such rendition");
+  }
   CmafTrack* track = packager->track(request.param("track"));
   if (track == nullptr) return notFound(*response, "no such track");
   std::string_view file = request.param("file");

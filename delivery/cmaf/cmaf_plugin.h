@@ -4,6 +4,8 @@
 //   GET /{app}/{key}/{track}/p{id}.m4s        LL-HLS part; the next one is held until ready
 //   GET /{app}/{key}/{track}/{msn}.m4s        segment; the one in progress (and the next) is
 //                                             streamed with chunked transfer, part by part
+//   GET /{app}/{key}/{rung}/{track}/...       the same objects of a transcoded rendition
+//                                             (stream "app/key/<rung>", core/transcode)
 // A packager is created when a stream starts and kept for `linger_ms` after it stops, so a
 // reconnecting publisher continues the same playlists. HLS and DASH read the packagers.
 #pragma once
@@ -11,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/plugin.h"
 #include "core/loop.h"
@@ -28,6 +31,13 @@ class CmafPlugin final : public api::Plugin {
 
   // The packager of "app/key" (live, or lingering after its publisher left); null if none.
   StreamPackager* find(std::string_view app, std::string_view key);
+  // The packager of the rendition `rung` of `source`; null if none.
+  StreamPackager* rendition(const StreamPackager& source, std::string_view rung);
+  // The renditions of `source` with a video track that are live (all of them while the
+  // source itself is not), tallest first.
+  std::vector<StreamPackager*> renditions(const StreamPackager& source);
+  // "480p" of "live/key/480p".
+  static std::string_view rungName(const StreamPackager& rendition);
 
   // The packager a playback request (/{app}/{key}/…) names, once its signed-URL check passed;
   // null when the request was already answered (403, or 404 for no such stream).
@@ -48,6 +58,8 @@ class CmafPlugin final : public api::Plugin {
 
  private:
   void onStreamStarted(const core::Event& event);
+  void onRenditionStarted(const core::Event& event);
+  StreamPackager& packagerFor(core::Stream& stream);
   void tick();
   void exportMetrics();
   void serveObject(api::HttpRequest& request, const std::shared_ptr<api::HttpResponse>& response);

@@ -16,6 +16,8 @@ namespace {
 constexpr int64_t kMaxBackwardMs = 1000;
 constexpr int64_t kMaxForwardMs = 10000;
 constexpr size_t kMaxBoundaries = 64;
+// A rendition keyframe this close (presentation time) to a source segment start is that start.
+constexpr int64_t kAlignToleranceMs = 1;
 
 int64_t wallClockMs() {
   using namespace std::chrono;
@@ -89,7 +91,11 @@ void StreamPackager::onPacket(const MediaPacketPtr& packet) {
   }
   if (packet->endOfSequence || packet->data.empty()) return;
   if (packet->track == TrackType::kVideo && video_.described() && videoCodec(packet->codec)) {
-    addVideo(packet, outputTime(*packet, video_));
+    int64_t dtsMs = outputTime(*packet, video_);
+    StreamPackager* leader = leader_ ? leader_() : nullptr;
+    if (leader != nullptr) return addFollowerVideo(packet, dtsMs, *leader);
+    if (following()) return;  // the source's packager is gone: nothing to align with
+    addVideo(packet, dtsMs);
   } else if (packet->track == TrackType::kAudio && audioCodec(packet->codec)) {
     if (!audio_.described() && packet->codec == media::Codec::kOpus) {
       audio_.describe(defaultOpusTrack());
@@ -121,6 +127,10 @@ int64_t StreamPackager::trackEndMs(const CmafTrack& track) const {
 }
 
 int64_t StreamPackager::outputTime(const media::MediaPacket& packet, CmafTrack& track) {
+  if (freshSession_ && syncWithLeader()) {
+    freshSession_ = false;
+    lastOutMs_.clear();
+  }
   if (freshSession_) {
     freshSession_ = false;
     // Continue after everything already packaged, so the timeline never goes back.
@@ -136,12 +146,61 @@ int64_t StreamPackager::outputTime(const media::MediaPacket& packet, CmafTrack& 
     int64_t end = trackEndMs(track);
     context_.log.warn("cmaf.timestamp_jump stream={} track={} from={} to={}", name_,
                       packet.track == TrackType::kVideo ? "video" : "audio", last->second, out);
-    offsetMs_ = end - packet.dts;
-    out = end;
-    wallAnchorMs_ = wallClockMs() - out;
+    if (syncWithLeader()) {
+      out = packet.dts + offsetMs_;
+    } else {
+      offsetMs_ = end - packet.dts;
+      out = end;
+      wallAnchorMs_ = wallClockMs() - out;
+    }
   }
   lastOutMs_[packet.track] = out;
   return out;
+}
+
+bool StreamPackager::syncWithLeader() {
+  StreamPackager* leader = leader_ ? leader_() : nullptr;
+  if (leader == nullptr || leader->freshSession_) return false;
+  offsetMs_ = leader->offsetMs_;
+  wallAnchorMs_ = leader->wallAnchorMs_;
+  return true;
+}
+
+const StreamPackager::Boundary* StreamPackager::boundaryAt(int64_t ptsMs) const {
+  for (auto it = boundaries_.rbegin(); it != boundaries_.rend(); ++it) {
+    if (std::abs(it->startPtsMs - ptsMs) <= kAlignToleranceMs) return &*it;
+    if (it->startPtsMs < ptsMs - kAlignToleranceMs) break;
+  }
+  return nullptr;
+}
+
+void StreamPackager::addFollowerVideo(const MediaPacketPtr& packet, int64_t dtsMs,
+                                      StreamPackager& source) {
+  uint64_t dts = toTicks(dtsMs, kVideoTimescale);
+  int32_t offset = packet->cts * static_cast<int32_t>(kVideoTimescale / 1000);
+  const Boundary* start = packet->keyframe ? source.boundaryAt(dtsMs + packet->cts) : nullptr;
+  if (packet->keyframe && start == nullptr) ++misaligned_;
+  uint64_t msn = start != nullptr ? start->msn : 0;
+  // Numbers stay consecutive within a track: when the source's number ran ahead (a GOP the
+  // transcoder dropped), the rendition goes on with its own and says so.
+  if (start != nullptr && !video_.segments().empty() && msn != video_.nextMsn()) {
+    if (msn < video_.nextMsn()) {
+      start = nullptr;
+    } else {
+      context_.log.warn("cmaf.rendition_renumbered stream={} msn={} source_msn={}", name_,
+                        video_.nextMsn(), msn);
+      msn = video_.nextMsn();
+    }
+  }
+  if (start != nullptr) {
+    if (video_.hasOpenSegment()) video_.closeSegment(dts);
+    openSegment(video_, msn, dts, dtsMs, start->sequence, dtsMs + packet->cts);
+  } else if (!video_.hasOpenSegment()) {
+    return;  // wait for the source's next segment start
+  } else {
+    maybeClosePart(video_, dts);
+  }
+  video_.addSample(packet, dts, offset, packet->keyframe);
 }
 
 void StreamPackager::startDiscontinuity(const CmafTrack* changed) {
@@ -154,7 +213,7 @@ void StreamPackager::startDiscontinuity(const CmafTrack* changed) {
 }
 
 void StreamPackager::openSegment(CmafTrack& track, uint64_t msn, uint64_t start, int64_t startMs,
-                                 uint64_t sequence) {
+                                 uint64_t sequence, int64_t startPtsMs) {
   bool& pending = &track == &video_ ? discontinuity_ : audioDiscontinuity_;
   bool leads = &track == leader();
   int64_t wall = wallAnchorMs_ + startMs;
@@ -179,7 +238,7 @@ void StreamPackager::openSegment(CmafTrack& track, uint64_t msn, uint64_t start,
   }
   if (leads) {
     nextMsn_ = msn + 1;
-    boundaries_.push_back(Boundary{msn, startMs, sequence});
+    boundaries_.push_back(Boundary{msn, startMs, sequence, startPtsMs});
     if (boundaries_.size() > kMaxBoundaries) boundaries_.pop_front();
   }
 }
@@ -196,14 +255,14 @@ void StreamPackager::addVideo(const MediaPacketPtr& packet, int64_t dtsMs) {
   int32_t offset = packet->cts * static_cast<int32_t>(kVideoTimescale / 1000);
   if (!video_.hasOpenSegment()) {
     if (!packet->keyframe) return;  // a segment starts at a keyframe
-    openSegment(video_, nextMsn_, dts, dtsMs, discontinuitySequence_);
+    openSegment(video_, nextMsn_, dts, dtsMs, discontinuitySequence_, dtsMs + packet->cts);
   } else {
     uint64_t target = toTicks(settings_.segmentTargetMs, kVideoTimescale);
     uint64_t tolerance = std::min<uint64_t>(target / 10, kVideoTimescale / 10);
     uint64_t elapsed = dts - std::min(dts, video_.segmentStart());
     if (packet->keyframe && (elapsed + tolerance >= target || discontinuity_)) {
       video_.closeSegment(dts);
-      openSegment(video_, nextMsn_, dts, dtsMs, discontinuitySequence_);
+      openSegment(video_, nextMsn_, dts, dtsMs, discontinuitySequence_, dtsMs + packet->cts);
     } else {
       maybeClosePart(video_, dts);
     }

@@ -56,6 +56,14 @@ class StreamPackager final : public core::StreamSink {
   bool live() const { return live_; }
   uint64_t endedAtMs() const { return endedAtMs_; }  // loop clock, when !live()
 
+  // A transcoded rendition ("app/key/<rung>") follows its source's packager: the same output
+  // timeline and wall clock, and a segment starts only at a keyframe presented exactly where
+  // a source segment starts, with that segment's number and discontinuity sequence. So
+  // segment N of every rendition covers the same time as the source's (players switch
+  // between them at any segment). `leader` looks the source up (null while it has none).
+  void follow(std::function<StreamPackager*()> leader) { leader_ = std::move(leader); }
+  bool following() const { return static_cast<bool>(leader_); }
+
   void onPacket(const core::media::MediaPacketPtr& packet) override;
   void onStreamEnd(std::string_view reason) override;
   bool isPlayer() const override { return false; }
@@ -81,7 +89,14 @@ class StreamPackager final : public core::StreamSink {
     uint64_t msn;
     int64_t startMs;    // output timeline
     uint64_t sequence;  // discontinuity sequence
+    int64_t startPtsMs;  // presentation time of the keyframe that starts it
   };
+  // The leader's segment that starts at presentation time `ptsMs` (output timeline).
+  const Boundary* boundaryAt(int64_t ptsMs) const;
+  void addFollowerVideo(const core::media::MediaPacketPtr& packet, int64_t dtsMs,
+                        StreamPackager& source);
+  // Takes the leader's output timeline (a fresh session, or a jump).
+  bool syncWithLeader();
   void describe(const core::media::MediaPacket& config);
   // The packet's DTS on the continuous output timeline (ms); rebases after a jump.
   int64_t outputTime(const core::media::MediaPacket& packet, CmafTrack& track);
@@ -92,7 +107,7 @@ class StreamPackager final : public core::StreamSink {
   void maybeClosePart(CmafTrack& track, uint64_t dts);
   // Opens the track's segment `msn` in discontinuity sequence `sequence`.
   void openSegment(CmafTrack& track, uint64_t msn, uint64_t start, int64_t startMs,
-                   uint64_t sequence);
+                   uint64_t sequence, int64_t startPtsMs = 0);
   // A reconnect (null) or new parameters on `changed`: the next segment of each track starts
   // a new discontinuity sequence (counted once, whichever track gets there first).
   void startDiscontinuity(const CmafTrack* changed);
@@ -122,6 +137,8 @@ class StreamPackager final : public core::StreamSink {
   uint64_t version_ = 0;
   Waiters waiters_;
   std::map<std::string, RenderedText> rendered_;
+  std::function<StreamPackager*()> leader_;
+  uint64_t misaligned_ = 0;  // follower keyframes the leader had no segment start for
 };
 
 }  // namespace tidecast::delivery::cmaf

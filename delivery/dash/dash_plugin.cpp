@@ -36,9 +36,10 @@ void DashPlugin::serveMpd(api::HttpRequest& request,
   options.latencyTargetMs = settings_.latencyTargetMs;
   // The time URL depends on the Host header, publishTime on the clock: rendered per request
   // (a few microseconds; players reload it every minimumUpdatePeriod).
-  auto ready = [packager, response, options, signedQuery]() mutable {
+  auto ready = [this, packager, response, options, signedQuery]() mutable {
     if (packager->periods().empty()) return false;
     options.nowMs = nowUnixMs();
+    options.renditions = cmaf_.renditions(*packager);
     std::string mpd = renderMpd(*packager, options);
     if (!signedQuery.empty()) mpd = cmaf::addQueryToMpdUris(mpd, signedQuery);
     response->send(200, {{"Content-Type", "application/dash+xml"}, {"Cache-Control", "no-cache"}},

@@ -28,21 +28,51 @@ void segmentTemplate(Out out, const CmafTrack& track, const cmaf::PeriodTrack& e
                  ts, duration, entry.firstMsn, entry.start, name, entry.initVersion, name, ato);
 }
 
-void videoSet(Out out, const CmafTrack& track, const cmaf::PeriodTrack& entry,
-              const cmaf::CmafSettings& settings) {
+// `id` names the Representation, `path` prefixes its objects ("video", "480p/video").
+void videoRepresentation(Out out, const CmafTrack& track, const cmaf::PeriodTrack& entry,
+                         std::string_view id, std::string_view path,
+                         const cmaf::CmafSettings& settings) {
   const cmaf::TrackDescription& d = track.description();
   hls::TrackBandwidth rate = hls::measureBandwidth(track);
   double fps = d.fps > 0 ? d.fps : rate.frameRate;
   fmt::format_to(out,
-                 "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\" "
-                 "segmentAlignment=\"true\" startWithSAP=\"1\">\n"
-                 "      <Representation id=\"video\" bandwidth=\"{}\" codecs=\"{}\" width=\"{}\" "
+                 "      <Representation id=\"{}\" bandwidth=\"{}\" codecs=\"{}\" width=\"{}\" "
                  "height=\"{}\"",
-                 std::max<uint64_t>(rate.peak, 1), d.codecString, d.width, d.height);
+                 id, std::max<uint64_t>(rate.peak, 1), d.codecString, d.width, d.height);
   if (fps > 0) fmt::format_to(out, " frameRate=\"{}\"", static_cast<int>(fps + 0.5));
   fmt::format_to(out, ">\n");
-  segmentTemplate(out, track, entry, "video", settings);
-  fmt::format_to(out, "      </Representation>\n    </AdaptationSet>\n");
+  segmentTemplate(out, track, entry, path, settings);
+  fmt::format_to(out, "      </Representation>\n");
+}
+
+// The rendition's entry into the Period `id` (its segments carry the source's sequence).
+const cmaf::PeriodTrack* renditionEntry(cmaf::StreamPackager& rendition, uint64_t id) {
+  for (const cmaf::Period& period : rendition.periods()) {
+    if (period.id == id && period.video.present) return &period.video;
+  }
+  return nullptr;
+}
+
+void videoSet(Out out, const CmafTrack& track, const cmaf::Period& period,
+              const std::vector<cmaf::StreamPackager*>& renditions,
+              const cmaf::CmafSettings& settings) {
+  fmt::format_to(out,
+                 "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\" "
+                 "segmentAlignment=\"true\" startWithSAP=\"1\">\n");
+  videoRepresentation(out, track, period.video, "video", "video", settings);
+  for (cmaf::StreamPackager* rendition : renditions) {
+    const cmaf::PeriodTrack* entry = renditionEntry(*rendition, period.id);
+    if (entry == nullptr || rendition->video() == nullptr) continue;
+    std::string_view name = rendition->name();
+    std::string_view rung = name.substr(name.rfind('/') + 1);
+    // Numbered and timed on the source's template: segment N is the same interval in every
+    // Representation (the rendition's own init segment).
+    cmaf::PeriodTrack aligned = period.video;
+    aligned.initVersion = entry->initVersion;
+    videoRepresentation(out, *rendition->video(), aligned, rung, std::string(rung) + "/video",
+                        settings);
+  }
+  fmt::format_to(out, "    </AdaptationSet>\n");
 }
 
 void audioSet(Out out, const CmafTrack& track, const cmaf::PeriodTrack& entry,
@@ -99,7 +129,9 @@ std::string renderMpd(cmaf::StreamPackager& packager, const MpdOptions& options)
   for (const cmaf::Period& period : packager.periods()) {
     fmt::format_to(out, "  <Period id=\"p{}\" start=\"{}\">\n", period.id,
                    isoDuration(period.startWallClockMs - ast));
-    if (video && period.video.present) videoSet(out, *video, period.video, settings);
+    if (video && period.video.present) {
+      videoSet(out, *video, period, options.renditions, settings);
+    }
     if (audio && period.audio.present) audioSet(out, *audio, period.audio, settings);
     fmt::format_to(out, "  </Period>\n");
   }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "delivery/cmaf/stream_packager.h"
 
@@ -17,6 +18,9 @@ struct MpdOptions {
   std::string timeUrl;              // absolute URL of GET /time (ISO 8601)
   uint32_t latencyTargetMs = 1000;  // ServiceDescription Latency@target
   int64_t nowMs = 0;                // publishTime, Unix ms
+  // Transcoded renditions: more Representations of the video AdaptationSet ("480p"), their
+  // segments numbered and timed like the source's.
+  std::vector<cmaf::StreamPackager*> renditions;
 };
 
 // Empty until the stream has a period.

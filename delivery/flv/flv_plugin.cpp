@@ -29,7 +29,10 @@ class FlvViewer final : public core::StreamSink {
       finish(stream.error().message);
       return stream;
     }
-    if (!finished_) stream_ = *stream;
+    if (!finished_) {
+      stream_ = *stream;
+      response_->setWriteMerge(policy_.limits().writeMergeMs);  // after the start-up burst
+    }
     return stream;
   }
 

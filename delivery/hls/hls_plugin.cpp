@@ -34,6 +34,18 @@ void sendPlaylist(api::HttpResponse& response, const core::Slice& text, std::str
       200, {{"Content-Type", std::string(kPlaylistType)}, {"Cache-Control", cacheControl}}, {body});
 }
 
+// The ladder of the stream's app lists the source itself as a variant (transcode.ladders.*.source).
+bool sourceListed(const cmaf::StreamPackager& packager, const core::Config& config) {
+  std::string_view app = std::string_view(packager.name()).substr(0, packager.name().find('/'));
+  for (const core::AppConfig& a : config.apps) {
+    if (a.name != app || a.transcode.empty()) continue;
+    for (const core::LadderConfig& ladder : config.transcode.ladders) {
+      if (ladder.name == a.transcode) return ladder.source;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 bool blockingReloadReady(const cmaf::CmafTrack& track, const PlaylistRequest& request) {
@@ -55,6 +67,10 @@ core::Status HlsPlugin::mount(api::PluginContext& context) {
                      [this](api::HttpRequest& request, const auto& response) {
                        servePlaylist(request, response);
                      });
+  context.router.add("GET", "/{app}/{key}/{rung}/{playlist}.m3u8",
+                     [this](api::HttpRequest& request, const auto& response) {
+                       servePlaylist(request, response);
+                     });
   return {};
 }
 
@@ -64,6 +80,14 @@ void HlsPlugin::servePlaylist(api::HttpRequest& request,
   cmaf::StreamPackager* packager = cmaf_.playbackPackager(request, *response, &signedQuery);
   if (packager == nullptr) return;
   std::string_view playlist = request.param("playlist");
+  std::string_view rung = request.param("rung");
+  cmaf::StreamPackager* source = packager;
+  if (!rung.empty()) {
+    packager = cmaf_.rendition(*source, rung);
+    if (packager == nullptr || playlist == "index") {
+      return api::sendJsonError(*response, 404, "hls.not_found", "no such rendition");
+    }
+  }
   if (playlist == "index") return serveMultivariant(*packager, response, std::move(signedQuery));
   if (playlist != "video" && playlist != "audio") {
     return api::sendJsonError(*response, 404, "hls.not_found", "no such playlist");
@@ -71,20 +95,25 @@ void HlsPlugin::servePlaylist(api::HttpRequest& request,
   auto parsed = parsePlaylistRequest(request.query);
   if (!parsed)
     return api::sendJsonError(*response, 400, parsed.error().code, parsed.error().message);
-  serveMedia(*packager, playlist, *parsed, response, std::move(signedQuery));
+  serveMedia(*packager, *source, playlist, *parsed, response, std::move(signedQuery));
 }
 
 void HlsPlugin::serveMultivariant(cmaf::StreamPackager& packager,
                                   const std::shared_ptr<api::HttpResponse>& response,
                                   std::string signedQuery) {
   // Variants advertise measured bandwidth: wait for the first segment of a starting stream.
-  auto ready = [&packager, response, signedQuery] {
+  auto ready = [this, &packager, response, signedQuery] {
     cmaf::CmafTrack* leader = packager.leader();
     if (leader == nullptr || leader->segments().empty() || !leader->segments().front().complete) {
       return false;
     }
     sendPlaylist(*response,
-                 cached(packager, "index", [&] { return renderMultivariantPlaylist(packager); }),
+                 cached(packager, "index",
+                        [&] {
+                          return renderMultivariantPlaylist(
+                              packager, cmaf_.renditions(packager),
+                              sourceListed(packager, cmaf_.context().config));
+                        }),
                  "no-cache", signedQuery);
     return true;
   };
@@ -93,8 +122,25 @@ void HlsPlugin::serveMultivariant(cmaf::StreamPackager& packager,
                         "the stream has produced no segment yet", /*onlyWhileLive=*/true);
 }
 
-void HlsPlugin::serveMedia(cmaf::StreamPackager& packager, std::string_view trackName,
-                           const PlaylistRequest& request,
+std::vector<RenditionReport> HlsPlugin::reportsFor(cmaf::StreamPackager& packager,
+                                                   cmaf::StreamPackager& source) {
+  std::vector<RenditionReport> reports;
+  bool isRendition = &packager != &source;
+  std::string up = isRendition ? "../" : "";
+  if (isRendition) {
+    if (source.video()) reports.push_back({"../video.m3u8", source.video()});
+    if (source.audio()) reports.push_back({"../audio.m3u8", source.audio()});
+  }
+  for (cmaf::StreamPackager* rendition : cmaf_.renditions(source)) {
+    if (rendition == &packager) continue;
+    reports.push_back({up + std::string(cmaf::CmafPlugin::rungName(*rendition)) + "/video.m3u8",
+                       rendition->video()});
+  }
+  return reports;
+}
+
+void HlsPlugin::serveMedia(cmaf::StreamPackager& packager, cmaf::StreamPackager& source,
+                           std::string_view trackName, const PlaylistRequest& request,
                            const std::shared_ptr<api::HttpResponse>& response,
                            std::string signedQuery) {
   cmaf::CmafTrack* track = packager.track(trackName);
@@ -113,13 +159,23 @@ void HlsPlugin::serveMedia(cmaf::StreamPackager& packager, std::string_view trac
   std::string key = std::string(trackName) + (request.skip ? "?skip" : "");
   std::string cacheControl =
       request.msn ? "public, max-age=" + std::to_string(6 * target) : std::string("no-cache");
-  auto answer = [&packager, track, key, trackName = std::string(trackName), request, response,
-                 cacheControl, signedQuery] {
+  // The source may go (linger) while a rendition's request waits: look it up when answering.
+  std::string sourceName = source.name();
+  auto answer = [this, &packager, sourceName, track, key, trackName = std::string(trackName),
+                 request, response, cacheControl, signedQuery] {
     if (!blockingReloadReady(*track, request)) return false;
     sendPlaylist(
         *response,
         cached(packager, key,
-               [&] { return renderMediaPlaylist(packager, *track, trackName, request.skip); }),
+               [&] {
+                 std::string_view app =
+                     std::string_view(sourceName).substr(0, sourceName.find('/'));
+                 std::string_view streamKey = std::string_view(sourceName).substr(app.size() + 1);
+                 cmaf::StreamPackager* current = cmaf_.find(app, streamKey);
+                 std::vector<RenditionReport> reports;
+                 if (current != nullptr) reports = reportsFor(packager, *current);
+                 return renderMediaPlaylist(packager, *track, trackName, request.skip, reports);
+               }),
         cacheControl, signedQuery);
     return true;
   };

@@ -2,6 +2,8 @@
 //   GET /{app}/{key}/index.m3u8    multivariant playlist
 //   GET /{app}/{key}/video.m3u8    media playlists (also audio.m3u8), with blocking reload
 //                                  (_HLS_msn, _HLS_part) and delta updates (_HLS_skip)
+//   GET /{app}/{key}/{rung}/video.m3u8  a transcoded rendition's (core/transcode); its
+//                                  EXT-X-RENDITION-REPORTs name the source and other rungs
 // The media objects they list are served by the CMAF plug-in. Every playlist is rendered
 // once per change of its stream and the same bytes answer every request until the next.
 #pragma once
@@ -10,6 +12,7 @@
 
 #include "api/plugin.h"
 #include "delivery/cmaf/cmaf_plugin.h"
+#include "delivery/hls/media_playlist.h"
 #include "delivery/hls/playlist_request.h"
 
 namespace tidecast::delivery::hls {
@@ -26,9 +29,14 @@ class HlsPlugin final : public api::Plugin {
   void serveMultivariant(cmaf::StreamPackager& packager,
                          const std::shared_ptr<api::HttpResponse>& response,
                          std::string signedQuery);
-  void serveMedia(cmaf::StreamPackager& packager, std::string_view trackName,
-                  const PlaylistRequest& request,
+  // `source` is `packager` itself, or the stream a rendition's `packager` transcodes.
+  void serveMedia(cmaf::StreamPackager& packager, cmaf::StreamPackager& source,
+                  std::string_view trackName, const PlaylistRequest& request,
                   const std::shared_ptr<api::HttpResponse>& response, std::string signedQuery);
+
+  // The other playlists of the presentation, relative to `packager`'s.
+  std::vector<RenditionReport> reportsFor(cmaf::StreamPackager& packager,
+                                          cmaf::StreamPackager& source);
 
   cmaf::CmafPlugin& cmaf_;
 };

@@ -71,7 +71,8 @@ double skipUntilSeconds(const CmafTrack& track, const cmaf::CmafSettings& settin
 }
 
 std::string renderMediaPlaylist(cmaf::StreamPackager& packager, const CmafTrack& track,
-                                std::string_view trackName, bool skip) {
+                                std::string_view trackName, bool skip,
+                                const std::vector<RenditionReport>& reports) {
   const cmaf::CmafSettings& settings = packager.settings();
   const auto& segments = track.segments();
   std::string out;
@@ -115,14 +116,20 @@ std::string renderMediaPlaylist(cmaf::StreamPackager& packager, const CmafTrack&
     fmt::format_to(std::back_inserter(out), "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"{}/p{}.m4s\"\n",
                    trackName, track.nextPartId());
   }
-  std::string_view other = trackName == "video" ? "audio" : "video";
-  if (const CmafTrack* report = packager.track(other)) {
-    PlaylistPosition position = lastPosition(*report);
+  auto report = [&out](std::string_view uri, const CmafTrack& reported) {
+    PlaylistPosition position = lastPosition(reported);
     if (position.any) {
       fmt::format_to(std::back_inserter(out),
-                     "#EXT-X-RENDITION-REPORT:URI=\"{}.m3u8\",LAST-MSN={},LAST-PART={}\n", other,
+                     "#EXT-X-RENDITION-REPORT:URI=\"{}\",LAST-MSN={},LAST-PART={}\n", uri,
                      position.msn, position.part);
     }
+  };
+  std::string_view other = trackName == "video" ? "audio" : "video";
+  if (const CmafTrack* reported = packager.track(other)) {
+    report(std::string(other) + ".m3u8", *reported);
+  }
+  for (const RenditionReport& r : reports) {
+    if (r.track != nullptr && r.track != &track) report(r.uri, *r.track);
   }
   return out;
 }

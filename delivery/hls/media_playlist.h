@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "delivery/cmaf/cmaf_track.h"
 #include "delivery/cmaf/stream_packager.h"
@@ -27,8 +28,18 @@ uint32_t targetDurationSeconds(const cmaf::CmafTrack& track, const cmaf::CmafSet
 // CAN-SKIP-UNTIL: six target durations (RFC 8216bis 4.4.3.8).
 double skipUntilSeconds(const cmaf::CmafTrack& track, const cmaf::CmafSettings& settings);
 
-// `trackName` is "video" or "audio": object URIs are relative ("video/p12.m4s").
+// Another playlist of the presentation an EXT-X-RENDITION-REPORT announces: a transcoded
+// rendition's ("480p/video.m3u8") or, from a rendition's playlist, the source's
+// ("../video.m3u8").
+struct RenditionReport {
+  std::string uri;  // relative to the playlist reporting it
+  const cmaf::CmafTrack* track = nullptr;
+};
+
+// `trackName` is "video" or "audio": object URIs are relative ("video/p12.m4s"). The
+// packager's other track is reported, then `reports`.
 std::string renderMediaPlaylist(cmaf::StreamPackager& packager, const cmaf::CmafTrack& track,
-                                std::string_view trackName, bool skip);
+                                std::string_view trackName, bool skip,
+                                const std::vector<RenditionReport>& reports = {});
 
 }  // namespace tidecast::delivery::hls

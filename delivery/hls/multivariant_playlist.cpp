@@ -29,7 +29,32 @@ TrackBandwidth measureBandwidth(const cmaf::CmafTrack& track) {
   return result;
 }
 
-std::string renderMultivariantPlaylist(cmaf::StreamPackager& packager) {
+namespace {
+
+// One EXT-X-STREAM-INF for a video track, its audio (if any) in group "audio".
+void videoVariant(std::string& out, const cmaf::CmafTrack& video, const cmaf::CmafTrack* audio,
+                  const TrackBandwidth& audioRate, std::string_view uri) {
+  const cmaf::TrackDescription& d = video.description();
+  TrackBandwidth rate = measureBandwidth(video);
+  double fps = d.fps > 0 ? d.fps : rate.frameRate;
+  std::string codecs = d.codecString;
+  if (audio) codecs += "," + audio->description().codecString;
+  fmt::format_to(std::back_inserter(out),
+                 "#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\"",
+                 rate.peak + audioRate.peak, rate.average + audioRate.average, codecs);
+  if (d.width > 0 && d.height > 0) {
+    fmt::format_to(std::back_inserter(out), ",RESOLUTION={}x{}", d.width, d.height);
+  }
+  if (fps > 0) fmt::format_to(std::back_inserter(out), ",FRAME-RATE={:.3f}", fps);
+  if (audio) out += ",AUDIO=\"audio\"";
+  fmt::format_to(std::back_inserter(out), "\n{}\n", uri);
+}
+
+}  // namespace
+
+std::string renderMultivariantPlaylist(cmaf::StreamPackager& packager,
+                                       const std::vector<cmaf::StreamPackager*>& renditions,
+                                       bool listSource) {
   cmaf::CmafTrack* video = packager.video();
   cmaf::CmafTrack* audio = packager.audio();
   if (video == nullptr && audio == nullptr) return {};
@@ -42,20 +67,16 @@ std::string renderMultivariantPlaylist(cmaf::StreamPackager& packager) {
                    audio->description().channels);
   }
   if (video) {
-    const cmaf::TrackDescription& d = video->description();
-    TrackBandwidth rate = measureBandwidth(*video);
-    double fps = d.fps > 0 ? d.fps : rate.frameRate;
-    std::string codecs = d.codecString;
-    if (audio) codecs += "," + audio->description().codecString;
-    fmt::format_to(std::back_inserter(out),
-                   "#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\"",
-                   rate.peak + audioRate.peak, rate.average + audioRate.average, codecs);
-    if (d.width > 0 && d.height > 0) {
-      fmt::format_to(std::back_inserter(out), ",RESOLUTION={}x{}", d.width, d.height);
+    size_t listed = 0;
+    for (cmaf::StreamPackager* rendition : renditions) {
+      if (rendition->video() == nullptr) continue;
+      std::string_view name = rendition->name();
+      std::string uri = std::string(name.substr(name.rfind('/') + 1)) + "/video.m3u8";
+      if (listed == 0 && listSource) videoVariant(out, *video, audio, audioRate, "video.m3u8");
+      videoVariant(out, *rendition->video(), video ? audio : nullptr, audioRate, uri);
+      ++listed;
     }
-    if (fps > 0) fmt::format_to(std::back_inserter(out), ",FRAME-RATE={:.3f}", fps);
-    if (audio) out += ",AUDIO=\"audio\"";
-    out += "\nvideo.m3u8\n";
+    if (listed == 0) videoVariant(out, *video, audio, audioRate, "video.m3u8");
   } else {
     fmt::format_to(
         std::back_inserter(out),

@@ -360,7 +360,11 @@ void RtmpSession::startPlaying(uint32_t streamId, const std::string& key) {
       out);
   write(out);
   auto stream = hub.subscribe(app_, key, *this, *record_);  // replays the GOP into onPacket
-  if (stream && !closed_) playing_ = *stream;
+  if (stream && !closed_) {
+    playing_ = *stream;
+    stream_->flushNow();  // the start-up burst leaves at once; live packets are merged
+    stream_->setWriteMerge(server_.settings().playerBacklog.writeMergeMs);
+  }
 }
 
 void RtmpSession::handleStop(std::string_view command) {

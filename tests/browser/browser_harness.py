@@ -52,7 +52,7 @@ class PlayError(AssertionError):
 
 
 def play(player, url, seconds=10, low_latency=False, live_delay=None, startup_timeout=15,
-         screenshot=None):
+         screenshot=None, switch_levels=None):
     """Plays `url` with `player` ("hls" or "dash") for `seconds` after the start and returns
     play.mjs's JSON result as a dict, plus "exitCode" and "stderr".
 
@@ -66,6 +66,8 @@ def play(player, url, seconds=10, low_latency=False, live_delay=None, startup_ti
         cmd += ["--live-delay", str(live_delay)]
     if screenshot:
         cmd += ["--screenshot", screenshot]
+    if switch_levels is not None:
+        cmd += ["--switch-levels", str(switch_levels)]
     timeout = startup_timeout + seconds + RUN_SLACK_SECONDS
     try:
         proc = subprocess.run(cmd, cwd=HERE, stdin=subprocess.DEVNULL, capture_output=True,

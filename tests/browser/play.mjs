@@ -3,6 +3,7 @@
 //
 //   node play.mjs --player hls|dash --url <manifest url> [--seconds 10] [--low-latency]
 //                 [--live-delay S] [--startup-timeout S] [--screenshot file.png]
+//                 [--switch-levels N]
 //
 // The browser is Debian's /usr/bin/chromium driven by playwright-core (never a downloaded
 // build). The player page and the player library (hls.js or dashjs, from node_modules) are
@@ -24,6 +25,11 @@
 // the PROGRAM-DATE-TIME of the frame playing), targetLatency, errors: [...], videoWidth,
 // videoHeight, frames: {total, dropped}, fps (frames per second of media played in the
 // window), readyState, samples}.
+// With --switch-levels N (hls.js only), every N seconds of the sampling window the page forces
+// the next quality level through hls.currentLevel (cycling through all levels, lowest index
+// first after the one playing); the result then also holds levels ([{height, bitrate}]),
+// forcedLevels (the indexes forced), switchedLevels (LEVEL_SWITCHED, in order) and
+// playedLevels (the levels of the fragments played, FRAG_CHANGED, in order).
 // errors holds the player's error events, media element errors, page exceptions, console
 // errors and failed requests, each {source, fatal, message}.
 //
@@ -56,7 +62,8 @@ const DASH_FATAL_CODES = [10, 11, 20, 23, 25, 31, 32, 34, 35];
 function usage(message) {
   process.stderr.write(`play.mjs: ${message}\n` +
     'usage: node play.mjs --player hls|dash --url URL [--seconds 10] [--low-latency]\n' +
-    '       [--live-delay S] [--startup-timeout 15] [--screenshot FILE.png]\n');
+    '       [--live-delay S] [--startup-timeout 15] [--screenshot FILE.png]\n' +
+    '       [--switch-levels SECONDS]\n');
   process.exit(2);
 }
 
@@ -72,6 +79,7 @@ function parseOptions() {
         'live-delay': { type: 'string' },
         'startup-timeout': { type: 'string', default: '15' },
         screenshot: { type: 'string' },
+        'switch-levels': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -99,6 +107,7 @@ function parseOptions() {
     liveDelay: values['live-delay'] === undefined ? null : number('live-delay', 0),
     startupTimeout: number('startup-timeout', 1),
     screenshot: values.screenshot || null,
+    switchLevels: values['switch-levels'] === undefined ? null : number('switch-levels', 0.5),
   };
 }
 
@@ -193,7 +202,22 @@ function startPlayer({ player, url, lowLatency, liveDelay, fatalDashCodes, maxEr
         (data.error ? `: ${data.error.message}` : '') + (status ? ` (HTTP ${status})` : ''),
         url ? { url } : undefined);
     });
-    hls.on(window.Hls.Events.MANIFEST_PARSED, play);
+    state.levels = [];
+    state.switchedLevels = [];
+    state.playedLevels = [];
+    hls.on(window.Hls.Events.MANIFEST_PARSED, (_event, data) => {
+      state.levels = data.levels.map((l) => ({ height: l.height, bitrate: l.bitrate }));
+      play();
+    });
+    hls.on(window.Hls.Events.LEVEL_SWITCHED, (_event, data) => {
+      state.switchedLevels.push(data.level);
+    });
+    hls.on(window.Hls.Events.FRAG_CHANGED, (_event, data) => {
+      const played = state.playedLevels;
+      if (played.length === 0 || played[played.length - 1] !== data.frag.level) {
+        played.push(data.frag.level);
+      }
+    });
     hls.loadSource(url);
     hls.attachMedia(video);
     state.latency = () => hls.latency;
@@ -232,9 +256,20 @@ function startPlayer({ player, url, lowLatency, liveDelay, fatalDashCodes, maxEr
 }
 
 // Runs in the page: samples for `seconds` and resolves with what it saw.
-function samplePlayback({ seconds, intervalMs, freezeMs, smallSkip }) {
+function samplePlayback({ seconds, intervalMs, freezeMs, smallSkip, switchLevels }) {
   const state = window.__tc;
   const video = document.getElementById('video');
+  const forcedLevels = [];
+  let switcher = null;
+  if (switchLevels !== null && state.player && state.levels && state.levels.length > 1) {
+    const hls = state.player;
+    switcher = setInterval(() => {
+      const current = hls.currentLevel >= 0 ? hls.currentLevel : hls.loadLevel;
+      const next = (current + 1) % state.levels.length;
+      forcedLevels.push(next);
+      hls.currentLevel = next;  // an immediate switch: the buffer ahead is flushed
+    }, switchLevels * 1000);
+  }
   const finite = (f) => {
     try {
       const v = f();
@@ -281,6 +316,7 @@ function samplePlayback({ seconds, intervalMs, freezeMs, smallSkip }) {
       });
       if (now - t0 >= seconds * 1000) {
         clearInterval(timer);
+        if (switcher !== null) clearInterval(switcher);
         state.endStall();
         const q = quality();
         resolve({
@@ -296,6 +332,10 @@ function samplePlayback({ seconds, intervalMs, freezeMs, smallSkip }) {
           readyState: video.readyState,
           frames: q ? { total: q.totalVideoFrames, dropped: q.droppedVideoFrames } : null,
           framesInWindow: q && framesAtStart !== null ? q.totalVideoFrames - framesAtStart : null,
+          levels: state.levels || null,
+          forcedLevels,
+          switchedLevels: state.switchedLevels || null,
+          playedLevels: state.playedLevels || null,
         });
       }
     }, intervalMs);
@@ -501,7 +541,7 @@ async function main() {
 
     const seen = await page.evaluate(samplePlayback, {
       seconds: opts.seconds, intervalMs: SAMPLE_INTERVAL_MS, freezeMs: FREEZE_MS,
-      smallSkip: SMALL_SKIP_SECONDS,
+      smallSkip: SMALL_SKIP_SECONDS, switchLevels: opts.switchLevels,
     });
     const after = await page.evaluate(
       () => ({ fatal: window.__tc.fatal, errors: window.__tc.errors }));
@@ -525,6 +565,12 @@ async function main() {
       ? Math.round((seen.framesInWindow / seen.advanced) * 10) / 10 : null;
     result.readyState = seen.readyState;
     result.samples = seen.samples.length;
+    if (opts.switchLevels !== null) {
+      result.levels = seen.levels;
+      result.forcedLevels = seen.forcedLevels;
+      result.switchedLevels = seen.switchedLevels;
+      result.playedLevels = seen.playedLevels;
+    }
     clearTimeout(watchdog);
     return finish(after.fatal ? 1 : 0);
   } catch (err) {

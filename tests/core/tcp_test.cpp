@@ -134,6 +134,63 @@ TEST(TcpStream, WritesInOneTurnAreCoalescedAndDestroyingMidWriteIsSafe) {
   ::close(fd);
 }
 
+// Bytes readable on `fd` right now, without blocking.
+size_t readableNow(int fd) {
+  char buffer[4096];
+  size_t total = 0;
+  for (;;) {
+    ssize_t n = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+    if (n <= 0) return total;
+    total += static_cast<size_t>(n);
+  }
+}
+
+TEST(TcpStream, MergedWritesWaitForTheLoopsMergeTickThenLeaveTogether) {
+  Loop loop;
+  TcpListener listener(loop);
+  std::unique_ptr<TcpStream> first, second;
+  ASSERT_TRUE(
+      listener.listen("127.0.0.1", 0, 16, [&](auto s) { (first ? second : first) = std::move(s); })
+          .ok());
+  int fd1 = connectTo(listener.boundPort());
+  int fd2 = connectTo(listener.boundPort());
+  ASSERT_TRUE(runUntil(loop, [&] { return second != nullptr; }));
+  first->setWriteMerge(200);
+  second->setWriteMerge(200);
+  auto begin = std::chrono::steady_clock::now();
+  first->write(Slice::copyOf(std::string_view("a1")));
+  second->write(Slice::copyOf(std::string_view("b1")));
+  first->write(Slice::copyOf(std::string_view("a2")));
+  // Several turns pass: nothing leaves before the tick.
+  for (int i = 0; i < 20; ++i) uv_run(loop.raw(), UV_RUN_NOWAIT);
+  EXPECT_EQ(readableNow(fd1), 0u);
+  EXPECT_EQ(first->pendingBytes(), 4u);
+  size_t got1 = 0, got2 = 0;
+  ASSERT_TRUE(runUntil(loop, [&] {
+    got1 += readableNow(fd1);
+    got2 += readableNow(fd2);
+    return got1 == 4 && got2 == 2;
+  }));
+  EXPECT_GE(std::chrono::steady_clock::now() - begin, std::chrono::milliseconds(150));
+  // Turning merging off flushes what is held; flushNow() does too.
+  first->write(Slice::copyOf(std::string_view("a3")));
+  first->setWriteMerge(0);
+  EXPECT_EQ(first->pendingBytes(), 0u);
+  second->write(Slice::copyOf(std::string_view("b2")));
+  second->flushNow();
+  EXPECT_EQ(second->pendingBytes(), 0u);
+  // A stream destroyed while held is forgotten by the tick.
+  EXPECT_EQ(readableNow(fd1), 2u);
+  second->write(Slice::copyOf(std::string_view("b3")));
+  second.reset();
+  auto held = std::chrono::steady_clock::now();
+  runUntil(loop, [&] {
+    return std::chrono::steady_clock::now() - held > std::chrono::milliseconds(300);
+  });
+  ::close(fd1);
+  ::close(fd2);
+}
+
 TEST(TcpStream, ReportsPeerCloseAndDataBeforeIt) {
   Loop loop;
   TcpListener listener(loop);

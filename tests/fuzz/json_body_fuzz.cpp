@@ -26,5 +26,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
               key->label.size() > tidecast::api::admin::kMaxLabelBytes)) {
     std::abort();
   }
+  auto transcode = tidecast::api::admin::parseTranscodeRequest(text);
+  if (transcode && transcode->ladder.size() > tidecast::api::admin::kMaxLadderNameBytes) {
+    std::abort();
+  }
   return 0;
 }

@@ -96,7 +96,7 @@ def _yaml_scalar(value):
 
 
 def to_yaml(mapping, indent=0):
-    """Block-style YAML for nested dicts of scalars and lists of scalars."""
+    """Block-style YAML for nested dicts of scalars and lists (of scalars or flat mappings)."""
     lines = []
     pad = "  " * indent
     for key, value in mapping.items():
@@ -108,7 +108,9 @@ def to_yaml(mapping, indent=0):
                 lines.append(f"{pad}{key}: {{}}")
         elif isinstance(value, (list, tuple)):
             lines.append(f"{pad}{key}:")
-            lines.extend(f"{pad}  - {_yaml_scalar(item)}" for item in value)
+            # A mapping item in flow style: JSON is valid YAML.
+            lines.extend(f"{pad}  - {json.dumps(item) if isinstance(item, dict) else _yaml_scalar(item)}"
+                         for item in value)
         else:
             lines.append(f"{pad}{key}: {_yaml_scalar(value)}")
     return "\n".join(lines)

@@ -1,0 +1,200 @@
+#include "core/transcode/transcoder.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+
+#include "core/log.h"
+#include "tests/core/loop_test_util.h"
+#include "tests/core/transcode/source_encoder.h"
+
+namespace tidecast::core::transcode {
+namespace {
+
+using testing::SourceEncoder;
+
+struct CountingSink : StreamSink {
+  size_t frames = 0;
+  size_t configs = 0;
+  bool ended = false;
+  void onPacket(const media::MediaPacketPtr& p) override { (p->config ? configs : frames)++; }
+  void onStreamEnd(std::string_view) override { ended = true; }
+  bool isPlayer() const override { return false; }
+};
+
+class TranscoderTest : public ::testing::Test {
+ protected:
+  TranscoderTest()
+      : log_(makeLogger(config_.log, std::make_shared<spdlog::sinks::null_sink_mt>())),
+        context_{loop_, metrics_, *log_, config_} {
+    RenditionConfig low;
+    low.name = "120p";
+    low.height = 120;
+    low.videoBitrate = 100000;
+    low.preset = "ultrafast";
+    LadderConfig ladder{"abr", true, {low}};
+    config_.transcode.ladders = {ladder};
+    config_.transcode.workers = 2;
+    config_.transcode.maxQueueFrames = 500;  // no drops, even under a sanitizer
+    config_.apps[0].transcode = "abr";
+    // The transcoder's handles do not keep a loop alive (a server's listeners do): without a
+    // referenced handle uv_run would return at once.
+    keepAlive_.start(60000, 60000, [] {});
+    HubConfig hub;
+    hub.publisherTimeoutMs = 600000;  // sanitizers are slow: the test's publisher stays
+    hub_ = std::make_unique<StreamHub>(context_, events_, hub);
+    transcoder_ = std::make_unique<Transcoder>(context_, *hub_, config_.transcode);
+    events_.subscribe("", [this](const Event& e) { seen_.push_back(e.type + " " + e.stream); });
+  }
+  ~TranscoderTest() override {
+    transcoder_.reset();
+    hub_.reset();
+  }
+
+  Stream* publish() {
+    SessionRecord& record =
+        hub_->sessions().open(SessionRecord::Role::kPublisher, "rtmp", "127.0.0.1:1");
+    auto stream = hub_->startPublishing("live", "cam", record);
+    EXPECT_TRUE(stream.ok());
+    return stream.ok() ? *stream : nullptr;
+  }
+  void feed(Stream& stream, SourceEncoder& source, int frames) {
+    for (const auto& p : source.encode(frames)) stream.push(p, loop_.nowMs());
+  }
+  bool seen(const std::string& what) const {
+    return std::find(seen_.begin(), seen_.end(), what) != seen_.end();
+  }
+
+  Config config_;
+  Loop loop_;
+  MetricsRegistry metrics_;
+  std::shared_ptr<spdlog::logger> log_;
+  LoopContext context_;
+  Timer keepAlive_{loop_};
+  EventBus events_;
+  std::unique_ptr<StreamHub> hub_;
+  std::unique_ptr<Transcoder> transcoder_;
+  std::vector<std::string> seen_;
+};
+
+TEST_F(TranscoderTest, RenditionStreamStartsWithTheSourceAndStopsWithIt) {
+  CountingSink sink;
+  events_.subscribe("rendition.started", [&](const Event& e) {
+    if (Stream* rendition = hub_->find(e.stream)) rendition->addSink(sink);
+  });
+  SourceEncoder source(320, 240, 30, 15);
+  Stream* stream = publish();
+  ASSERT_NE(stream, nullptr);
+  EXPECT_EQ(transcoder_->jobCount(), 1u);
+  stream->push(source.config(), loop_.nowMs());
+  size_t pushed = 0;
+  auto feedCounting = [&](const std::vector<media::MediaPacketPtr>& packets) {
+    for (const auto& p : packets) {
+      stream->push(p, loop_.nowMs());
+      ++pushed;
+    }
+  };
+  feedCounting(source.encode(45));
+  ASSERT_TRUE(runUntil(loop_, [&] { return hub_->find("live/cam/120p") != nullptr; }));
+  Stream* rendition = hub_->find("live/cam/120p");
+  EXPECT_EQ(rendition->renditionOf(), "live/cam");
+  EXPECT_TRUE(seen("rendition.started live/cam/120p"));
+  ASSERT_TRUE(runUntil(loop_, [&] { return sink.frames >= 10; }));
+  EXPECT_EQ(sink.configs, 1u);
+  EXPECT_EQ(rendition->info().video.height, 120u);
+  EXPECT_EQ(rendition->info().video.width, 160u);
+
+  feedCounting(source.encode(15));
+  feedCounting(source.finish());
+  hub_->stopPublishing(*stream, "publisher left");
+  // What was queued is still transcoded (every frame), then the rendition ends.
+  ASSERT_TRUE(runUntil(loop_, [&] { return sink.ended; }));
+  EXPECT_EQ(sink.frames, pushed);
+  EXPECT_EQ(hub_->find("live/cam/120p"), nullptr);
+  EXPECT_TRUE(seen("rendition.stopped live/cam/120p"));
+  EXPECT_FALSE(seen("stream.stopped live/cam/120p"));  // webhooks are for published streams
+  EXPECT_EQ(transcoder_->jobCount(), 0u);
+}
+
+TEST_F(TranscoderTest, ReconnectStartsAFreshJob) {
+  for (int round = 0; round < 3; ++round) {
+    SourceEncoder source(320, 240, 30, 15);
+    Stream* stream = publish();
+    ASSERT_NE(stream, nullptr);
+    stream->push(source.config(), loop_.nowMs());
+    feed(*stream, source, 20);
+    ASSERT_TRUE(runUntil(loop_, [&] { return hub_->find("live/cam/120p") != nullptr; }));
+    // Stop while the workers are still busy with queued frames; the next round publishes
+    // again at once, while the old job drains.
+    feed(*stream, source, 20);
+    hub_->stopPublishing(*stream, "reconnect");
+  }
+  ASSERT_TRUE(runUntil(loop_, [&] { return transcoder_->jobCount() == 0; }));
+  EXPECT_EQ(hub_->find("live/cam/120p"), nullptr);
+}
+
+TEST_F(TranscoderTest, AdminSwitchTurnsALiveStreamOffAndOn) {
+  SourceEncoder source(320, 240, 30, 15);
+  Stream* stream = publish();
+  stream->push(source.config(), loop_.nowMs());
+  feed(*stream, source, 20);
+  ASSERT_TRUE(runUntil(loop_, [&] { return hub_->find("live/cam/120p") != nullptr; }));
+
+  ASSERT_TRUE(transcoder_->setEnabled("live", "cam", false).ok());
+  EXPECT_EQ(transcoder_->jobCount(), 0u);
+  EXPECT_EQ(hub_->find("live/cam/120p"), nullptr);
+  TranscodeState off = transcoder_->state("live", "cam");
+  EXPECT_FALSE(off.enabled);
+  EXPECT_TRUE(off.overridden);
+
+  ASSERT_TRUE(transcoder_->setEnabled("live", "cam", std::nullopt).ok());  // the app's setting
+  EXPECT_EQ(transcoder_->jobCount(), 1u);  // the GOP cache restarts it at once
+  feed(*stream, source, 20);
+  ASSERT_TRUE(runUntil(loop_, [&] { return hub_->find("live/cam/120p") != nullptr; }));
+  TranscodeState on = transcoder_->state("live", "cam");
+  EXPECT_TRUE(on.running);
+  EXPECT_EQ(on.ladder, "abr");
+  EXPECT_EQ(on.renditions, std::vector<std::string>{"live/cam/120p"});
+
+  EXPECT_EQ(transcoder_->setEnabled("live", "cam", true, "nope").error().code,
+            "transcode.no_ladder");
+  EXPECT_EQ(transcoder_->setEnabled("live", "a/b", true).error().code, "transcode.bad_name");
+}
+
+TEST_F(TranscoderTest, AFullQueueDropsFramesUpToTheNextKeyframe) {
+  config_.transcode.maxQueueFrames = 2;
+  transcoder_.reset();  // one transcoder per registry: its metric names are its own
+  transcoder_ = std::make_unique<Transcoder>(context_, *hub_, config_.transcode);
+  SourceEncoder source(320, 240, 30, 15);
+  Stream* stream = publish();
+  stream->push(source.config(), loop_.nowMs());
+  // Pushed faster than any worker encodes: the two-frame queue overflows. The stream goes on
+  // (the decoder holds frames back for B-frame reordering) until a rendition comes out.
+  feed(*stream, source, 90);
+  for (int i = 0; i < 40 && hub_->find("live/cam/120p") == nullptr; ++i) {
+    feed(*stream, source, 1);
+    runUntil(
+        loop_, [&] { return hub_->find("live/cam/120p") != nullptr; },
+        std::chrono::milliseconds(100));
+  }
+  ASSERT_NE(hub_->find("live/cam/120p"), nullptr);
+  TranscodeState state = transcoder_->state("live", "cam");
+  EXPECT_GT(state.framesDropped, 0u);
+  EXPECT_LE(state.queueDepth, 2u);
+  std::string text = metrics_.render();
+  EXPECT_NE(text.find("tidecast_core_transcode_dropped_frames{stream=\"live/cam\"}"),
+            std::string::npos);
+  EXPECT_NE(text.find("tidecast_core_transcode_jobs 1"), std::string::npos);
+}
+
+TEST_F(TranscoderTest, RenditionStreamsAreNotTranscodedAgain) {
+  SourceEncoder source(320, 240, 30, 15);
+  Stream* stream = publish();
+  stream->push(source.config(), loop_.nowMs());
+  feed(*stream, source, 20);
+  ASSERT_TRUE(runUntil(loop_, [&] { return hub_->find("live/cam/120p") != nullptr; }));
+  EXPECT_EQ(transcoder_->jobCount(), 1u);
+  EXPECT_EQ(hub_->find("live/cam/120p/120p"), nullptr);
+}
+
+}  // namespace
+}  // namespace tidecast::core::transcode
