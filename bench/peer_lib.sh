@@ -53,18 +53,27 @@ setup_pinning() {
   fi
 }
 
+free_udp_port() {
+  python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
 # write_tidecast_config DIR [EXTRA_YAML]: writes DIR/tidecast.yaml for a bench tidecast on
-# 127.0.0.1 with fresh ports HTTP_PORT and RTMP_PORT (set here), its data in DIR/data, warnings
-# only; EXTRA_YAML (more top-level sections) is appended.
+# 127.0.0.1 with fresh ports HTTP_PORT, RTMP_PORT and SRT_PORT (UDP) (set here), its data in
+# DIR/data, warnings only; EXTRA_YAML is appended (rtmp: comes last, so it may start with more
+# rtmp keys, indented, before further top-level sections).
 write_tidecast_config() {
   local dir="$1" extra="${2:-}"
   HTTP_PORT="$(free_port)"
   RTMP_PORT="$(free_port)"
+  SRT_PORT="$(free_udp_port)"
   mkdir -p "$dir/data"
   cat >"$dir/tidecast.yaml" <<EOF
 data_dir: $dir/data
 log:
   level: warn
+srt:
+  listen: 127.0.0.1
+  port: $SRT_PORT
 http:
   listen: 127.0.0.1
   port: $HTTP_PORT

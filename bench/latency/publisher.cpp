@@ -86,9 +86,11 @@ bool Publisher::start(std::string& error) {
 bool Publisher::openOutput(std::string& error) {
   const std::string& url = options_.url;
   AVFormatContext* raw = nullptr;
-  int rc = avformat_alloc_output_context2(&raw, nullptr, "flv", url.c_str());
+  // SRT carries MPEG-TS; everything else (RTMP, files) FLV.
+  const char* format = url.starts_with("srt://") ? "mpegts" : "flv";
+  int rc = avformat_alloc_output_context2(&raw, nullptr, format, url.c_str());
   if (rc < 0) {
-    error = "cannot set up FLV output: " + avError(rc);
+    error = std::string("cannot set up ") + format + " output: " + avError(rc);
     return false;
   }
   output_.reset(raw);

@@ -20,7 +20,8 @@
 // are dropped and it lasts --seconds more. Without --read, only publishes for that long.
 //
 // Options:
-//   --rtmp URL            publish here (any URL libavformat writes FLV to; a file for tests)
+//   --rtmp URL            publish here (any URL libavformat writes FLV to; a file for tests;
+//                         an srt:// URL gets MPEG-TS instead)
 //   --read MODE URL       a viewer (repeatable)
 //   --seconds S           measurement window, 1..600 (default 20)
 //   --warmup S            dropped at the window's start, 0..120 (default 2)

@@ -257,10 +257,10 @@ void SrtListener::runCommands() {
 }
 
 SrtListener::Connection* SrtListener::find(int socket) {
-  for (auto& [id, c] : byId_) {
-    if (c->socket == socket) return c.get();
-  }
-  return nullptr;
+  auto it = bySocket_.find(socket);
+  if (it == bySocket_.end()) return nullptr;
+  auto c = byId_.find(it->second);
+  return c == byId_.end() ? nullptr : c->second.get();
 }
 
 // One connection per readiness: the epoll is level-triggered, and a second srt_accept with
@@ -292,6 +292,7 @@ void SrtListener::accept() {
     int events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
     srt_epoll_add_usock(epoll_, socket, &events);
     connections_.fetch_add(1);
+    bySocket_[socket] = c->id;
     ConnectionInfo info{c->id, c->streamId, c->peer, c->outbox};
     byId_.emplace(c->id, std::move(c));
     hooks_.opened(std::move(info));
@@ -320,6 +321,7 @@ void SrtListener::peerGone(Connection& c, const std::string& reason) {
   // connection (and reports it) when it reaches the end.
   srt_epoll_remove_usock(epoll_, c.socket);
   srt_close(c.socket);
+  bySocket_.erase(c.socket);
   c.socket = SRT_INVALID_SOCK;
   c.goneReason = reason;
   c.input->close(false);
@@ -405,6 +407,7 @@ void SrtListener::closeConnection(uint64_t id, const std::string& reason, bool n
   if (c->socket != SRT_INVALID_SOCK) {
     srt_epoll_remove_usock(epoll_, c->socket);
     srt_close(c->socket);
+    bySocket_.erase(c->socket);
   }
   c->cancel->store(true);
   if (c->input) c->input->close(true);

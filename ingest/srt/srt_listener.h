@@ -25,6 +25,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <spdlog/logger.h>
@@ -124,6 +125,7 @@ class SrtListener {
   std::vector<std::function<void()>> commands_;
   // SRT thread only.
   std::map<uint64_t, std::unique_ptr<Connection>> byId_;
+  std::unordered_map<int, uint64_t> bySocket_;
   uint64_t nextId_ = 1;
   uint64_t lastStatsMs_ = 0;
 };

@@ -105,8 +105,8 @@ core::Status SrtServer::listen() {
         cancel);
   };
   hooks.closed = [this](uint64_t id, std::string reason) {
-    // Best effort: if the loop queue is full the session ends at the next stats miss...
-    // so wait for room instead; the SRT thread only blocks while the loop is saturated.
+    // Must reach the loop (the session would linger otherwise): waits for room, which only
+    // takes long while the loop is saturated; a closed inbox (shutdown) returns at once.
     std::atomic<bool> never{false};
     inbox_->post(
         [this, id, reason = std::move(reason)] {
@@ -132,10 +132,23 @@ void SrtServer::shutdown() {
   std::vector<SrtSession*> open;
   for (auto& [id, session] : sessions_) open.push_back(session.get());
   for (SrtSession* session : open) session->close("server stopping", false);
+  if (sendRequested_) context_.loop.cancelFlush(*this);
+  sendRequested_ = false;
   if (inbox_) inbox_->close();  // wakes demux threads waiting for room
   if (listener_) listener_->stop();
   listener_.reset();
   graveyard_.clear();
+}
+
+void SrtServer::requestSend() {
+  if (sendRequested_) return;
+  sendRequested_ = true;
+  context_.loop.deferFlush(*this);
+}
+
+void SrtServer::flush() {
+  sendRequested_ = false;
+  if (listener_) listener_->wake();
 }
 
 void SrtServer::release(SrtSession& session) {

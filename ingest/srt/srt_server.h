@@ -33,10 +33,10 @@
 
 namespace tidecast::ingest::srt {
 
-class SrtServer {
+class SrtServer final : public core::Flushable {
  public:
   SrtServer(core::LoopContext& context, core::StreamHub& hub, SrtSettings settings);
-  ~SrtServer();
+  ~SrtServer() override;
 
   core::Status listen();
   uint16_t port() const { return listener_ ? listener_->port() : 0; }
@@ -49,6 +49,9 @@ class SrtServer {
   core::StreamHub& hub() { return hub_; }
   const SrtSettings& settings() const { return settings_; }
   SrtListener& listener() { return *listener_; }
+  // A player's outbox got bytes: wakes the SRT thread once, at the end of this loop turn.
+  void requestSend();
+  void flush() override;
   void release(SrtSession& session);
 
   core::Counter& packetsIn;
@@ -78,6 +81,7 @@ class SrtServer {
   std::mutex checkMutex_;
   std::condition_variable checkDone_;
   bool down_ = false;
+  bool sendRequested_ = false;
 };
 
 }  // namespace tidecast::ingest::srt

@@ -79,8 +79,9 @@ void SrtSession::startPlaying(const std::string& key) {
   });
   joined_ = true;
   auto stream = hub.subscribe(info_.streamId.app, key, *this, *record_);  // replays the GOP
-  if (stream && !closed_) playing_ = *stream;
-  server_.listener().wake();
+  if (!stream) return refuse(stream.error());
+  if (!closed_) playing_ = *stream;
+  server_.requestSend();
 }
 
 void SrtSession::registerRttMetric() {
@@ -137,7 +138,7 @@ void SrtSession::onPacket(const core::media::MediaPacketPtr& packet) {
                                status.error().message);
     return close(status.error().code, true);
   }
-  server_.listener().wake();
+  server_.requestSend();
 }
 
 void SrtSession::onStreamEnd(std::string_view reason) {

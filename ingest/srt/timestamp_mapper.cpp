@@ -19,7 +19,10 @@ int64_t TimestampMapper::toMs(int64_t raw90k) {
   // Shortest way round the 33-bit circle: a wrap is a small step, not a 26-hour one.
   if (delta >= kTsTimestampModulo / 2) delta -= kTsTimestampModulo;
   if (delta < -kTsTimestampModulo / 2) delta += kTsTimestampModulo;
-  if (delta > kMaxTimestampStep90k || delta < -kMaxTimestampStep90k) {
+  // A jump either way is a discontinuity, and so is a step back before the timeline's start
+  // (outputs are never negative: FLV and RTMP carry unsigned times).
+  bool beforeStart = (unwrapped_ + delta) * 1000 / kTsClock < -kTimelineStartMs;
+  if (delta > kMaxTimestampStep90k || delta < -kMaxTimestampStep90k || beforeStart) {
     ++discontinuities_;
     delta = kStepAfterJump90k;
   }

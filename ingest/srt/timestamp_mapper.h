@@ -3,7 +3,8 @@
 // One mapper per connection, shared by its tracks so audio and video stay aligned: each value
 // is unwrapped against the last value seen on any track; a step larger than
 // kMaxTimestampStep90k either way is a discontinuity and continues the timeline just after
-// the last output instead of jumping. Pure: one thread at a time.
+// the last output instead of jumping; so is a step back past the timeline's start, so outputs
+// are never negative. Pure: one thread at a time.
 #pragma once
 
 #include <cstdint>

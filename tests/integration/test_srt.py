@@ -264,6 +264,26 @@ class SrtTest(ProcessTestCase):
             self.assertEqual(decoded.returncode, 0)
             self.assertEqual(decoded.stderr.strip(), "", "decoding errors in the played TS")
 
+    def test_a_publisher_sending_something_else_than_mpeg_ts_is_closed_alone(self):
+        with self.server({"streams": {"publisher_timeout_ms": 2000}}) as server:
+            good = self.spawn(ffmpeg_publish(self.srt(server, "#!::r=live/good,m=publish"),
+                                             seconds=10))
+            self.wait_live(server, "live/good")
+            junk = self.spawn(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
+                               "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-t", "10",
+                               "-c:v", "libx264", "-preset", "ultrafast", "-f", "flv",
+                               self.srt(server, "#!::r=live/junk,m=publish")])
+            server.wait_for_log(r"srt.closed conn=\d+ peer=\S+ reason=\"publisher timeout\"",
+                                timeout=20)
+            self.assertIsNone(good.poll(), "the good publisher must still be running")
+            path = os.path.join(self.tmp, "good.flv")
+            recorder = self.spawn(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
+                                   "-i", f"http://{LOCALHOST}:{server.port}/live/good.flv",
+                                   "-t", "2", "-c", "copy", "-f", "flv", path])
+            self.assertEqual(recorder.wait(timeout=30), 0)
+            self.assertGreater(int(probe(path)["nb_read_packets"]), FPS)
+            junk.kill()
+
     def test_request_for_a_stream_that_is_not_live_is_refused(self):
         with self.server() as server:
             result = subprocess.run(

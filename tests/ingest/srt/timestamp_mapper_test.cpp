@@ -53,5 +53,19 @@ TEST(SrtTimestampMapper, DiscontinuityContinuesTheTimeline) {
   EXPECT_LE(jumped, after + 41);
 }
 
+TEST(SrtTimestampMapper, NeverGoesBelowZero) {
+  TimestampMapper mapper;
+  EXPECT_EQ(mapper.toMs(100 * kTsClock), kTimelineStartMs);
+  // 5 s back: within the jump limit, but before the timeline's start.
+  int64_t back = mapper.toMs(95 * kTsClock);
+  EXPECT_GE(back, 0);
+  EXPECT_EQ(mapper.discontinuities(), 1u);
+  // Half a second back is an ordinary step (B-frames, interleaving).
+  TimestampMapper other;
+  other.toMs(100 * kTsClock);
+  EXPECT_EQ(other.toMs(100 * kTsClock - kTsClock / 2), kTimelineStartMs - 500);
+  EXPECT_EQ(other.discontinuities(), 0u);
+}
+
 }  // namespace
 }  // namespace tidecast::ingest::srt
