@@ -1,7 +1,8 @@
 // The plug-in interface. A plug-in is one module (delivery routes, the admin API, a social
 // feature) that mounts itself on what a loop offers; server/ only lists plug-ins, so adding a
-// module never means editing the core. Later issues extend PluginContext (EventBus, store,
-// WebSocket dispatcher, the plug-in's own config section) without changing this shape.
+// module never means editing the core. The social store is not in PluginContext (api/ cannot
+// name social/ types): social::store::SocialStorePlugin opens it in its own mount(), and
+// server/ passes that plug-in to the social plug-ins' constructors (docs/architecture.md).
 #pragma once
 
 #include <string>
