@@ -120,12 +120,9 @@ void StreamHub::stopPublishing(Stream& stream, std::string_view reason) {
   context_.log.info("{} stream={} session={} reason=\"{}\" packets={}", type, owned->name(),
                     owned->publisherSession(), reason, owned->stats().packets);
   owned->end(reason);
-  Event event{type,
-              owned->name(),
-              owned->publisherSession(),
-              "",
-              "",
-              std::string(reason)};
+  Event event{type,          owned->name(), owned->publisherSession(), "", "", std::string(reason),
+              /*id=*/0,
+              /*payload=*/""};
   if (const SessionRecord* record = sessions_.find(owned->publisherSession())) {
     event.protocol = record->protocol;
     event.peer = record->peer;
@@ -268,7 +265,7 @@ void StreamHub::exportStreamMetrics() {
 void StreamHub::announce(std::string type, const std::string& stream, const SessionRecord& session,
                          std::string_view reason) {
   events_.publish(Event{std::move(type), stream, session.id, session.protocol, session.peer,
-                        std::string(reason)});
+                        std::string(reason), /*id=*/0, /*payload=*/""});
 }
 
 }  // namespace tidecast::core
