@@ -5,12 +5,12 @@
 #include <cmath>
 
 #include "core/media/aac.h"
-#include "tests/core/transcode/opus_source.h"
+#include "tests/core/transcode/tone_source.h"
 
 namespace tidecast::core::transcode {
 namespace {
 
-using testing::OpusSource;
+using testing::ToneSource;
 
 constexpr int kAacFrame = 1024;
 
@@ -77,7 +77,7 @@ std::vector<media::MediaPacketPtr> transcode(AudioTranscoder& transcoder,
 }
 
 TEST(AudioTranscoderTest, OpusBecomesDecodableContinuousAacLc) {
-  OpusSource source(1000);
+  ToneSource source = ToneSource::opus(1000);
   AudioTranscoder transcoder(128000);
   std::vector<media::MediaPacketPtr> in{source.config()};
   for (const auto& p : source.encode(100)) in.push_back(p);  // 2 s
@@ -120,11 +120,38 @@ TEST(AudioTranscoderTest, OpusBecomesDecodableContinuousAacLc) {
               2.0 * kAacFrame);
   ASSERT_GT(check.counted, 0);
   double rms = std::sqrt(check.sumSquares / static_cast<double>(check.counted));
-  EXPECT_NEAR(rms, OpusSource::kAmplitude / std::sqrt(2.0), 0.05);
+  EXPECT_NEAR(rms, ToneSource::kAmplitude / std::sqrt(2.0), 0.05);
+}
+
+TEST(AudioTranscoderTest, Mp3BecomesAacAtItsOwnSampleRate) {
+  ToneSource source = ToneSource::mp3(500);  // as RTMP sends it: no configuration packet
+  AudioTranscoder transcoder(96000);
+  std::vector<media::MediaPacketPtr> out = transcode(transcoder, source.encode(80));  // ~2 s
+  EXPECT_EQ(transcoder.sampleRate(), 44100);
+  EXPECT_EQ(transcoder.channels(), 2);
+  transcoder.flush(out);
+  ASSERT_GT(out.size(), 2u);
+  ASSERT_TRUE(out[0]->config);
+  auto info = media::parseAudioSpecificConfig(out[0]->data.span());
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->objectType, 2);
+  EXPECT_EQ(info->sampleRate, 44100u);
+  EXPECT_EQ(info->channels, 2u);
+  for (size_t i = 2; i < out.size(); ++i) {
+    int64_t step = out[i]->dts - out[i - 1]->dts;  // 1024 / 44.1 kHz = 23.2 ms
+    EXPECT_TRUE(step == 23 || step == 24) << "packet " << i << " step " << step;
+  }
+  AacCheck check = decodeAac(out);
+  EXPECT_EQ(check.errors, 0);
+  EXPECT_NEAR(static_cast<double>(check.samples), static_cast<double>(source.samplesIn()),
+              3.0 * kAacFrame);
+  ASSERT_GT(check.counted, 0);
+  double rms = std::sqrt(check.sumSquares / static_cast<double>(check.counted));
+  EXPECT_NEAR(rms, ToneSource::kAmplitude / std::sqrt(2.0), 0.05);
 }
 
 TEST(AudioTranscoderTest, AJumpInTheSourcesTimesReanchorsTheOutput) {
-  OpusSource source(1000);
+  ToneSource source = ToneSource::opus(1000);
   AudioTranscoder transcoder(64000);
   std::vector<media::MediaPacketPtr> in{source.config()};
   for (const auto& p : source.encode(50)) in.push_back(p);
@@ -167,7 +194,7 @@ TEST(AudioTranscoderTest, AacIsNotTranscodedAndUnknownCodecsAreRefused) {
   garbage.data = Slice::copyOf(reinterpret_cast<const uint8_t*>("\xff\xff\xff"), 3);
   // A broken frame is an error for that frame only; the next good one goes through.
   (void)transcoder.push(garbage, out);
-  OpusSource source(20);
+  ToneSource source = ToneSource::opus(20);
   std::vector<media::MediaPacketPtr> good = transcode(transcoder, source.encode(20));
   EXPECT_FALSE(good.empty());
 }

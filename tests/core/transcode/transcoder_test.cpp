@@ -7,14 +7,14 @@
 
 #include "core/log.h"
 #include "tests/core/loop_test_util.h"
-#include "tests/core/transcode/opus_source.h"
 #include "tests/core/transcode/source_encoder.h"
+#include "tests/core/transcode/tone_source.h"
 
 namespace tidecast::core::transcode {
 namespace {
 
-using testing::OpusSource;
 using testing::SourceEncoder;
+using testing::ToneSource;
 
 struct CountingSink : StreamSink {
   size_t frames = 0;
@@ -223,7 +223,7 @@ TEST_F(TranscoderTest, OpusSourceGivesEveryRenditionTheSameAacTrack) {
     if (Stream* rendition = hub_->find(e.stream)) rendition->addSink(sinks[e.stream]);
   });
   SourceEncoder video(320, 240, 30, 15);
-  OpusSource audio(1000);
+  ToneSource audio = ToneSource::opus(1000);
   Stream* stream = publish();
   ASSERT_NE(stream, nullptr);
   stream->push(video.config(), loop_.nowMs());
