@@ -67,7 +67,8 @@ void TranscodeJob::offerAudio(const media::MediaPacketPtr& packet) {
   if (!packet->config) counters_.audioIn.fetch_add(1, std::memory_order_relaxed);
   {
     std::lock_guard lock(mutex_);
-    if (!packet->config && queuedAudio_ >= maxAudioQueue_) {
+    // Configurations count too: a publisher repeating them cannot grow the queue.
+    if (queuedAudio_ >= maxAudioQueue_) {
       counters_.audioDropped.fetch_add(1, std::memory_order_relaxed);
       return;
     }
