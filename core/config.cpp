@@ -580,6 +580,7 @@ Fields transcodeFields(TranscodeConfig& c) {
       {"max_queue_frames", integer(c.maxQueueFrames, 2, 10000)},
       {"encoder_threads", integer(c.encoderThreads, 0, 64)},
       {"max_jobs", integer(c.maxJobs, 0, 10000)},
+      {"audio_bitrate", integer(c.audioBitrate, 16000, 512000)},
       {"ladders", ladders(c.ladders)},
   };
 }

@@ -205,6 +205,7 @@ struct TranscodeConfig {
   uint32_t maxQueueFrames = 60;  // frames waiting per job; past it frames are dropped
   uint32_t encoderThreads = 1;   // libx264 threads per rendition encoder
   uint32_t maxJobs = 8;          // jobs at once; streams past it are not transcoded
+  uint32_t audioBitrate = 128000;  // AAC-LC bits/s when the source's audio is not AAC
   std::vector<LadderConfig> ladders;
   bool operator==(const TranscodeConfig&) const = default;
 };

@@ -22,7 +22,10 @@
 namespace tidecast::core::transcode {
 
 struct RungOutput {
-  size_t rung = 0;  // index into the ladder's renditions
+  // The rendition's index in the ladder, or kEveryRung: a packet every rendition carries
+  // (the AAC track transcoded once for all of them).
+  static constexpr size_t kEveryRung = static_cast<size_t>(-1);
+  size_t rung = 0;
   media::MediaPacketPtr packet;
 };
 

@@ -7,6 +7,8 @@ namespace tidecast::core::transcode {
 namespace {
 // Encoded packets waiting for the loop, per rung and queued input frame.
 constexpr size_t kOutputPerQueuedFrame = 4;
+// Audio packets waiting per job, per queued video frame allowed (Opus: 50 packets/s).
+constexpr size_t kAudioPerQueuedFrame = 4;
 }  // namespace
 
 TranscodeJob::TranscodeJob(std::string name, std::vector<RenditionConfig> rungs,
@@ -14,30 +16,39 @@ TranscodeJob::TranscodeJob(std::string name, std::vector<RenditionConfig> rungs,
                            std::function<void()> notify)
     : name_(std::move(name)),
       maxQueue_(config.maxQueueFrames),
-      maxOutput_(kOutputPerQueuedFrame * config.maxQueueFrames * std::max<size_t>(rungs.size(), 1)),
+      maxAudioQueue_(kAudioPerQueuedFrame * config.maxQueueFrames),
+      maxOutput_(kOutputPerQueuedFrame * config.maxQueueFrames * std::max<size_t>(rungs.size(), 1) +
+                 maxAudioQueue_),
       pool_(pool),
       notify_(std::move(notify)),
-      pipeline_(std::make_unique<LadderPipeline>(std::move(rungs), config.encoderThreads)) {}
+      pipeline_(std::make_unique<LadderPipeline>(std::move(rungs), config.encoderThreads)),
+      audio_(std::make_unique<AudioTranscoder>(config.audioBitrate)) {}
 
 TranscodeJob::~TranscodeJob() = default;
 
 void TranscodeJob::offer(const media::MediaPacketPtr& packet) {
-  if (packet->track != media::TrackType::kVideo || cancelled_) return;
+  if (cancelled_) return;
+  if (packet->track == media::TrackType::kAudio) return offerAudio(packet);
+  if (packet->track != media::TrackType::kVideo) return;
   if (!packet->config) counters_.framesIn.fetch_add(1, std::memory_order_relaxed);
   {
     std::lock_guard lock(mutex_);
     bool restart = packet->config || packet->keyframe;
-    if (input_.size() >= maxQueue_) {
+    if (input_.size() - queuedAudio_ >= maxQueue_) {
       if (!restart) {
         dropping_ = true;
         counters_.framesDropped.fetch_add(1, std::memory_order_relaxed);
         return;
       }
-      // Behind real time: what waits is stale; start again from this keyframe.
+      // Behind real time: the video that waits is stale; start again from this keyframe.
       uint64_t dropped = 0;
-      for (const auto& queued : input_) dropped += queued->config ? 0 : 1;
+      for (const auto& queued : input_) {
+        dropped += queued->track == media::TrackType::kVideo && !queued->config ? 1 : 0;
+      }
       counters_.framesDropped.fetch_add(dropped, std::memory_order_relaxed);
-      input_.clear();
+      std::erase_if(input_, [](const media::MediaPacketPtr& queued) {
+        return queued->track == media::TrackType::kVideo;
+      });
     }
     if (dropping_ && !restart) {
       counters_.framesDropped.fetch_add(1, std::memory_order_relaxed);
@@ -45,6 +56,24 @@ void TranscodeJob::offer(const media::MediaPacketPtr& packet) {
     }
     dropping_ = false;
     input_.push_back(packet);
+    if (scheduled_) return;
+    scheduled_ = true;
+  }
+  schedule();
+}
+
+void TranscodeJob::offerAudio(const media::MediaPacketPtr& packet) {
+  if (!AudioTranscoder::needsTranscode(packet->codec) || packet->endOfSequence) return;
+  if (!packet->config) counters_.audioIn.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(mutex_);
+    // Configurations count too: a publisher repeating them cannot grow the queue.
+    if (queuedAudio_ >= maxAudioQueue_) {
+      counters_.audioDropped.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    input_.push_back(packet);
+    ++queuedAudio_;
     if (scheduled_) return;
     scheduled_ = true;
   }
@@ -64,7 +93,7 @@ std::vector<RungOutput> TranscodeJob::takeOutput() {
 
 size_t TranscodeJob::queueDepth() const {
   std::lock_guard lock(mutex_);
-  return input_.size();
+  return input_.size() - queuedAudio_;
 }
 
 std::string TranscodeJob::takeError() {
@@ -95,12 +124,14 @@ void TranscodeJob::cancel() {
   {
     std::lock_guard lock(mutex_);
     input_.clear();
+    queuedAudio_ = 0;
     output_.clear();
   }
   // Codec teardown (x264 threads, buffers) belongs on a worker, after any run in progress.
   pool_.submit([self = shared_from_this()] {
     std::lock_guard work(self->workMutex_);
     self->pipeline_.reset();
+    self->audio_.reset();
   });
 }
 
@@ -110,21 +141,30 @@ void TranscodeJob::run() {
   {
     std::lock_guard lock(mutex_);
     batch.swap(input_);
+    queuedAudio_ = 0;
     flush = finishing_ && !finished_;
   }
   std::vector<RungOutput> out;
+  std::vector<media::MediaPacketPtr> audioOut;
+  // Every rung carries the one AAC track.
+  auto addAudio = [&] {
+    for (auto& packet : audioOut) out.push_back({RungOutput::kEveryRung, std::move(packet)});
+    audioOut.clear();
+  };
   std::string error;
   auto started = std::chrono::steady_clock::now();
   {
     std::lock_guard work(workMutex_);
     for (const auto& packet : batch) {
-      if (cancelled_ || !pipeline_) break;
-      Status status = pipeline_->push(*packet, out);
+      if (cancelled_ || !pipeline_ || !audio_) break;
+      const bool audio = packet->track == media::TrackType::kAudio;
+      Status status = audio ? audio_->push(*packet, audioOut) : pipeline_->push(*packet, out);
+      addAudio();
       if (!status) {
         counters_.errors.fetch_add(1, std::memory_order_relaxed);
         error = status.error().code + ": " + status.error().message;
       }
-      if (!packet->config) {
+      if (!audio && !packet->config) {
         int64_t pts = packet->dts + packet->cts;
         int64_t unset = -1;
         counters_.firstPtsMs.compare_exchange_strong(unset, pts);
@@ -132,7 +172,11 @@ void TranscodeJob::run() {
       }
     }
     // finish() came before this run took the input: all of it is in `batch`.
-    if (flush && !cancelled_ && pipeline_) pipeline_->flush(out);
+    if (flush && !cancelled_ && pipeline_ && audio_) {
+      pipeline_->flush(out);
+      audio_->flush(audioOut);
+      addAudio();
+    }
   }
   auto busy = std::chrono::steady_clock::now() - started;
   counters_.busyMicros.fetch_add(

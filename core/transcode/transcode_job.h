@@ -4,6 +4,11 @@
 // keyframe (a keyframe arriving at a full queue replaces the frames waiting), so memory never
 // grows and every rendition still gets every keyframe, the segment boundaries.
 //
+// Audio that is not AAC goes through the same queue, in arrival order, to the job's
+// AudioTranscoder (one AAC encode for every rung, output as RungOutput::kEveryRung). It has a
+// bound of its own and survives a video restart (cheap to keep up with, never skipped for the
+// video's sake). AAC audio is not the job's: the variants use the source's track as it is.
+//
 // Thread-safe as documented per function. Owned through shared_ptr: a worker running the job
 // keeps it alive past the loop's release.
 #pragma once
@@ -19,6 +24,7 @@
 
 #include "core/config.h"
 #include "core/media/media_packet.h"
+#include "core/transcode/audio_transcoder.h"
 #include "core/transcode/ladder_pipeline.h"
 #include "core/transcode/worker_pool.h"
 
@@ -27,6 +33,8 @@ namespace tidecast::core::transcode {
 struct JobCounters {
   std::atomic<uint64_t> framesIn{0};       // source video frames offered
   std::atomic<uint64_t> framesDropped{0};  // dropped before decoding (queue full)
+  std::atomic<uint64_t> audioIn{0};        // source audio frames offered (transcoded codecs)
+  std::atomic<uint64_t> audioDropped{0};   // audio packets dropped (audio queue full)
   std::atomic<uint64_t> outputDropped{0};  // encoded packets dropped (output queue full)
   std::atomic<uint64_t> errors{0};         // packets the pipeline failed on
   std::atomic<uint64_t> busyMicros{0};     // worker time spent on this job
@@ -44,7 +52,8 @@ class TranscodeJob : public std::enable_shared_from_this<TranscodeJob> {
   const std::string& name() const { return name_; }
 
   // ---- loop thread ------------------------------------------------------------------
-  // A source video packet (configuration or frame); audio and data are not for the job.
+  // A source packet: video (configuration or frame), audio the job transcodes (not AAC);
+  // anything else is ignored.
   void offer(const media::MediaPacketPtr& packet);
   // What the workers produced since the last call, in order.
   std::vector<RungOutput> takeOutput();
@@ -55,23 +64,26 @@ class TranscodeJob : public std::enable_shared_from_this<TranscodeJob> {
   // Stops: queued input is dropped, no more output; the codec state is released on a
   // worker thread (never the loop's), after any run in progress.
   void cancel();
-  size_t queueDepth() const;
+  size_t queueDepth() const;  // video frames waiting
   const JobCounters& counters() const { return counters_; }
   // The last pipeline error not yet reported ("" if none); clears it.
   std::string takeError();
 
  private:
+  void offerAudio(const media::MediaPacketPtr& packet);
   void schedule();  // caller holds no lock
   void run();       // worker thread
 
   const std::string name_;
   const size_t maxQueue_;
+  const size_t maxAudioQueue_;
   const size_t maxOutput_;
   WorkerPool& pool_;
   std::function<void()> notify_;
 
   mutable std::mutex mutex_;  // guards the fields below
   std::deque<media::MediaPacketPtr> input_;
+  size_t queuedAudio_ = 0;  // audio packets among input_
   std::vector<RungOutput> output_;
   bool scheduled_ = false;  // a task for this job is queued or running
   bool dropping_ = false;   // dropping until the next keyframe
@@ -82,6 +94,7 @@ class TranscodeJob : public std::enable_shared_from_this<TranscodeJob> {
 
   std::mutex workMutex_;  // held while the pipeline is used or released
   std::unique_ptr<LadderPipeline> pipeline_;
+  std::unique_ptr<AudioTranscoder> audio_;
   JobCounters counters_;
 };
 

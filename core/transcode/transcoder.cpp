@@ -43,9 +43,8 @@ class Transcoder::Session final : public StreamSink {
 
   void attach() { source_->addSink(*this); }  // replays the GOP: the job starts at once
 
-  void onPacket(const media::MediaPacketPtr& packet) override {
-    if (packet->track == media::TrackType::kVideo) job_->offer(packet);
-  }
+  // Video, and audio the job transcodes (it ignores AAC: the variants use the source's).
+  void onPacket(const media::MediaPacketPtr& packet) override { job_->offer(packet); }
   // The source ended: the job finishes what is queued (the renditions end with the same
   // segments as the source), then the transcoder stops the session (drain()).
   void onStreamEnd(std::string_view reason) override {
@@ -69,8 +68,12 @@ class Transcoder::Session final : public StreamSink {
     }
     uint64_t now = owner_.context_.loop.nowMs();
     for (RungOutput& output : job_->takeOutput()) {
+      if (output.rung == RungOutput::kEveryRung) {
+        deliverToAll(output.packet, now);
+        continue;
+      }
       if (output.rung >= renditions_.size()) continue;
-      Stream* stream = rendition(output.rung);
+      Stream* stream = rendition(output.rung, now);
       if (stream != nullptr) stream->push(output.packet, now);
     }
   }
@@ -90,7 +93,16 @@ class Transcoder::Session final : public StreamSink {
     uint64_t session = 0;
   };
 
-  Stream* rendition(size_t index) {
+  // The transcoded audio: into every rendition started (they start with their video). Its
+  // configuration is kept for the renditions that start later.
+  void deliverToAll(const media::MediaPacketPtr& packet, uint64_t now) {
+    if (packet->config) audioConfig_ = packet;
+    for (Rendition& r : renditions_) {
+      if (r.stream != nullptr) r.stream->push(packet, now);
+    }
+  }
+
+  Stream* rendition(size_t index, uint64_t now) {
     Rendition& r = renditions_[index];
     if (r.stream != nullptr) return r.stream;
     StreamHub& hub = owner_.hub_;
@@ -106,6 +118,7 @@ class Transcoder::Session final : public StreamSink {
     }
     r.stream = *stream;
     r.session = record.id;
+    if (audioConfig_) r.stream->push(audioConfig_, now);
     return r.stream;
   }
 
@@ -128,6 +141,7 @@ class Transcoder::Session final : public StreamSink {
   std::string endReason_;
   uint64_t drainDeadlineMs_ = 0;
   std::vector<Rendition> renditions_;
+  media::MediaPacketPtr audioConfig_;  // the transcoded audio's AudioSpecificConfig, if any
   std::shared_ptr<TranscodeJob> job_;
 };
 

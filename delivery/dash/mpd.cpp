@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "api/system_routes.h"
+#include "delivery/cmaf/variant_audio.h"
 #include "delivery/hls/multivariant_playlist.h"
 
 namespace tidecast::delivery::dash {
@@ -76,7 +77,7 @@ void videoSet(Out out, const CmafTrack& track, const cmaf::Period& period,
 }
 
 void audioSet(Out out, const CmafTrack& track, const cmaf::PeriodTrack& entry,
-              const cmaf::CmafSettings& settings) {
+              std::string_view path, const cmaf::CmafSettings& settings) {
   const cmaf::TrackDescription& d = track.description();
   hls::TrackBandwidth rate = hls::measureBandwidth(track);
   fmt::format_to(out,
@@ -87,7 +88,7 @@ void audioSet(Out out, const CmafTrack& track, const cmaf::PeriodTrack& entry,
                  "        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:"
                  "audio_channel_configuration:2011\" value=\"{}\"/>\n",
                  std::max<uint64_t>(rate.peak, 1), d.codecString, d.sampleRate, d.channels);
-  segmentTemplate(out, track, entry, "audio", settings);
+  segmentTemplate(out, track, entry, path, settings);
   fmt::format_to(out, "      </Representation>\n    </AdaptationSet>\n");
 }
 
@@ -101,7 +102,10 @@ std::string renderMpd(cmaf::StreamPackager& packager, const MpdOptions& options)
   if (packager.periods().empty() || packager.leader() == nullptr) return {};
   const cmaf::CmafSettings& settings = packager.settings();
   CmafTrack* video = packager.video();
-  CmafTrack* audio = packager.audio();
+  // Transcoded AAC when the source's audio is not AAC (cmaf/variant_audio.h).
+  cmaf::VariantAudio shared = cmaf::variantAudio(packager, options.renditions);
+  CmafTrack* audio = shared.track;
+  std::string audioPath = shared.prefix + "audio";
   int64_t ast = packager.availabilityStartMs();
   uint64_t longest =
       packager.leader()->maxSegmentDuration() * 1000 / packager.leader()->timescale();
@@ -132,7 +136,16 @@ std::string renderMpd(cmaf::StreamPackager& packager, const MpdOptions& options)
     if (video && period.video.present) {
       videoSet(out, *video, period, options.renditions, settings);
     }
-    if (audio && period.audio.present) audioSet(out, *audio, period.audio, settings);
+    if (audio && shared.packager == &packager && period.audio.present) {
+      audioSet(out, *audio, period.audio, audioPath, settings);
+    } else if (audio && shared.packager != &packager) {
+      // The rendition's entry into this Period (its segments carry the source's numbers).
+      for (const cmaf::Period& own : shared.packager->periods()) {
+        if (own.id == period.id && own.audio.present) {
+          audioSet(out, *audio, own.audio, audioPath, settings);
+        }
+      }
+    }
     fmt::format_to(out, "  </Period>\n");
   }
   fmt::format_to(out,

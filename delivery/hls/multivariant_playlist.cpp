@@ -4,6 +4,8 @@
 
 #include <iterator>
 
+#include "delivery/cmaf/variant_audio.h"
+
 namespace tidecast::delivery::hls {
 
 TrackBandwidth measureBandwidth(const cmaf::CmafTrack& track) {
@@ -56,15 +58,17 @@ std::string renderMultivariantPlaylist(cmaf::StreamPackager& packager,
                                        const std::vector<cmaf::StreamPackager*>& renditions,
                                        bool listSource) {
   cmaf::CmafTrack* video = packager.video();
-  cmaf::CmafTrack* audio = packager.audio();
+  // Transcoded AAC when the source's audio is not AAC (cmaf/variant_audio.h).
+  cmaf::VariantAudio shared = cmaf::variantAudio(packager, renditions);
+  cmaf::CmafTrack* audio = shared.track;
   if (video == nullptr && audio == nullptr) return {};
   std::string out = "#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-INDEPENDENT-SEGMENTS\n";
   TrackBandwidth audioRate = audio ? measureBandwidth(*audio) : TrackBandwidth{};
   if (audio && video) {
     fmt::format_to(std::back_inserter(out),
                    "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"audio\",DEFAULT=YES,"
-                   "AUTOSELECT=YES,CHANNELS=\"{}\",URI=\"audio.m3u8\"\n",
-                   audio->description().channels);
+                   "AUTOSELECT=YES,CHANNELS=\"{}\",URI=\"{}audio.m3u8\"\n",
+                   audio->description().channels, shared.prefix);
   }
   if (video) {
     size_t listed = 0;
@@ -80,8 +84,8 @@ std::string renderMultivariantPlaylist(cmaf::StreamPackager& packager,
   } else {
     fmt::format_to(
         std::back_inserter(out),
-        "#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\"\naudio.m3u8\n",
-        audioRate.peak, audioRate.average, audio->description().codecString);
+        "#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\"\n{}audio.m3u8\n",
+        audioRate.peak, audioRate.average, audio->description().codecString, shared.prefix);
   }
   return out;
 }

@@ -256,3 +256,85 @@ class TranscodeTest(ProcessTestCase):
                                      {"enabled": True, "ladder": "missing"})
             self.assertEqual(status, 409)
             self.assertEqual(error["error"]["code"], "transcode.no_ladder")
+
+
+class OpusTranscodeTest(ProcessTestCase):
+    """An SRT publisher sending H.264 + Opus: the renditions carry one AAC-LC track encoded
+    in-process, and every variant of the multivariant playlist and the MPD advertise it."""
+
+    def test_opus_over_srt_becomes_aac_in_every_variant(self):
+        rung = {"name": "180p", "height": 180, "video_bitrate": 300_000, "preset": "ultrafast"}
+        overrides = {
+            "apps": {"live": {"transcode": "small"}},
+            "transcode": {"workers": 2, "max_queue_frames": 120, "audio_bitrate": 96000,
+                          "ladders": {"small": {"source": True, "renditions": [rung]}}},
+            "cmaf": {"segment_target_ms": SEGMENT_MS, "linger_ms": 10000},
+        }
+        with Tidecast(overrides, port_keys=["srt.port"]) as server:
+            url = (f"srt://{LOCALHOST}:{server.ports['srt.port']}"
+                   "?streamid=#!::r=live/opus,m=publish&linger=3")
+            gop = FPS * SEGMENT_MS // 1000
+            self.spawn(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
+                        "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate={FPS}",
+                        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                        "-t", "8", "-c:v", "libx264", "-preset", "ultrafast",
+                        "-tune", "zerolatency", "-g", str(gop), "-keyint_min", str(gop),
+                        "-sc_threshold", "0", "-pix_fmt", "yuv420p",
+                        "-c:a", "libopus", "-ac", "2", "-b:a", "64k", "-f", "mpegts", url])
+            for path in ("/live/opus/video.m3u8", "/live/opus/180p/video.m3u8",
+                         "/live/opus/180p/audio.m3u8"):
+                wait_until(lambda p=path: server.get(p)[0] == 200 and
+                           server.get(p)[2].decode().count("#EXTINF") >= 3, 40, interval=0.2,
+                           message=f"{path}: 3 segments")
+            # The source's own audio is Opus.
+            status, _, body = server.get("/live/opus/audio.m3u8")
+            self.assertEqual(status, 200)
+            master = server.get("/live/opus/index.m3u8")[2].decode()
+            self.assertIn('URI="180p/audio.m3u8"', master)
+            variants = re.findall(r"#EXT-X-STREAM-INF:(.*)\n(.*)", master)
+            self.assertEqual([uri for _, uri in variants], ["video.m3u8", "180p/video.m3u8"])
+            for attributes, uri in variants:
+                self.assertRegex(attributes, r'CODECS="avc1\.[0-9a-fA-F]+,mp4a\.40\.2"', uri)
+                self.assertIn('AUDIO="audio"', attributes, uri)
+            self.assertNotIn("opus", master.lower())
+
+            # ffprobe reads every variant of the multivariant playlist with AAC audio.
+            probe = subprocess.run(
+                ["ffprobe", "-v", "error", "-show_entries",
+                 "stream=codec_type,codec_name,sample_rate,channels:program=program_id",
+                 "-of", "json", f"http://{LOCALHOST}:{server.port}/live/opus/index.m3u8"],
+                capture_output=True, text=True, timeout=60, check=True)
+            info = json.loads(probe.stdout)
+            self.assertEqual(len(info["programs"]), 2)
+            audio = [s for s in info["streams"] if s["codec_type"] == "audio"]
+            self.assertTrue(audio)
+            for stream in audio:
+                self.assertEqual((stream["codec_name"], stream["sample_rate"],
+                                  stream["channels"]), ("aac", "48000", 2))
+
+            # The AAC audio is continuous with the video: the rendition's audio segments last
+            # as long as its video segments (cut at the same instants).
+            def durations(path):
+                return {msn: s for msn, _, s in segments(server.get(path)[2].decode())}
+            video_seconds = durations("/live/opus/180p/video.m3u8")
+            audio_seconds = durations("/live/opus/180p/audio.m3u8")
+            # The first audio segment starts with the first AAC frame, inside a video segment.
+            common = sorted(set(video_seconds) & set(audio_seconds))[1:]
+            self.assertGreaterEqual(len(common), 2, audio_seconds)
+            for msn in common:
+                self.assertAlmostEqual(audio_seconds[msn], video_seconds[msn], delta=0.05,
+                                       msg=f"segment {msn}")
+            # And it decodes without an error.
+            decoded = subprocess.run(
+                ["ffmpeg", "-v", "error", "-xerror", "-i",
+                 f"http://{LOCALHOST}:{server.port}/live/opus/180p/audio.m3u8",
+                 "-t", "2", "-f", "null", "-"], capture_output=True, text=True, timeout=60)
+            self.assertEqual(decoded.returncode, 0, decoded.stderr)
+            self.assertEqual(decoded.stderr, "")
+
+            # The MPD's audio AdaptationSet is the transcoded AAC track too.
+            mpd = server.get("/live/opus/index.mpd")[2].decode()
+            audio_set = re.search(r'<AdaptationSet id="1".*?</AdaptationSet>', mpd, re.S)
+            self.assertIsNotNone(audio_set, mpd)
+            self.assertIn('codecs="mp4a.40.2"', audio_set.group(0))
+            self.assertIn('media="180p/audio/$Number$.m4s"', audio_set.group(0))

@@ -17,6 +17,7 @@ transcode:
   max_queue_frames: 30
   encoder_threads: 2
   max_jobs: 4
+  audio_bitrate: 96000
   ladders:
     abr:
       source: false
@@ -32,6 +33,7 @@ transcode:
   EXPECT_EQ(c->transcode.maxQueueFrames, 30u);
   EXPECT_EQ(c->transcode.encoderThreads, 2u);
   EXPECT_EQ(c->transcode.maxJobs, 4u);
+  EXPECT_EQ(c->transcode.audioBitrate, 96000u);
   ASSERT_EQ(c->transcode.ladders.size(), 1u);
   const LadderConfig& ladder = c->transcode.ladders[0];
   EXPECT_FALSE(ladder.source);
@@ -55,6 +57,7 @@ TEST(TranscodeConfig, OffUnlessAnAppNamesALadder) {
   auto c = parseConfig("", "x.yaml");
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(c->transcode.ladders.empty());
+  EXPECT_EQ(c->transcode.audioBitrate, 128000u);
   EXPECT_EQ(c->apps[0].transcode, "");
 }
 

@@ -1,16 +1,20 @@
 #include "core/transcode/transcoder.h"
 
 #include <gtest/gtest.h>
+
 #include <spdlog/sinks/null_sink.h>
+#include <map>
 
 #include "core/log.h"
 #include "tests/core/loop_test_util.h"
 #include "tests/core/transcode/source_encoder.h"
+#include "tests/core/transcode/tone_source.h"
 
 namespace tidecast::core::transcode {
 namespace {
 
 using testing::SourceEncoder;
+using testing::ToneSource;
 
 struct CountingSink : StreamSink {
   size_t frames = 0;
@@ -194,6 +198,66 @@ TEST_F(TranscoderTest, RenditionStreamsAreNotTranscodedAgain) {
   ASSERT_TRUE(runUntil(loop_, [&] { return hub_->find("live/cam/120p") != nullptr; }));
   EXPECT_EQ(transcoder_->jobCount(), 1u);
   EXPECT_EQ(hub_->find("live/cam/120p/120p"), nullptr);
+}
+
+// Records a rendition's audio packets.
+struct AudioSink : StreamSink {
+  std::vector<media::MediaPacketPtr> audio;
+  bool ended = false;
+  void onPacket(const media::MediaPacketPtr& p) override {
+    if (p->track == media::TrackType::kAudio) audio.push_back(p);
+  }
+  void onStreamEnd(std::string_view) override { ended = true; }
+  bool isPlayer() const override { return false; }
+};
+
+TEST_F(TranscoderTest, OpusSourceGivesEveryRenditionTheSameAacTrack) {
+  RenditionConfig second = config_.transcode.ladders[0].renditions[0];
+  second.name = "96p";
+  second.height = 96;
+  config_.transcode.ladders[0].renditions.push_back(second);
+  transcoder_.reset();
+  transcoder_ = std::make_unique<Transcoder>(context_, *hub_, config_.transcode);
+  std::map<std::string, AudioSink> sinks;
+  events_.subscribe("rendition.started", [&](const Event& e) {
+    if (Stream* rendition = hub_->find(e.stream)) rendition->addSink(sinks[e.stream]);
+  });
+  SourceEncoder video(320, 240, 30, 15);
+  ToneSource audio = ToneSource::opus(1000);
+  Stream* stream = publish();
+  ASSERT_NE(stream, nullptr);
+  stream->push(video.config(), loop_.nowMs());
+  stream->push(audio.config(), loop_.nowMs());
+  // 3 s interleaved as a publisher sends them: per 100 ms, 3 video frames and 5 Opus frames.
+  for (int step = 0; step < 30; ++step) {
+    for (const auto& p : video.encode(3)) stream->push(p, loop_.nowMs());
+    for (const auto& p : audio.encode(5)) stream->push(p, loop_.nowMs());
+  }
+  for (const auto& p : video.finish()) stream->push(p, loop_.nowMs());
+  // Renditions start only while their source is live.
+  ASSERT_TRUE(runUntil(loop_, [&] { return sinks.size() == 2; }));
+  hub_->stopPublishing(*stream, "publisher left");
+  ASSERT_TRUE(
+      runUntil(loop_, [&] { return sinks["live/cam/120p"].ended && sinks["live/cam/96p"].ended; }));
+  const auto& high = sinks["live/cam/120p"].audio;
+  const auto& low = sinks["live/cam/96p"].audio;
+  ASSERT_GT(high.size(), 100u);  // ~3 s of 21.3 ms frames
+  // An AAC configuration first, then AAC frames on a continuous timeline.
+  EXPECT_TRUE(high.front()->config);
+  for (const auto& p : high) EXPECT_EQ(p->codec, media::Codec::kAac);
+  for (size_t i = 2; i < high.size(); ++i) {
+    int64_t step = high[i]->dts - high[i - 1]->dts;
+    EXPECT_TRUE(step == 21 || step == 22) << "packet " << i << " step " << step;
+  }
+  // One encode for both rungs: the renditions carry the very same packets (the one that
+  // started later from the configuration on).
+  ASSERT_FALSE(low.empty());
+  EXPECT_TRUE(low.front()->config);
+  auto first = std::find(high.begin(), high.end(), low[1]);
+  ASSERT_NE(first, high.end());
+  EXPECT_TRUE(std::equal(low.begin() + 1, low.end(), first));
+  EXPECT_EQ(static_cast<size_t>(high.end() - first), low.size() - 1);
+  EXPECT_EQ(transcoder_->jobCount(), 0u);
 }
 
 }  // namespace

@@ -141,3 +141,57 @@ TEST_F(RenditionPackagerTest, PlaylistsAndTheMpdListTheRendition) {
 
 }  // namespace
 }  // namespace tidecast::delivery::cmaf
+
+namespace tidecast::delivery::cmaf {
+namespace {
+
+// An Opus source: the transcoder gives its renditions one AAC track, which the variants then
+// share (the multivariant playlist's audio group, the MPD's audio AdaptationSet).
+TEST_F(RenditionPackagerTest, VariantsShareTheRenditionsAacWhenTheSourceAudioIsOpus) {
+  harness_.stream().push(testutil::configPacket(core::media::TrackType::kAudio,
+                                                core::media::Codec::kOpus, testutil::kOpusHead),
+                         0);
+  renditionStream_->push(testutil::aacConfig(), 0);
+  for (int64_t ms = 0; ms < 5000; ms += 100) {
+    source_->runUntil(ms + 100);
+    renditionFrames(static_cast<uint64_t>(ms * 30 / 1000),
+                    static_cast<uint64_t>((ms + 100) * 30 / 1000));
+    for (int64_t a = ms; a < ms + 100; a += 20) {
+      harness_.stream().push(
+          testutil::framePacket(core::media::TrackType::kAudio, core::media::Codec::kOpus, a, true),
+          0);
+    }
+    for (int64_t a = ms * 48 / 1024; a < (ms + 100) * 48 / 1024; ++a) {
+      renditionStream_->push(testutil::audioFrame(a * 1024 / 48), 0);
+    }
+  }
+  ASSERT_NE(leader().audio(), nullptr);
+  ASSERT_EQ(leader().audio()->description().codec, core::media::Codec::kOpus);
+  ASSERT_NE(rendition_->audio(), nullptr);
+
+  std::string master = hls::renderMultivariantPlaylist(leader(), {rendition_.get()});
+  EXPECT_NE(master.find("URI=\"low/audio.m3u8\""), std::string::npos) << master;
+  EXPECT_EQ(master.find("opus"), std::string::npos) << master;
+  size_t aac = 0;
+  for (size_t at = master.find(",mp4a.40.2\""); at != std::string::npos;
+       at = master.find(",mp4a.40.2\"", at + 1)) {
+    ++aac;
+  }
+  EXPECT_EQ(aac, 2u) << master;  // both variants
+  // Without a rendition the source's own audio stays.
+  EXPECT_NE(hls::renderMultivariantPlaylist(leader(), {}).find("URI=\"audio.m3u8\""),
+            std::string::npos);
+
+  dash::MpdOptions options;
+  options.timeUrl = "http://127.0.0.1/time";
+  options.renditions = {rendition_.get()};
+  std::string mpd = dash::renderMpd(leader(), options);
+  size_t set = mpd.find("<AdaptationSet id=\"1\"");
+  ASSERT_NE(set, std::string::npos) << mpd;
+  std::string audioSet = mpd.substr(set, mpd.find("</AdaptationSet>", set) - set);
+  EXPECT_NE(audioSet.find("codecs=\"mp4a.40.2\""), std::string::npos) << audioSet;
+  EXPECT_NE(audioSet.find("media=\"low/audio/$Number$.m4s\""), std::string::npos) << audioSet;
+}
+
+}  // namespace
+}  // namespace tidecast::delivery::cmaf
