@@ -32,6 +32,7 @@ test-asan: setup
 	@scripts/configure asan
 	cmake --build build/asan -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  ctest --test-dir build/asan -L 'unit|integration|fuzz' $(CTEST_FLAGS)
 
 test-tsan: setup
