@@ -201,10 +201,10 @@ struct LadderConfig {
 
 // In-process transcoding (core/transcode): a worker pool shared by every job.
 struct TranscodeConfig {
-  uint32_t workers = 2;          // worker threads
-  uint32_t maxQueueFrames = 60;  // frames waiting per job; past it frames are dropped
-  uint32_t encoderThreads = 1;   // libx264 threads per rendition encoder
-  uint32_t maxJobs = 8;          // jobs at once; streams past it are not transcoded
+  uint32_t workers = 2;            // worker threads
+  uint32_t maxQueueFrames = 60;    // frames waiting per job; past it frames are dropped
+  uint32_t encoderThreads = 1;     // libx264 threads per rendition encoder
+  uint32_t maxJobs = 8;            // jobs at once; streams past it are not transcoded
   uint32_t audioBitrate = 128000;  // AAC-LC bits/s when the source's audio is not AAC
   std::vector<LadderConfig> ladders;
   bool operator==(const TranscodeConfig&) const = default;
@@ -216,10 +216,10 @@ struct SrtConfig {
   bool enabled = true;
   std::string listen = "0.0.0.0";
   uint16_t port = 9000;
-  uint32_t latencyMs = 120;      // SRTO_LATENCY
-  uint64_t maxBandwidth = 0;     // SRTO_MAXBW bytes/s; 0 = libsrt's default (no limit)
-  std::string passphrase{};      // 10..79 characters, "" = no encryption
-  uint32_t pbkeylen = 16;        // 16 | 24 | 32 (AES-128/192/256)
+  uint32_t latencyMs = 120;   // SRTO_LATENCY
+  uint64_t maxBandwidth = 0;  // SRTO_MAXBW bytes/s; 0 = libsrt's default (no limit)
+  std::string passphrase{};   // 10..79 characters, "" = no encryption
+  uint32_t pbkeylen = 16;     // 16 | 24 | 32 (AES-128/192/256)
   std::vector<std::pair<std::string, std::string>> appPassphrases{};  // apps.<name>.passphrase
   uint32_t maxConnections = 1000;
   size_t receiveQueueBytes = 8 * 1024 * 1024;  // per publisher, ahead of its demuxer

@@ -87,8 +87,8 @@ class StreamPackager final : public core::StreamSink {
  private:
   struct Boundary {
     uint64_t msn;
-    int64_t startMs;    // output timeline
-    uint64_t sequence;  // discontinuity sequence
+    int64_t startMs;     // output timeline
+    uint64_t sequence;   // discontinuity sequence
     int64_t startPtsMs;  // presentation time of the keyframe that starts it
   };
   // The leader's segment that starts at presentation time `ptsMs` (output timeline).
