@@ -59,7 +59,7 @@ free_udp_port() {
 
 # write_tidecast_config DIR [EXTRA_YAML]: writes DIR/tidecast.yaml for a bench tidecast on
 # 127.0.0.1 with fresh ports HTTP_PORT, RTMP_PORT and SRT_PORT (UDP) (set here), its data in
-# DIR/data, warnings only; EXTRA_YAML is appended (rtmp: comes last, so it may start with more
+# DIR/data, warnings only, the SRT listener on unless TIDECAST_SRT_ENABLED=false; EXTRA_YAML is appended (rtmp: comes last, so it may start with more
 # rtmp keys, indented, before further top-level sections).
 write_tidecast_config() {
   local dir="$1" extra="${2:-}"
@@ -72,6 +72,7 @@ data_dir: $dir/data
 log:
   level: warn
 srt:
+  enabled: ${TIDECAST_SRT_ENABLED:-true}
   listen: 127.0.0.1
   port: $SRT_PORT
 http:

@@ -39,6 +39,9 @@
 #   ROUNDS       rounds; odd rounds run tidecast first, even rounds nginx first (default: 1)
 #   SERVER_CPU   core the server runs on           (default: 1)
 #   CLIENT_CPU   core the load and publisher run on (default: 0)
+#   SRT          tidecast's SRT listener, true|false (default: false: nginx-rtmp has none, and
+#                libsrt's own threads poll every 10 ms, ~10 ms of CPU per second with no SRT
+#                traffic at all, which would be billed to the RTMP players)
 #   KEEP_TMP=1   keep the temp dir (configs, logs, JSON reports)
 #
 # Prints the runs and a markdown table for bench/RESULTS.md. Only talks to 127.0.0.1. Every
@@ -61,6 +64,7 @@ ROUNDS="${ROUNDS:-1}"
 CHUNK_SIZE="${CHUNK_SIZE:-60000}"
 # tidecast's streams.player_write_merge_ms; empty keeps the server's default.
 MERGE_MS="${MERGE_MS:-}"
+SRT="${SRT:-false}"
 SERVER_CPU="${SERVER_CPU:-1}"
 CLIENT_CPU="${CLIENT_CPU:-0}"
 READY_DEADLINE_S=15
@@ -139,7 +143,7 @@ HTTP_PORT=""
 start_tidecast() {
   local extra="  chunk_size: $CHUNK_SIZE"  # continues the rtmp: section
   if [[ -n "$MERGE_MS" ]]; then extra+=$'\nstreams:\n  player_write_merge_ms: '"$MERGE_MS"; fi
-  write_tidecast_config "$TMP" "$extra"
+  TIDECAST_SRT_ENABLED="$SRT" write_tidecast_config "$TMP" "$extra"
   "${PIN_SERVER[@]}" "$TIDECAST" --config "$TMP/tidecast.yaml" >>"$TMP/tidecast.log" 2>&1 &
   SERVER_PID=$!
   SERVER_LOG="$TMP/tidecast.log"
@@ -183,10 +187,12 @@ start_publisher() {
 }
 
 wait_playable() {  # one player must get video: the stream is live
+  # The settle window is longer than the publisher's GOP (2 s): a server that starts a player at
+  # the next keyframe (nginx-rtmp) must get its chance within one probe.
   local deadline=$((SECONDS + READY_DEADLINE_S))
   while (( SECONDS < deadline )); do
     kill -0 "$PUBLISHER_PID" 2>/dev/null || { cat "$TMP/publisher-$1.log" >&2; die "publisher to $1 exited"; }
-    if "$LOAD" rtmp-play --url "rtmp://127.0.0.1:$RTMP_PORT/$APP/$KEY" -n 1 --settle 0.5 \
+    if "$LOAD" rtmp-play --url "rtmp://127.0.0.1:$RTMP_PORT/$APP/$KEY" -n 1 --settle 2.5 \
          --duration 1 >"$TMP/probe-$1.txt" 2>&1; then
       return 0
     fi
