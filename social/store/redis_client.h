@@ -58,6 +58,7 @@ class RedisClient {
   // Starts connecting (and keeps reconnecting until destroyed).
   void start();
   bool connected() const { return connected_; }
+  core::Loop& loop() { return loop_; }
   // Called on every change of connected() (a cache flushing what it missed while down).
   void onStateChange(std::function<void(bool connected)> fn) { stateChange_ = std::move(fn); }
 

@@ -3,6 +3,9 @@
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
+#include <random>
+
+#include "social/store/redis_graph_scripts.h"
 
 namespace tidecast::social::store {
 
@@ -19,6 +22,14 @@ std::string key(std::string_view kind, std::string_view user) {
   std::string out = "social:graph:";
   out.append(kind).append(":{").append(user).append("}");
   return out;
+}
+
+std::string randomToken() {
+  std::random_device device;
+  std::uniform_int_distribution<uint64_t> any;
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(any(device)));
+  return text;
 }
 
 bool truthy(const RedisValue& value) { return integerOf(value) != 0; }
@@ -52,102 +63,155 @@ std::string RedisGraphStore::followersKey(std::string_view u) { return key("foll
 std::string RedisGraphStore::mutedKey(std::string_view u) { return key("muted", u); }
 std::string RedisGraphStore::blocksKey(std::string_view u) { return key("blocks", u); }
 std::string RedisGraphStore::blockedByKey(std::string_view u) { return key("blockedby", u); }
+std::string RedisGraphStore::outboxKey(std::string_view u) { return key("outbox", u); }
+std::string RedisGraphStore::leaseKey(std::string_view u) { return key("lease", u); }
+const std::string& RedisGraphStore::pendingKey() {
+  static const std::string k = key("pending", "outbox");
+  return k;
+}
+const std::string& RedisGraphStore::idsKey() {
+  static const std::string k = key("ids", "outbox");
+  return k;
+}
 
-RedisGraphStore::RedisGraphStore(RedisClient& redis, GraphLimits limits)
-    : redis_(redis), limits_(limits), nextEventId_(static_cast<uint64_t>(nowUnixUs()) * 1024) {}
+RedisGraphStore::RedisGraphStore(RedisClient& redis, GraphLimits limits, RedisOutboxSettings outbox)
+    : redis_(redis),
+      limits_(limits),
+      outbox_(outbox),
+      node_(randomToken()),
+      sweepTimer_(redis.loop()) {}
+
+RedisGraphStore::~RedisGraphStore() { *alive_ = false; }
 
 int64_t RedisGraphStore::nextPosition() {
   lastPosition_ = std::max(lastPosition_ + 1, nowUnixUs());
   return lastPosition_;
 }
 
-void RedisGraphStore::publish(std::string_view type, const std::string& a, const std::string& b,
-                              bool notify) {
-  if (!sink_) return;
-  core::Event event;
-  event.type = std::string(type);
-  event.id = ++nextEventId_;
-  event.payload = followEventPayload(a, b, notify);
-  sink_(event);
-}
-
-void RedisGraphStore::follow(std::string a, std::string b, bool notify, Done<bool> done) {
-  std::vector<Command> checks{{"SISMEMBER", blocksKey(a), b},
-                              {"SISMEMBER", blocksKey(b), a},
-                              {"ZSCORE", followingKey(a), b},
-                              {"ZCARD", followingKey(a)}};
-  redis_.pipeline(std::move(checks), [this, alive = alive_, a, b, notify,
-                                      done = std::move(done)](auto replies) mutable {
+void RedisGraphStore::write(const std::string& user,
+                            std::function<Command(int64_t markMs, int64_t id)> build,
+                            Interpret interpret, std::function<bool(int64_t)> appends,
+                            Done<bool> done) {
+  Command mark{"EVAL", std::string(scripts::kMark), "2", pendingKey(), idsKey(), user};
+  redis_.command(std::move(mark), [this, alive = alive_, user, build = std::move(build),
+                                   interpret = std::move(interpret), appends = std::move(appends),
+                                   done = std::move(done)](auto marked) mutable {
     if (!*alive) return;
-    if (!replies) return done(replies.error());
-    const auto& r = *replies;
-    if (truthy(r[0]) || truthy(r[1])) {
-      return done(core::makeError("social.blocked", "one of the two blocks the other"));
-    }
-    Command mute = notify ? Command{"SREM", mutedKey(a), b} : Command{"SADD", mutedKey(a), b};
-    if (!r[2].isNil()) {  // already following: only the bell may change
-      return redis_.command(std::move(mute), [done = std::move(done)](auto reply) {
-        if (!reply) return done(reply.error());
-        done(false);
+    if (!marked) return done(marked.error());
+    const auto& e = marked->elements;
+    if (e.size() != 2) return done(core::makeError("social.store", "redis: bad mark reply"));
+    Command change = build(integerOf(e[0]), integerOf(e[1]));
+    redis_.command(std::move(change), [this, alive, user, interpret = std::move(interpret),
+                                       appends = std::move(appends),
+                                       done = std::move(done)](auto reply) mutable {
+      if (!*alive) return;
+      if (!reply) return done(reply.error());
+      int64_t code = integerOf(*reply);
+      if (code == scripts::kRefusedLate) {
+        return done(core::makeError("social.store_unavailable",
+                                    "redis: the write reached Redis too late; retry"));
+      }
+      if (code == scripts::kRefusedFull) {
+        return done(core::makeError("social.store_unavailable",
+                                    "redis: too many follow changes waiting for dispatch"));
+      }
+      core::Result<bool> result = interpret(code);
+      if (!result || !appends(code)) return done(std::move(result));
+      // Answered once its other side is applied (read-your-writes on this node).
+      dispatch(user, [result = std::move(result), done = std::move(done)]() mutable {
+        done(std::move(result));
       });
-    }
-    if (integerOf(r[3]) >= static_cast<int64_t>(limits_.maxFollowing)) {
-      return done(
-          core::makeError("social.too_many_following",
-                          "following " + std::to_string(limits_.maxFollowing) + " users already"));
-    }
-    std::string position = std::to_string(nextPosition());
-    std::vector<Command> writes{{"ZADD", followingKey(a), "NX", position, b},
-                                {"ZADD", followersKey(b), "NX", position, a},
-                                std::move(mute)};
-    redis_.pipeline(std::move(writes),
-                    [this, alive, a, b, notify, done = std::move(done)](auto written) {
-                      if (!*alive) return;
-                      if (!written) return done(written.error());
-                      bool created = truthy((*written)[0]);
-                      done(created);
-                      if (created && *alive) publish(kFollowedEvent, a, b, notify);
-                    });
+    });
   });
 }
 
+void RedisGraphStore::follow(std::string a, std::string b, bool notify, Done<bool> done) {
+  auto build = [this, a, b, notify](int64_t markMs, int64_t id) {
+    return Command{"EVAL",
+                   std::string(scripts::kFollow),
+                   "5",
+                   followingKey(a),
+                   mutedKey(a),
+                   blocksKey(a),
+                   blockedByKey(a),
+                   outboxKey(a),
+                   b,
+                   notify ? "1" : "0",
+                   std::to_string(nextPosition()),
+                   std::to_string(id),
+                   std::to_string(markMs),
+                   std::to_string(outbox_.graceMs / 2),
+                   std::to_string(limits_.maxFollowing),
+                   std::to_string(outbox_.maxPerUser)};
+  };
+  auto interpret = [max = limits_.maxFollowing](int64_t code) -> core::Result<bool> {
+    if (code == scripts::kRefusedBlocked) {
+      return core::makeError("social.blocked", "one of the two blocks the other");
+    }
+    if (code == scripts::kRefusedTooMany) {
+      return core::makeError("social.too_many_following",
+                             "following " + std::to_string(max) + " users already");
+    }
+    return code == 1;
+  };
+  write(
+      a, std::move(build), std::move(interpret), [](int64_t code) { return code == 1; },
+      std::move(done));
+}
+
 void RedisGraphStore::unfollow(std::string a, std::string b, Done<bool> done) {
-  std::vector<Command> writes{
-      {"ZREM", followingKey(a), b}, {"ZREM", followersKey(b), a}, {"SREM", mutedKey(a), b}};
-  redis_.pipeline(std::move(writes),
-                  [this, alive = alive_, a, b, done = std::move(done)](auto replies) {
-                    if (!*alive) return;
-                    if (!replies) return done(replies.error());
-                    bool removed = truthy((*replies)[0]);
-                    done(removed);
-                    if (removed && *alive) {
-                      publish(kUnfollowedEvent, a, b, !truthy((*replies)[2]));
-                    }
-                  });
+  auto build = [this, a, b](int64_t markMs, int64_t id) {
+    return Command{"EVAL",
+                   std::string(scripts::kUnfollow),
+                   "3",
+                   followingKey(a),
+                   mutedKey(a),
+                   outboxKey(a),
+                   b,
+                   std::to_string(id),
+                   std::to_string(markMs),
+                   std::to_string(outbox_.graceMs / 2),
+                   std::to_string(outbox_.maxPerUser)};
+  };
+  write(
+      a, std::move(build), [](int64_t code) -> core::Result<bool> { return code == 1; },
+      [](int64_t code) { return code == 1; }, std::move(done));
 }
 
 void RedisGraphStore::block(std::string a, std::string b, Done<bool> done) {
-  std::vector<Command> writes{{"SADD", blocksKey(a), b},    {"SADD", blockedByKey(b), a},
-                              {"ZREM", followingKey(a), b}, {"ZREM", followersKey(b), a},
-                              {"ZREM", followingKey(b), a}, {"ZREM", followersKey(a), b},
-                              {"SREM", mutedKey(a), b},     {"SREM", mutedKey(b), a}};
-  redis_.pipeline(std::move(writes),
-                  [this, alive = alive_, a, b, done = std::move(done)](auto replies) {
-                    if (!*alive) return;
-                    if (!replies) return done(replies.error());
-                    const auto& r = *replies;
-                    done(truthy(r[0]) || truthy(r[2]) || truthy(r[4]));
-                    if (*alive && truthy(r[2])) publish(kUnfollowedEvent, a, b, !truthy(r[6]));
-                    if (*alive && truthy(r[4])) publish(kUnfollowedEvent, b, a, !truthy(r[7]));
-                  });
+  auto build = [this, a, b](int64_t markMs, int64_t id) {
+    return Command{"EVAL",
+                   std::string(scripts::kBlock),
+                   "4",
+                   blocksKey(a),
+                   followingKey(a),
+                   mutedKey(a),
+                   outboxKey(a),
+                   b,
+                   std::to_string(id),
+                   std::to_string(markMs),
+                   std::to_string(outbox_.graceMs / 2),
+                   std::to_string(outbox_.maxPerUser)};
+  };
+  write(
+      a, std::move(build), [](int64_t code) -> core::Result<bool> { return code == 1; },
+      [](int64_t code) { return code >= 0; }, std::move(done));
 }
 
 void RedisGraphStore::unblock(std::string a, std::string b, Done<bool> done) {
-  redis_.pipeline({{"SREM", blocksKey(a), b}, {"SREM", blockedByKey(b), a}},
-                  [done = std::move(done)](auto replies) {
-                    if (!replies) return done(replies.error());
-                    done(truthy((*replies)[0]));
-                  });
+  auto build = [this, a, b](int64_t markMs, int64_t) {
+    return Command{"EVAL",
+                   std::string(scripts::kUnblock),
+                   "2",
+                   blocksKey(a),
+                   outboxKey(a),
+                   b,
+                   std::to_string(markMs),
+                   std::to_string(outbox_.graceMs / 2)};
+  };
+  write(
+      a, std::move(build), [](int64_t code) -> core::Result<bool> { return code == 1; },
+      [](int64_t code) { return code == 1; }, std::move(done));
 }
 
 void RedisGraphStore::edge(std::string a, std::string b, Done<std::optional<Edge>> done) {

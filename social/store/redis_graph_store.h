@@ -1,24 +1,58 @@
 // The follow graph in Redis, for several tidecast nodes sharing one graph. Every key carries
 // its user's id as a hash tag, so each user's keys live in one Redis Cluster slot:
-//   social:graph:following:{u}  ZSET followee -> position (unix microseconds, unique per node)
-//   social:graph:followers:{u}  ZSET follower -> position
-//   social:graph:muted:{u}      SET  followees whose notify flag u turned off (on by default)
-//   social:graph:blocks:{u}     SET  users u blocked
-//   social:graph:blockedby:{u}  SET  users who blocked u
-// A follow touches two users (two slots), so its halves are separate commands made
-// idempotent (ZADD NX, ZREM): retrying a failed write converges. Mutual follows are one
-// ZINTER of two keys of the same slot. Events go to the sink once the write succeeded; a
-// crash between the write and the event loses that event (the outbox is SQLite's).
+//   social:graph:following:{u}  ZSET followee -> position (unix microseconds)   owned by u
+//   social:graph:muted:{u}      SET  followees whose notify flag u turned off   owned by u
+//   social:graph:blocks:{u}     SET  users u blocked                             owned by u
+//   social:graph:outbox:{u}     LIST u's follow changes not yet dispatched       owned by u
+//   social:graph:followers:{u}  ZSET follower -> position                       derived
+//   social:graph:blockedby:{u}  SET  users who blocked u                         derived
+//   social:graph:lease:{u}      STRING the dispatcher holding u's outbox (PX lease)
+// plus two keys of one slot ({outbox}) for every user:
+//   social:graph:pending:{outbox}  ZSET user -> Redis time (ms) of the user's last write
+//   social:graph:ids:{outbox}      the event id counter
+//
+// Outbox (docs/architecture.md "Redis outbox"): a write first marks its user pending and takes
+// an event id (one script on the {outbox} slot), then changes the user's own keys and appends
+// the entry to outbox:{u} in one script on u's slot. The dispatcher, holding u's lease,
+// applies each entry's other side idempotently (followers:{other}, blockedby:{other}, the
+// other's follow of u on a block), hands the events to the sink with the entry's id, then
+// trims the entries (fenced by the lease). A crash between any two steps re-applies and
+// re-delivers with the same id; nothing is lost. A write is answered after its dispatch
+// (read-your-writes), unless another node holds the lease or the dispatch failed: then the
+// derived keys lag until that node or the sweeper (any node, every sweepIntervalMs, for users
+// marked longer than graceMs ago) dispatches. Owned keys are never behind.
 #pragma once
 
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/loop.h"
 #include "social/store/graph_store.h"
 #include "social/store/redis_client.h"
 
 namespace tidecast::social::store {
 
+struct RedisOutboxSettings {
+  // A dispatcher owns a user's outbox this long per round (renewed each batch); longer than
+  // a round can take (four command timeouts), so only a stalled node loses it mid-round.
+  uint32_t leaseMs = 15000;
+  // A pending user is swept once marked this long ago; a write whose script runs later than
+  // graceMs / 2 after its mark is refused (retry), so a sweep never drops a mark too early.
+  uint32_t graceMs = 30000;
+  uint32_t sweepIntervalMs = 1000;
+  uint32_t sweepBatch = 256;     // pending users looked at per sweep step
+  uint32_t dispatchBatch = 128;  // outbox entries per dispatch round
+  uint32_t maxPerUser = 1000;    // outbox entries per user; past it writes fail (503)
+  uint32_t maxUnsent = 10000;    // users remembered while no sink is set (then: the sweep)
+};
+
 class RedisGraphStore final : public GraphStore {
  public:
-  RedisGraphStore(RedisClient& redis, GraphLimits limits);
+  RedisGraphStore(RedisClient& redis, GraphLimits limits, RedisOutboxSettings outbox = {});
+  ~RedisGraphStore() override;
 
   std::string_view backend() const override { return "redis"; }
   void follow(std::string follower, std::string followee, bool notify, Done<bool> done) override;
@@ -33,31 +67,66 @@ class RedisGraphStore final : public GraphStore {
   void blocked(std::string blocker, std::string other, Done<bool> done) override;
   void recommendations(std::string user, uint32_t limit,
                        Done<std::vector<Recommendation>> done) override;
-  void setEventSink(std::function<void(const core::Event&)> sink) override {
-    sink_ = std::move(sink);
-  }
+  // Starts dispatching (what this store wrote meanwhile, then the sweeps).
+  void setEventSink(std::function<void(const core::Event&)> sink) override;
+
+  uint64_t deliveredEvents() const { return delivered_; }  // handed to the sink by this store
+  uint64_t pendingUsers() const { return pendingUsers_; }  // marked pending at the last sweep
 
   static std::string followingKey(std::string_view user);
   static std::string followersKey(std::string_view user);
   static std::string mutedKey(std::string_view user);
   static std::string blocksKey(std::string_view user);
   static std::string blockedByKey(std::string_view user);
+  static std::string outboxKey(std::string_view user);
+  static std::string leaseKey(std::string_view user);
+  static const std::string& pendingKey();
+  static const std::string& idsKey();
 
  private:
+  // What a write script answered: >= 0 its result, < 0 a refusal (kRefused*).
+  using Interpret = std::function<core::Result<bool>(int64_t code)>;
+  struct Entry;          // one outbox entry, parsed
+  struct Dispatch {      // one user's dispatch on this node
+    std::string token;   // the lease value while held
+    bool again = false;  // more was written meanwhile: another round after this one
+    std::vector<std::function<void()>> waiters;
+  };
+
   int64_t nextPosition();
-  void publish(std::string_view type, const std::string& a, const std::string& b, bool notify);
+  // Marks `user` pending, takes an event id, runs the script `build` makes (it appends to
+  // the outbox when `appends(code)`), then dispatches before answering.
+  void write(const std::string& user,
+             std::function<RedisClient::Command(int64_t markMs, int64_t id)> build,
+             Interpret interpret, std::function<bool(int64_t code)> appends, Done<bool> done);
   void page(std::string key, bool followersSide, std::string user, std::string cursor,
             uint32_t limit, Done<Page> done);
 
+  // ---- the dispatcher (redis_graph_outbox.cpp) ------------------------------------------
+  // Dispatches `user`'s outbox if this node can take its lease; `after` runs when that ends
+  // (at once when the sink is not set yet). A user already being dispatched here is
+  // dispatched again after the round in progress; `join` then waits for it.
+  void dispatch(const std::string& user, std::function<void()> after, bool join = true);
+  void acquire(const std::string& user);
+  void round(const std::string& user);
+  void deliver(const std::string& user, std::shared_ptr<std::vector<Entry>> entries);
+  void finish(const std::string& user);
+  void sweep();
+
   RedisClient& redis_;
   GraphLimits limits_;
+  RedisOutboxSettings outbox_;
   std::function<void(const core::Event&)> sink_;
   int64_t lastPosition_ = 0;
-  uint64_t nextEventId_;
+  std::string node_;  // this store's lease token prefix (random)
+  uint64_t rounds_ = 0;
+  std::unordered_map<std::string, Dispatch> dispatching_;
+  std::unordered_set<std::string> unsent_;  // written before the sink was set
+  core::Timer sweepTimer_;
+  bool sweeping_ = false;
+  uint64_t delivered_ = 0;
+  uint64_t pendingUsers_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-
- public:
-  ~RedisGraphStore() override { *alive_ = false; }
 };
 
 }  // namespace tidecast::social::store

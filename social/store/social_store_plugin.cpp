@@ -41,7 +41,15 @@ core::Status SocialStorePlugin::mount(api::PluginContext& context) {
     if (!redis_) {
       return core::makeError("config.social", "social.store is redis but redis.host is empty");
     }
-    graph_ = std::make_unique<RedisGraphStore>(*redis_, limits);
+    auto redisStore = std::make_unique<RedisGraphStore>(*redis_, limits);
+    RedisGraphStore* raw = redisStore.get();
+    metrics.counterCallback("tidecast_social_outbox_delivered_total",
+                            "Outbox events handed to the EventBus",
+                            [raw] { return static_cast<double>(raw->deliveredEvents()); });
+    metrics.gaugeCallback("tidecast_social_outbox_pending_users",
+                          "Users with follow changes marked pending in Redis (last sweep)",
+                          [raw] { return static_cast<double>(raw->pendingUsers()); });
+    graph_ = std::move(redisStore);
   } else {
     std::string path = (std::filesystem::path(config.dataDir) / config.social.sqliteFile).string();
     auto sqlite = SqliteGraphStore::open(context.loop.loop, path, limits);
