@@ -99,10 +99,11 @@ void RedisGraphStore::round(const std::string& user) {
                                std::string(parts[3]), parts[4] == "1"});
     }
     if (reply->elements.empty()) {
-      const std::string& token = dispatching_.at(user).token;
-      redis_.command({"EVAL", std::string(scripts::kRelease), "1", leaseKey(user), token},
+      Dispatch& state = dispatching_.at(user);
+      redis_.command({"EVAL", std::string(scripts::kRelease), "1", leaseKey(user), state.token},
                      [](auto) {});
-      return finish(user);
+      // A write answered meanwhile may have appended after this read: look again.
+      return state.again ? acquire(user) : finish(user);
     }
     // Entries that are not ours still count when trimming.
     size_t taken = reply->elements.size();
