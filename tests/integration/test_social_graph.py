@@ -199,6 +199,10 @@ class SocialGraphTest(ProcessTestCase):
         self.assertEqual(body["users"], ["bob"])
         _, _, page = self.call(server, "GET", "/api/v1/users/bob/followers", user="bob")
         self.assertEqual(self.users(page), ["alice"])
+        # Both follows went through the Redis outbox to the EventBus, once each.
+        wait_until(lambda: metric_value(server.metrics(),
+                                        "tidecast_social_outbox_delivered_total") == 2, 10)
+        self.assertIn("tidecast_social_outbox_pending_users", server.metrics())
 
     def test_followers_cache_and_redis_outage(self):
         proc, port = self.redis()
