@@ -92,7 +92,7 @@ class GraphStore {
                                Done<std::vector<Recommendation>> done) = 0;
 
   // Where events go (EventBus::publish, usually); set once the bus exists. Until then
-  // events wait (SQLite: in the outbox).
+  // events wait in the outbox (both backends).
   virtual void setEventSink(std::function<void(const core::Event&)> sink) = 0;
 };
 
