@@ -537,6 +537,30 @@ TEST_P(GraphStoreTest, TwoNodesOnOneRedisDeliverEachEventOnce) {
   for (auto& node : nodes) node.client.reset();
 }
 
+TEST_P(GraphStoreTest, RedisOutboxIsBoundedPerUser) {
+  if (GetParam() != Backend::kRedis) GTEST_SKIP() << "the Redis outbox's bound";
+  // Nothing dispatches (no sink): the user's entries pile up to the bound, then writes fail.
+  RedisOutboxSettings settings = outboxSettings();
+  settings.maxPerUser = 2;
+  store_ = std::make_unique<RedisGraphStore>(*client_, limits_, settings);
+  ASSERT_TRUE(follow("a", "x").ok());
+  ASSERT_TRUE(follow("a", "y").ok());
+  auto full = follow("a", "z");
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.error().code, "social.store_unavailable");
+  EXPECT_FALSE(edge("a", "z").has_value()) << "refused writes change nothing";
+  EXPECT_TRUE(follow("b", "z").ok()) << "per user";
+  // Once dispatched, the user may write again; each accepted change announced once.
+  store_->setEventSink([this](const core::Event& e) { events_.push_back(e); });
+  ASSERT_TRUE(spin(loop_, [&] { return events_.size() == 3; }));
+  ASSERT_TRUE(spin(loop_, [&] {
+    return redis_->command({"LLEN", RedisGraphStore::outboxKey("a")})->integer == 0;
+  })) << "trimmed after the hand-over";
+  EXPECT_TRUE(follow("a", "z").ok());
+  EXPECT_EQ(events_.size(), 4u);
+  EXPECT_EQ(counts("z").followers, 2u);
+}
+
 TEST_P(GraphStoreTest, CacheIsFilledOnAMissAndDroppedOnEveryFollowChange) {
   if (GetParam() != Backend::kSqliteCached) GTEST_SKIP() << "the cache fronts SQLite only";
   ASSERT_TRUE(follow("a", "star").ok());
