@@ -99,7 +99,7 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
   static RedisOutboxSettings outboxSettings() {
     RedisOutboxSettings s;
     s.leaseMs = 500;
-    s.graceMs = 1000;
+    s.graceMs = 2000;  // writes slower than 1 s after their mark are refused
     s.sweepIntervalMs = 50;
     return s;
   }
