@@ -28,7 +28,8 @@ class ServerControl {
   virtual core::Result<std::vector<std::string>> reloadConfig() = 0;
   struct Connections {
     size_t http = 0;
-    size_t rtmp = 0;
+    size_t rtmp = 0;  // RTMP and RTMPS
+    size_t srt = 0;   // SRT publishers and players
   };
   virtual Connections connections() const = 0;
 };

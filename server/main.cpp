@@ -5,6 +5,7 @@
 #include <string>
 
 #include "api/admin/stream_key_store.h"
+#include "core/av_log.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "server/server.h"
@@ -106,6 +107,7 @@ int main(int argc, char** argv) {
   // Writes to a closed socket must return EPIPE, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
   auto log = core::makeLogger(config.log);
+  core::routeLibavLogs(log);  // FFmpeg's own warnings and errors, rate-limited, into the log
   server::Server server(std::move(config), log);
   return server.run();
 }

@@ -292,7 +292,8 @@ core::Result<std::vector<std::string>> Server::reloadConfig() {
 }
 
 api::ServerControl::Connections Server::connections() const {
-  return {http_ ? http_->connectionCount() : 0, rtmp_ ? rtmp_->sessionCount() : 0};
+  return {http_ ? http_->connectionCount() : 0, rtmp_ ? rtmp_->sessionCount() : 0,
+          srt_ ? srt_->sessionCount() : 0};
 }
 
 }  // namespace tidecast::server

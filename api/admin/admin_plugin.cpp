@@ -170,7 +170,8 @@ void AdminPlugin::getServer(HttpRequest&, const std::shared_ptr<HttpResponse>& r
             {"uptime_seconds", uptime},
             {"cpu_seconds", stats.cpuSeconds},
             {"rss_bytes", stats.rssBytes},
-            {"connections", {{"http", connections.http}, {"rtmp", connections.rtmp}}},
+            {"connections",
+             {{"http", connections.http}, {"rtmp", connections.rtmp}, {"srt", connections.srt}}},
             {"streams", hub_->streams().size()},
             {"sessions", hub_->sessions().size()}});
 }

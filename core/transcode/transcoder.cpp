@@ -154,9 +154,8 @@ Transcoder::Transcoder(LoopContext& context, StreamHub& hub, TranscodeConfig con
       async_(context.loop, [this] { drain(); }),
       drainTimer_(context.loop),
       pool_(std::make_unique<WorkerPool>(config_.workers)) {
-  // libav* would print per-encoder statistics and warnings to stderr: errors come back as
-  // values and are logged per stream instead.
-  av_log_set_level(AV_LOG_ERROR);
+  // libav*'s own lines (warnings and errors; per-encoder statistics are info) reach the log
+  // through core/av_log, which the server installs; errors also come back as values.
   // Waking the loop must not keep a stopping server alive.
   uv_unref(reinterpret_cast<uv_handle_t*>(async_.raw()));
   // Sessions out of drain time go even when no worker wakes the loop.

@@ -23,12 +23,24 @@ constexpr const char* kMigrations[] = {
     "CREATE INDEX blocks_by_blocked ON blocks (blocked, blocker);"
     "CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL,"
     " payload TEXT NOT NULL, created_ms INTEGER NOT NULL, delivered_ms INTEGER);"
-    "CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_ms IS NULL;"};
+    "CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_ms IS NULL;",
+    // 2: the page indexes cover every column a page reads, so a page of followers or
+    // following is one range scan over adjacent index leaves instead of a table lookup per
+    // row (20 random reads in a large file: the followers-page p99).
+    "DROP INDEX follows_by_followee;"
+    "CREATE INDEX follows_by_followee ON follows (followee, seq, follower, created_ms, notify);"
+    "DROP INDEX follows_by_follower;"
+    "CREATE INDEX follows_by_follower ON follows (follower, seq, followee, created_ms, notify);"};
 
+// The secondary indexes as the newest migration leaves them (a bulk load builds them last).
 constexpr SqliteIndex kIndexes[] = {
     {"follows_pair", "CREATE UNIQUE INDEX follows_pair ON follows (follower, followee);"},
-    {"follows_by_followee", "CREATE INDEX follows_by_followee ON follows (followee, seq);"},
-    {"follows_by_follower", "CREATE INDEX follows_by_follower ON follows (follower, seq);"},
+    {"follows_by_followee",
+     "CREATE INDEX follows_by_followee ON follows (followee, seq, follower, created_ms, "
+     "notify);"},
+    {"follows_by_follower",
+     "CREATE INDEX follows_by_follower ON follows (follower, seq, followee, created_ms, "
+     "notify);"},
 };
 
 int64_t nowUnixMs() {
@@ -75,12 +87,8 @@ struct SqliteGraphStore::Reader {
   explicit Reader(std::unique_ptr<core::SqliteDb> connection)
       : db(std::move(connection)),
         edge(*db, "SELECT created_ms, notify FROM follows WHERE follower = ? AND followee = ?;"),
-        followers(*db,
-                  "SELECT follower, created_ms, notify, seq FROM follows WHERE followee = ? AND "
-                  "seq < ? ORDER BY seq DESC LIMIT ?;"),
-        following(*db,
-                  "SELECT followee, created_ms, notify, seq FROM follows WHERE follower = ? AND "
-                  "seq < ? ORDER BY seq DESC LIMIT ?;"),
+        followers(*db, kSqlFollowersPage),
+        following(*db, kSqlFollowingPage),
         counts(*db, "SELECT followers, following FROM user_counts WHERE user = ?;"),
         mutual(*db,
                "SELECT f.followee FROM follows f WHERE f.follower = ?1 AND EXISTS (SELECT 1 "

@@ -34,6 +34,14 @@ struct SqliteIndex {
   const char* create;
 };
 std::span<const SqliteIndex> sqliteGraphIndexes();
+// A page of followers / following (bindings: user, seq cursor, limit + 1). Each must be
+// answered from its covering index alone (tests check the query plan).
+inline constexpr const char* kSqlFollowersPage =
+    "SELECT follower, created_ms, notify, seq FROM follows WHERE followee = ? AND seq < ? "
+    "ORDER BY seq DESC LIMIT ?;";
+inline constexpr const char* kSqlFollowingPage =
+    "SELECT followee, created_ms, notify, seq FROM follows WHERE follower = ? AND seq < ? "
+    "ORDER BY seq DESC LIMIT ?;";
 
 class SqliteGraphStore final : public GraphStore {
  public:

@@ -252,6 +252,10 @@ class SrtTest(ProcessTestCase):
                 self.assertGreater(s["link"]["latency_ms"], 0)
             metrics = server.metrics()
             self.assertEqual(metric_value(metrics, "tidecast_ingest_srt_connections"), 2)
+            status, _, body = server.get("/api/v1/server",
+                                         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+            self.assertEqual(status, 200)
+            self.assertEqual(json.loads(body)["connections"]["srt"], 2)
             self.assertGreater(metric_value(metrics, "tidecast_ingest_srt_received_bytes_total"), 0)
             self.assertEqual(player.wait(timeout=30), 0, player.stderr.read())
             streams = probe_all(path)
