@@ -7,6 +7,8 @@
 .PHONY: all setup build run test test-asan test-tsan fuzz bench clean
 
 FUZZ_SECONDS ?= 30
+# ThreadSanitizer: stop at the first report; suppressions only for third-party libraries' races.
+TSAN_RUN_OPTIONS = halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp
 CONFIG ?= conf/tidecast.yaml
 JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
@@ -38,7 +40,7 @@ test-asan: setup
 test-tsan: setup
 	@scripts/configure tsan
 	cmake --build build/tsan -j $(JOBS)
-	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build/tsan -L unit $(CTEST_FLAGS)
+	TSAN_OPTIONS=$(TSAN_RUN_OPTIONS) ctest --test-dir build/tsan -L unit $(CTEST_FLAGS)
 
 fuzz: setup
 	@scripts/configure fuzz
