@@ -18,7 +18,7 @@ TEST(SerialWorker, JobsPostedFromDoneNeverRunSideBySide) {
   std::atomic<int> running{0};
   std::atomic<int> maxRunning{0};
   std::vector<int> order;  // pool threads, one after another: each job follows the last's done
-  int finished = 0;         // loop thread: counted by each job's `done`
+  int finished = 0;        // loop thread: counted by each job's `done`
   auto done = [&] { ++finished; };
   auto job = [&](int id) {
     return [&, id] {
