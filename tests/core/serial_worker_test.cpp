@@ -17,7 +17,9 @@ TEST(SerialWorker, JobsPostedFromDoneNeverRunSideBySide) {
   SerialWorker worker(loop);
   std::atomic<int> running{0};
   std::atomic<int> maxRunning{0};
-  std::vector<int> order;
+  std::vector<int> order;  // pool threads, one after another: each job follows the last's done
+  int finished = 0;        // loop thread: counted by each job's `done`
+  auto done = [&] { ++finished; };
   auto job = [&](int id) {
     return [&, id] {
       int now = ++running;
@@ -28,11 +30,13 @@ TEST(SerialWorker, JobsPostedFromDoneNeverRunSideBySide) {
     };
   };
   worker.post(job(0), [&] {
-    worker.post(job(1), [] {});
-    worker.post(job(2), [] {});
-    worker.post(job(3), [] {});
+    ++finished;
+    worker.post(job(1), done);
+    worker.post(job(2), done);
+    worker.post(job(3), done);
   });
-  while (order.size() < 4) uv_run(loop.raw(), UV_RUN_ONCE);
+  // `order` is read only once every `done` ran: a job's `done` comes after its work.
+  while (finished < 4) uv_run(loop.raw(), UV_RUN_ONCE);
   EXPECT_EQ(maxRunning.load(), 1);
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3}));
 }

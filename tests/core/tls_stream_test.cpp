@@ -355,9 +355,10 @@ TEST_F(TlsStreamTest, SilentClientTimesOutInTheHandshake) {
 }
 
 TEST_F(TlsStreamTest, ReplacedContextServesNewConnectionsOnly) {
-  long before = 0;
-  long after = 0;
-  auto runClient = [&](long& serial) {
+  // Written by the client thread, read by the loop's.
+  std::atomic<long> before{0};
+  std::atomic<long> after{0};
+  auto runClient = [&](std::atomic<long>& serial) {
     std::thread client([&] {
       TlsClient c(listener_.boundPort(), (dir_ / "both.pem").string());
       if (c.handshake()) serial = c.peerSerial();
@@ -375,8 +376,8 @@ TEST_F(TlsStreamTest, ReplacedContextServesNewConnectionsOnly) {
   ASSERT_TRUE(context.ok()) << context.error().message;
   acceptor_->replace(*context);
   runClient(after);
-  EXPECT_EQ(before, 1);
-  EXPECT_EQ(after, 2);
+  EXPECT_EQ(before.load(), 1);
+  EXPECT_EQ(after.load(), 2);
 }
 
 TEST(TlsContext, ReportsMissingFilesAndMismatchedKeysWithOpenSslText) {

@@ -12,6 +12,11 @@ Environment (set by CTest, see tests/CMakeLists.txt):
 
 Every wait here polls a condition against a deadline; nothing sleeps a fixed time to
 synchronize.
+
+A server must end cleanly: stopped with SIGTERM or SIGINT (stop(), cleanup(), leaving a
+`with` block) it must exit 0, and whatever way it ends, a sanitizer report in its output
+(ASan, LSan, UBSan, TSan builds) fails the test. A server that exits on its own before
+the test collected its exit code (wait_exit) fails it too.
 """
 
 import atexit
@@ -370,6 +375,13 @@ class StartupError(RuntimeError):
     pass
 
 
+# What the sanitizers print: ASan/LSan/TSan reports and UBSan's "runtime error" lines.
+SANITIZER_REPORT = re.compile(
+    r"^(==\d+==ERROR: \w+Sanitizer|WARNING: ThreadSanitizer|SUMMARY: \w+Sanitizer"
+    r"|.*: runtime error: )", re.MULTILINE)
+GRACEFUL_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
 class Tidecast:
     """One tidecast process with its own temporary directory, config file and log file.
 
@@ -469,6 +481,7 @@ class Tidecast:
 
     def _healthy(self):
         if not self.alive():
+            self.returncode = self.proc.returncode  # reported here, not again by cleanup()
             raise StartupError(f"tidecast exited with {self.proc.returncode} during start-up:\n"
                                + self.log_text()[-4000:])
         try:
@@ -487,25 +500,60 @@ class Tidecast:
     def send_signal(self, sig):
         self.proc.send_signal(sig)
 
-    def wait_exit(self, timeout=10.0):
-        """The exit code; raises subprocess.TimeoutExpired if still running at the deadline."""
+    def wait_exit(self, timeout=10.0, check=True):
+        """The exit code; raises subprocess.TimeoutExpired if still running at the deadline.
+        With `check`, fails (AssertionError) if the server printed a sanitizer report."""
         self.returncode = self.proc.wait(timeout=timeout)
         _live_processes.discard(self.proc)
+        if check:
+            self.check_no_sanitizer_report()
         return self.returncode
 
-    def stop(self, sig=signal.SIGTERM, timeout=10.0):
-        """Sends `sig` and returns the exit code. Kills the process (and fails) past timeout."""
+    def stop(self, sig=signal.SIGTERM, timeout=10.0, check=True):
+        """Sends `sig` and returns the exit code. Kills the process (and fails) past timeout.
+
+        With `check`, fails (AssertionError) when the server printed a sanitizer report, when
+        a SIGTERM/SIGINT stop did not exit 0, or when it had already exited on its own with a
+        code nobody collected."""
         if self.proc is None:
             return None
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
-                return self.wait_exit(timeout)
+                code = self.wait_exit(timeout, check=check)
             except subprocess.TimeoutExpired:
                 self.kill()
                 raise AssertionError(f"tidecast did not exit within {timeout} s of "
                                      f"{signal.Signals(sig).name}") from None
-        return self.wait_exit(timeout)
+            if check and sig in GRACEFUL_SIGNALS and code != 0:
+                raise AssertionError(f"tidecast exited with {code} after "
+                                     f"{signal.Signals(sig).name}:\n{self.log_text()[-4000:]}")
+            return code
+        if check:
+            self.check_not_exited_unexpectedly()
+        return self.wait_exit(timeout, check=check)
+
+    def check_no_sanitizer_report(self):
+        """Fails (AssertionError) if the server's output holds a sanitizer report."""
+        for name, text in (("stderr", self.log_text()), ("stdout", self.stdout_text())):
+            found = SANITIZER_REPORT.search(text)
+            if found:
+                raise AssertionError(f"tidecast printed a sanitizer report on {name} "
+                                     f"(exit code {self.proc.poll()}):\n"
+                                     f"{text[max(0, found.start() - 200):found.start() + 6000]}")
+
+    def check_not_exited_unexpectedly(self):
+        """Fails (AssertionError) if the server exited before anyone asked it to or collected
+        its exit code (wait_exit)."""
+        if self.proc is None or self.returncode is not None:
+            return
+        code = self.proc.poll()
+        if code is not None:
+            self.returncode = code
+            _live_processes.discard(self.proc)
+            self.check_no_sanitizer_report()
+            raise AssertionError(f"tidecast exited on its own with {code}:\n"
+                                 f"{self.log_text()[-4000:]}")
 
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
@@ -514,28 +562,31 @@ class Tidecast:
         if self.proc is not None:
             _live_processes.discard(self.proc)
 
-    def cleanup(self):
-        self.kill()
-        if os.environ.get("TIDECAST_KEEP_TMP") == "1":
-            sys.stderr.write(f"[harness] kept {self.tmp}\n")
-        else:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+    def cleanup(self, check=True):
+        """Stops the server if it still runs (see stop(); `check` as there) and removes its
+        temporary directory."""
+        try:
+            if check and self.proc is not None:
+                self.stop()
+        finally:
+            self.kill()
+            if os.environ.get("TIDECAST_KEEP_TMP") == "1":
+                sys.stderr.write(f"[harness] kept {self.tmp}\n")
+            else:
+                shutil.rmtree(self.tmp, ignore_errors=True)
 
     def __enter__(self):
         try:
             return self.start()
         except BaseException:
-            self.cleanup()
+            self.cleanup(check=False)  # the start-up error says what went wrong
             raise
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
             self.dump_log(f"{exc_type.__name__}: {exc}")
-        try:
-            if self.alive():
-                self.stop()
-        finally:
-            self.cleanup()
+        # A failing test's own error comes first; the exit checks apply to passing ones.
+        self.cleanup(check=exc_type is None)
         return False
 
     # -- logs --
