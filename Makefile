@@ -16,7 +16,7 @@ TSAN_RUN_OPTIONS = halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp
 # integration tests whose server runs libsrt's, the demux and the transcode threads.
 TSAN_THREAD_SUITES = SerialWorker Loop Timer Async TcpStream TcpListener TlsStreamTest Counter \
   ReconfigureLogger ProcessStats SrtByteQueue TranscodeJobTest TranscoderTest LadderPipeline \
-  AudioTranscoderTest Backends/GraphStoreTest
+  AudioTranscoderTest Backends/GraphStoreTest LibavLogTest
 space := $() $()
 TSAN_THREAD_UNIT = $(subst $(space),|,$(strip $(TSAN_THREAD_SUITES)))
 TSAN_THREAD_TESTS = ^($(TSAN_THREAD_UNIT))\.|^integration_test_(srt|transcode|social_graph)$$
