@@ -150,6 +150,46 @@ TEST(AudioTranscoderTest, Mp3BecomesAacAtItsOwnSampleRate) {
   EXPECT_NEAR(rms, ToneSource::kAmplitude / std::sqrt(2.0), 0.05);
 }
 
+TEST(AudioTranscoderTest, Mp2FromSrtBecomesContinuousAacLc) {
+  ToneSource source = ToneSource::mp2(2000);  // as SRT sends it: no configuration packet
+  AudioTranscoder transcoder(96000);
+  std::vector<media::MediaPacketPtr> in = source.encode(84);   // 84 x 24 ms: ~2 s
+  for (const auto& p : in) EXPECT_TRUE(p->flvHeader.empty());  // FLV cannot carry MP2
+  std::vector<media::MediaPacketPtr> out = transcode(transcoder, in);
+  EXPECT_EQ(transcoder.sampleRate(), 48000);
+  EXPECT_EQ(transcoder.channels(), 2);
+  transcoder.flush(out);
+  ASSERT_GT(out.size(), 2u);
+  ASSERT_TRUE(out[0]->config);
+  EXPECT_EQ(out[0]->codec, media::Codec::kAac);
+  auto info = media::parseAudioSpecificConfig(out[0]->data.span());
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(media::aacCodecString(info->objectType), "mp4a.40.2");
+  EXPECT_EQ(info->sampleRate, 48000u);
+  EXPECT_EQ(info->channels, 2u);
+  for (size_t i = 1; i < out.size(); ++i) {
+    ASSERT_FALSE(out[i]->config);
+    EXPECT_EQ(out[i]->codec, media::Codec::kAac);
+    EXPECT_FALSE(out[i]->flvHeader.empty());
+    if (i < 2) continue;
+    int64_t step = out[i]->dts - out[i - 1]->dts;  // 1024 / 48 kHz = 21.3 ms
+    EXPECT_TRUE(step == 21 || step == 22) << "packet " << i << " step " << step;
+  }
+  // The source's timeline: the first sample (after the priming frame) at 2000 ms, and the
+  // output lasts as long as the input.
+  EXPECT_NEAR(static_cast<double>(out[1]->dts), 2000.0 - 1024 * 1000.0 / 48000, 8);
+  const double inputMs = static_cast<double>(source.samplesIn()) * 1000 / source.rate();
+  EXPECT_NEAR(static_cast<double>(out.back()->dts - out[1]->dts), inputMs, 3 * 21.4);
+  AacCheck check = decodeAac(out);
+  EXPECT_EQ(check.errors, 0);
+  EXPECT_EQ(check.frames, out.size() - 1);
+  EXPECT_NEAR(static_cast<double>(check.samples), static_cast<double>(source.samplesIn()),
+              3.0 * kAacFrame);
+  ASSERT_GT(check.counted, 0);
+  double rms = std::sqrt(check.sumSquares / static_cast<double>(check.counted));
+  EXPECT_NEAR(rms, ToneSource::kAmplitude / std::sqrt(2.0), 0.05);
+}
+
 TEST(AudioTranscoderTest, AJumpInTheSourcesTimesReanchorsTheOutput) {
   ToneSource source = ToneSource::opus(1000);
   AudioTranscoder transcoder(64000);
@@ -178,6 +218,7 @@ TEST(AudioTranscoderTest, AacIsNotTranscodedAndUnknownCodecsAreRefused) {
   EXPECT_FALSE(AudioTranscoder::needsTranscode(media::Codec::kAac));
   EXPECT_TRUE(AudioTranscoder::needsTranscode(media::Codec::kOpus));
   EXPECT_TRUE(AudioTranscoder::needsTranscode(media::Codec::kMp3));
+  EXPECT_TRUE(AudioTranscoder::needsTranscode(media::Codec::kMp2));
   AudioTranscoder transcoder(128000);
   std::vector<media::MediaPacketPtr> out;
   media::MediaPacket aac;
