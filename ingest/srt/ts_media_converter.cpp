@@ -254,9 +254,12 @@ core::Status TsMediaConverter::pushMpegAudio(Track& t, const ElementaryUnit& uni
     if (size > rest.size()) {
       return core::makeError("media.truncated", "MPEG audio frame runs past the access unit");
     }
+    // The layer decides: libavformat's mpegts demuxer calls stream types 0x03/0x04 MP3 until
+    // a probe (avformat_find_stream_info, not run here) reads the frames.
+    if (header->layer == 1) return core::makeError("media.unsupported", "MPEG audio Layer I");
     media::MediaPacket packet;
     packet.track = media::TrackType::kAudio;
-    packet.codec = unit.codec;
+    packet.codec = header->layer == 2 ? media::Codec::kMp2 : media::Codec::kMp3;
     packet.dts = dtsMs + samples * 1000 / header->sampleRate;
     packet.data = copySlice(rest.first(size));
     send(std::move(packet));

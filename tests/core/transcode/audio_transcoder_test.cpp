@@ -175,9 +175,11 @@ TEST(AudioTranscoderTest, Mp2FromSrtBecomesContinuousAacLc) {
     int64_t step = out[i]->dts - out[i - 1]->dts;  // 1024 / 48 kHz = 21.3 ms
     EXPECT_TRUE(step == 21 || step == 22) << "packet " << i << " step " << step;
   }
-  // The source's timeline: the first sample (after the priming frame) at 2000 ms, and the
-  // output lasts as long as the input.
-  EXPECT_NEAR(static_cast<double>(out[1]->dts), 2000.0 - 1024 * 1000.0 / 48000, 8);
+  // The source's timeline: the first sample (after the priming frame) at the first MP2
+  // frame's time (2000 ms less the mp2 encoder's 481-sample delay), and the output lasts as
+  // long as the input.
+  EXPECT_NEAR(static_cast<double>(out[1]->dts),
+              static_cast<double>(in.front()->dts) - 1024 * 1000.0 / 48000, 2);
   const double inputMs = static_cast<double>(source.samplesIn()) * 1000 / source.rate();
   EXPECT_NEAR(static_cast<double>(out.back()->dts - out[1]->dts), inputMs, 3 * 21.4);
   AacCheck check = decodeAac(out);
