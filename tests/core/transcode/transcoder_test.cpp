@@ -277,6 +277,16 @@ TEST_F(TranscoderTest, Mp2SourceGivesTheRenditionAnAacTrack) {
   }
   for (const auto& p : video.finish()) stream->push(p, loop_.nowMs());
   ASSERT_TRUE(runUntil(loop_, [&] { return sinks.size() == 1; }));
+  // The job's audio counters in /metrics: every MP2 frame in, none dropped, AAC out.
+  auto metric = [&](const std::string& name) {
+    std::string text = metrics_.render();
+    std::string series = "tidecast_core_transcode_audio_" + name + "_frames{stream=\"live/cam\"} ";
+    size_t at = text.find(series);
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + series.size()));
+  };
+  EXPECT_EQ(metric("input"), 100.0);
+  EXPECT_EQ(metric("dropped"), 0.0);
+  ASSERT_TRUE(runUntil(loop_, [&] { return metric("output") >= 100.0; }));  // 2.4 s of 21.3 ms
   hub_->stopPublishing(*stream, "publisher left");
   ASSERT_TRUE(runUntil(loop_, [&] { return sinks["live/cam/120p"].ended; }));
   const auto& aac = sinks["live/cam/120p"].audio;
