@@ -302,6 +302,14 @@ class SrtTest(ProcessTestCase):
             publisher = self.spawn(ffmpeg_publish(self.srt(server, "#!::r=live/mp2,m=publish"),
                                                   audio="mp2"))
             self.wait_live(server, "live/mp2")
+            # The admin API describes the MP2 track from its frames (it has no configuration).
+            def audio_info():
+                _, _, body = server.get("/api/v1/streams/live/mp2",
+                                        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+                return json.loads(body)["audio"]
+            audio = wait_until(audio_info, 10, message="live/mp2 audio in the admin API")
+            self.assertEqual((audio["codec"], audio["sample_rate"], audio["channels"]),
+                             ("mp2", 48000, 1))  # lavfi sine is mono
             rtmp, rtmp_path = self.record(
                 f"rtmp://{LOCALHOST}:{server.ports['rtmp.port']}/live/mp2", "rtmp.flv")
             flv, flv_path = self.record(f"http://{LOCALHOST}:{server.port}/live/mp2.flv",
