@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/media/codec_info.h"
+#include "core/media/mpeg_audio.h"
 
 namespace tidecast::core {
 
@@ -23,6 +24,9 @@ void Stream::push(const MediaPacketPtr& packet, uint64_t loopNowMs) {
   if (packet->config) {
     updateInfo(*packet);
   } else if (packet->track != TrackType::kData) {
+    if (packet->track == TrackType::kAudio && packet->codec != info_.audioCodec) {
+      updateInfoFromFrame(*packet);
+    }
     (packet->track == TrackType::kVideo ? stats_.videoFrames : stats_.audioFrames)++;
     stats_.lastDts = packet->dts;
     measure(*packet);
@@ -68,6 +72,17 @@ void Stream::updateInfo(const media::MediaPacket& config) {
     auto audio = media::audioInfoFromConfig(config);
     info_.audio = audio ? *audio : media::AudioInfo{};
   }
+}
+
+void Stream::updateInfoFromFrame(const media::MediaPacket& frame) {
+  // MP2 and MP3 have no configuration packet: every frame's header describes the track.
+  if (frame.codec != media::Codec::kMp2 && frame.codec != media::Codec::kMp3) return;
+  auto header = media::parseMpegAudioHeader(frame.data.span());
+  if (!header) return;
+  info_.audioCodec = frame.codec;
+  info_.audio = media::AudioInfo{};
+  info_.audio.sampleRate = header->sampleRate;
+  info_.audio.channels = header->channels;
 }
 
 void Stream::measure(const media::MediaPacket& packet) {

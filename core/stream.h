@@ -89,6 +89,7 @@ class Stream {
   void cache(const media::MediaPacketPtr& packet);
   void fanOut(const media::MediaPacketPtr& packet);
   void updateInfo(const media::MediaPacket& config);
+  void updateInfoFromFrame(const media::MediaPacket& frame);
   void measure(const media::MediaPacket& packet);
 
   std::string name_;

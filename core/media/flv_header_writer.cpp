@@ -89,11 +89,14 @@ Slice makeFlvHeader(const MediaPacket& packet) {
     case Codec::kOpus:
       header = enhancedAudioHeader(packet, fourCc("Opus"));
       break;
+    case Codec::kMp2:  // no FLV sound format: see flvCarries
     case Codec::kAmfData:
     case Codec::kUnknown:
       break;
   }
   return Slice::copyOf(header.data(), header.size());
 }
+
+bool flvCarries(Codec codec) { return codec != Codec::kMp2 && codec != Codec::kUnknown; }
 
 }  // namespace tidecast::core::media

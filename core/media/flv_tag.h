@@ -73,4 +73,8 @@ Result<MediaPacket> parseFlvDataTag(const Slice& body, uint32_t timestampMs);
 // clamped to SI24. Empty for kAmfData and for codecs FLV cannot carry.
 Slice makeFlvHeader(const MediaPacket& packet);
 
+// Whether FLV (HTTP-FLV, RTMP playback) has a tag for the codec. MP2 has no FLV sound format
+// (nor an Enhanced RTMP FourCC): FLV outputs leave such a track out.
+bool flvCarries(Codec codec);
+
 }  // namespace tidecast::core::media

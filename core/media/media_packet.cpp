@@ -16,6 +16,8 @@ std::string_view codecName(Codec codec) {
       return "opus";
     case Codec::kMp3:
       return "mp3";
+    case Codec::kMp2:
+      return "mp2";
     case Codec::kAmfData:
       return "amf0";
     case Codec::kUnknown:

@@ -22,9 +22,10 @@ enum class Codec : uint8_t {
   kOpus,
   kMp3,
   kAmfData,  // script data (onMetaData), payload is AMF0
+  kMp2,      // MPEG-1/2 Layer II (MPEG-TS from broadcast encoders); every frame self-contained
 };
 
-std::string_view codecName(Codec codec);  // "h264", "hevc", "av1", "aac", "opus", "mp3", ...
+std::string_view codecName(Codec codec);  // "h264", "hevc", "av1", "aac", "opus", "mp3", "mp2", ...
 
 struct MediaPacket {
   TrackType track = TrackType::kVideo;
@@ -37,9 +38,11 @@ struct MediaPacket {
   bool endOfSequence = false;
   // The FLV tag body prefix (legacy: 1–5 bytes; Enhanced RTMP: 5–8 bytes; audio: 1–2 bytes)
   // as RTMP/FLV outputs send it. For RTMP ingest it is a sub-slice of the received message.
+  // Empty for codecs FLV cannot carry (MP2: see media::flvCarries).
   Slice flvHeader;
-  // Codec payload: length-prefixed NAL units (H.264/HEVC), OBUs (AV1), a raw AAC frame, or
-  // the configuration record when `config` is set; AMF0 bytes for kAmfData.
+  // Codec payload: length-prefixed NAL units (H.264/HEVC), OBUs (AV1), a raw AAC frame, an
+  // MPEG audio frame (MP3, MP2: header included), or the configuration record when `config`
+  // is set; AMF0 bytes for kAmfData.
   Slice data;
 };
 

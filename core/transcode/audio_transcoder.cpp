@@ -69,9 +69,11 @@ int AudioTranscoder::channels() const { return encoder_ ? encoder_->ch_layout.nb
 
 Status AudioTranscoder::openDecoder(media::Codec codec) {
   // The float decoders: their planar float output goes to the AAC encoder unconverted.
-  const AVCodec* decoder = codec == media::Codec::kOpus  ? avcodec_find_decoder_by_name("opus")
-                           : codec == media::Codec::kMp3 ? avcodec_find_decoder_by_name("mp3float")
-                                                         : nullptr;
+  const char* name = codec == media::Codec::kOpus  ? "opus"
+                     : codec == media::Codec::kMp3 ? "mp3float"
+                     : codec == media::Codec::kMp2 ? "mp2float"
+                                                   : nullptr;
+  const AVCodec* decoder = name != nullptr ? avcodec_find_decoder_by_name(name) : nullptr;
   if (decoder == nullptr) {
     return makeError("transcode.unsupported",
                      "cannot transcode " + std::string(media::codecName(codec)) + " audio");

@@ -1,8 +1,8 @@
 // The audio of a transcoded stream whose source audio is not AAC (Opus from SRT or Enhanced
-// RTMP, MP3 from RTMP): decoded once (libavcodec), regrouped into 1024-sample frames
-// (AVAudioFifo) and encoded to AAC-LC with FFmpeg's native `aac` encoder, for every rendition
-// (one encode per job, whatever the number of rungs). AAC sources are not transcoded: their
-// track is the variants' audio as it is (needsTranscode()).
+// RTMP, MP2 from SRT, MP3 from RTMP or SRT): decoded once (libavcodec), regrouped into 1024-sample
+// frames (AVAudioFifo) and encoded to AAC-LC with FFmpeg's native `aac` encoder, for every
+// rendition (one encode per job, whatever the number of rungs). AAC sources are not transcoded:
+// their track is the variants' audio as it is (needsTranscode()).
 //
 // Timestamps: the output follows the source's timeline. The samples entering the FIFO carry
 // the decoded frames' times; an AAC packet's time is its encoder pts, which the encoder

@@ -1,7 +1,7 @@
 // Decoded audio as planar 32-bit float, the only sample format FFmpeg's native AAC encoder
-// takes. The decoders the transcoder uses give it already (opus, mp3float: fltp); the few
-// other layouts a decoder may give are converted here sample by sample (a cast or a scale,
-// no resampling: the AAC encoder takes the source's sample rate as it is).
+// takes. The decoders the transcoder uses give it already (opus, mp3float, mp2float: fltp);
+// the few other layouts a decoder may give are converted here sample by sample (a cast or a
+// scale, no resampling: the AAC encoder takes the source's sample rate as it is).
 #pragma once
 
 extern "C" {

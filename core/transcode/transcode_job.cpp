@@ -148,7 +148,10 @@ void TranscodeJob::run() {
   std::vector<media::MediaPacketPtr> audioOut;
   // Every rung carries the one AAC track.
   auto addAudio = [&] {
-    for (auto& packet : audioOut) out.push_back({RungOutput::kEveryRung, std::move(packet)});
+    for (auto& packet : audioOut) {
+      if (!packet->config) counters_.audioOut.fetch_add(1, std::memory_order_relaxed);
+      out.push_back({RungOutput::kEveryRung, std::move(packet)});
+    }
     audioOut.clear();
   };
   std::string error;

@@ -35,6 +35,7 @@ struct JobCounters {
   std::atomic<uint64_t> framesDropped{0};  // dropped before decoding (queue full)
   std::atomic<uint64_t> audioIn{0};        // source audio frames offered (transcoded codecs)
   std::atomic<uint64_t> audioDropped{0};   // audio packets dropped (audio queue full)
+  std::atomic<uint64_t> audioOut{0};       // AAC frames encoded (for every rung at once)
   std::atomic<uint64_t> outputDropped{0};  // encoded packets dropped (output queue full)
   std::atomic<uint64_t> errors{0};         // packets the pipeline failed on
   std::atomic<uint64_t> busyMicros{0};     // worker time spent on this job

@@ -14,6 +14,9 @@ constexpr const char* kQueueMetric = "tidecast_core_transcode_queue_frames";
 constexpr const char* kDroppedMetric = "tidecast_core_transcode_dropped_frames";
 constexpr const char* kFramesMetric = "tidecast_core_transcode_input_frames";
 constexpr const char* kErrorsMetric = "tidecast_core_transcode_errors";
+constexpr const char* kAudioInMetric = "tidecast_core_transcode_audio_input_frames";
+constexpr const char* kAudioDroppedMetric = "tidecast_core_transcode_audio_dropped_frames";
+constexpr const char* kAudioOutMetric = "tidecast_core_transcode_audio_output_frames";
 
 // A job whose source ended gets this long to transcode what was queued.
 constexpr uint64_t kDrainTimeoutMs = 3000;
@@ -331,6 +334,13 @@ void Transcoder::exportMetrics() {
             static_cast<double>(c.framesIn.load()));
       gauge(kErrorsMetric, "Frames the job failed to decode or encode",
             static_cast<double>(c.errors.load()));
+      // Audio the job transcodes (not AAC: Opus, MP2, MP3); all 0 for an AAC source.
+      gauge(kAudioInMetric, "Source audio frames offered to the job's AAC transcoder",
+            static_cast<double>(c.audioIn.load()));
+      gauge(kAudioDroppedMetric, "Source audio frames dropped because the job fell behind",
+            static_cast<double>(c.audioDropped.load()));
+      gauge(kAudioOutMetric, "AAC frames the job encoded (shared by every rendition)",
+            static_cast<double>(c.audioOut.load()));
     }
   });
   alive_ = alive;

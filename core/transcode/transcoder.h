@@ -6,7 +6,8 @@
 //
 // Jobs stop with their source (or a publisher's reconnect, which starts a new stream and a new
 // job) and when turned off. Per job, metrics tidecast_core_transcode_*{stream}: speed (media
-// time over worker time), input queue depth, dropped frames.
+// time over worker time), input queue depth, dropped frames; audio frames in, dropped and
+// encoded to AAC (audio_*_frames; non-AAC sources only).
 //
 // Loop thread only; the workers talk back through one uv_async_t.
 #pragma once

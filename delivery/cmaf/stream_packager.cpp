@@ -70,6 +70,7 @@ void StreamPackager::attach(core::Stream& stream) {
   freshSession_ = true;
   if (reconnect) startDiscontinuity(nullptr);
   audioTicksKnown_ = false;
+  audioSkipped_ = false;
   boundaries_.clear();
   stream.addSink(*this);
   ++version_;
@@ -101,6 +102,13 @@ void StreamPackager::onPacket(const MediaPacketPtr& packet) {
       audio_.describe(defaultOpusTrack());
     }
     if (audio_.described()) addAudio(packet, outputTime(*packet, audio_));
+  } else if (packet->track == TrackType::kAudio && !audioSkipped_) {
+    // MP2 (SRT) and MP3 (RTMP) have no configuration packet to refuse: said here, once per
+    // session. The video goes on alone; with a ladder the renditions carry AAC instead.
+    audioSkipped_ = true;
+    context_.log.info(
+        "cmaf.audio_skipped stream={} codec={} reason=\"CMAF players cannot play it\"", name_,
+        media::codecName(packet->codec));
   }
 }
 

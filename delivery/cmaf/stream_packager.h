@@ -130,6 +130,7 @@ class StreamPackager final : public core::StreamSink {
   int64_t wallAnchorMs_ = 0;  // wall clock of output time 0 in the current session
   uint64_t audioNextTicks_ = 0;
   bool audioTicksKnown_ = false;
+  bool audioSkipped_ = false;        // audio CMAF cannot carry (MP2, MP3) was left out: logged once
   std::deque<Boundary> boundaries_;  // video segment starts, for the audio track
   uint64_t nextMsn_ = 0;
   int64_t availabilityStartMs_ = 0;

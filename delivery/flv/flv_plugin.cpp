@@ -2,6 +2,7 @@
 
 #include "api/auth/signed_url.h"
 #include "api/json_error.h"
+#include "core/media/flv_tag.h"
 
 namespace tidecast::delivery::flv {
 
@@ -38,6 +39,7 @@ class FlvViewer final : public core::StreamSink {
 
   void onPacket(const MediaPacketPtr& packet) override {
     if (finished_) return;
+    if (!core::media::flvCarries(packet->codec)) return skipTrack(*packet);
     switch (policy_.decide(*packet, response_->backlogBytes())) {
       case core::BacklogPolicy::Decision::kSkip:
         return;
@@ -68,6 +70,15 @@ class FlvViewer final : public core::StreamSink {
     if (!response_->writeChunk(bytes)) finish("client gone");
   }
 
+  // MP2 from SRT: the viewer gets the video without it (said once per viewer).
+  void skipTrack(const core::media::MediaPacket& packet) {
+    if (skippedTrack_) return;
+    skippedTrack_ = true;
+    plugin_.hub().context().log.info(
+        "flv.track_skipped session={} stream={} codec={} reason=\"FLV cannot carry it\"",
+        record_.id, record_.stream, core::media::codecName(packet.codec));
+  }
+
   // Leaves the stream and the session registry; the plugin destroys this viewer.
   void finish(std::string_view reason) {
     if (finished_) return;
@@ -84,6 +95,7 @@ class FlvViewer final : public core::StreamSink {
   core::BacklogPolicy policy_;
   core::Stream* stream_ = nullptr;
   bool finished_ = false;
+  bool skippedTrack_ = false;
 };
 
 FlvPlugin::FlvPlugin(core::BacklogLimits limits) : limits_(limits) {}

@@ -387,6 +387,16 @@ void RtmpSession::handleStop(std::string_view command) {
 
 void RtmpSession::onPacket(const core::media::MediaPacketPtr& packet) {
   if (closed_ || closing_) return;
+  if (!core::media::flvCarries(packet->codec)) {
+    // MP2 from SRT: the player gets the video without it (said once per player).
+    if (!skippedTrack_) {
+      skippedTrack_ = true;
+      server_.context().log.info(
+          "rtmp.play_track_skipped conn={} stream={} codec={} reason=\"RTMP cannot carry it\"", id_,
+          record_ ? record_->stream : "", core::media::codecName(packet->codec));
+    }
+    return;
+  }
   switch (backlog_.decide(*packet, stream_->pendingBytes())) {
     case core::BacklogPolicy::Decision::kSkip:
       return;

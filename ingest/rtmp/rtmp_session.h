@@ -97,6 +97,7 @@ class RtmpSession final : public core::StreamSink {
   std::shared_ptr<int> authGuard_ = std::make_shared<int>(0);  // reset: drop pending answers
   bool closing_ = false;
   bool closed_ = false;
+  bool skippedTrack_ = false;  // playing: a track RTMP cannot carry was left out (logged)
 };
 
 }  // namespace tidecast::ingest::rtmp

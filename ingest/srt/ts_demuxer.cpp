@@ -30,6 +30,10 @@ media::Codec codecOf(AVCodecID id) {
       return media::Codec::kAac;
     case AV_CODEC_ID_OPUS:
       return media::Codec::kOpus;
+    case AV_CODEC_ID_MP2:
+      return media::Codec::kMp2;
+    case AV_CODEC_ID_MP3:
+      return media::Codec::kMp3;
     default:
       return media::Codec::kUnknown;
   }

@@ -8,6 +8,7 @@
 #include "core/media/flv_tag.h"
 #include "core/media/h264.h"
 #include "core/media/hevc.h"
+#include "core/media/mpeg_audio.h"
 #include "core/media/nal_units.h"
 #include "core/slice.h"
 
@@ -153,6 +154,10 @@ core::Status TsMediaConverter::push(const ElementaryUnit& unit) {
     case media::Codec::kOpus:
       status = pushOpus(t, unit, dtsMs);
       break;
+    case media::Codec::kMp2:
+    case media::Codec::kMp3:
+      status = pushMpegAudio(t, unit, dtsMs);
+      break;
     default:
       status = core::makeError("media.unsupported", "codec not carried from MPEG-TS");
   }
@@ -234,6 +239,34 @@ core::Status TsMediaConverter::pushOpus(Track& t, const ElementaryUnit& unit, in
   packet.dts = dtsMs;
   packet.data = copySlice(unit.data);
   send(std::move(packet));
+  return {};
+}
+
+core::Status TsMediaConverter::pushMpegAudio(Track& t, const ElementaryUnit& unit, int64_t dtsMs) {
+  // libavformat's parser hands out one frame per unit; several are split all the same.
+  media::ByteSpan rest = unit.data;
+  int64_t samples = 0;
+  while (!rest.empty()) {
+    auto header = media::parseMpegAudioHeader(rest);
+    if (!header) return header.error();
+    // Free format (no frame size in the header): the rest of the unit is the frame.
+    size_t size = header->frameBytes == 0 ? rest.size() : header->frameBytes;
+    if (size > rest.size()) {
+      return core::makeError("media.truncated", "MPEG audio frame runs past the access unit");
+    }
+    // The layer decides: libavformat's mpegts demuxer calls stream types 0x03/0x04 MP3 until
+    // a probe (avformat_find_stream_info, not run here) reads the frames.
+    if (header->layer == 1) return core::makeError("media.unsupported", "MPEG audio Layer I");
+    media::MediaPacket packet;
+    packet.track = media::TrackType::kAudio;
+    packet.codec = header->layer == 2 ? media::Codec::kMp2 : media::Codec::kMp3;
+    packet.dts = dtsMs + samples * 1000 / header->sampleRate;
+    packet.data = copySlice(rest.first(size));
+    send(std::move(packet));
+    rest = rest.subspan(size);
+    samples += header->samplesPerFrame;
+    t.duration90k = samples * kTsClock / header->sampleRate;
+  }
   return {};
 }
 

@@ -1,7 +1,8 @@
 // Elementary stream access units as the MPEG-TS demuxer delivers them -> MediaPackets for
 // the hub: H.264/HEVC Annex B to 4-byte length prefixes with the parameter sets moved into an
 // avcC/hvcC configuration packet (sent again whenever they change), AAC ADTS frames to raw
-// frames plus an AudioSpecificConfig, Opus as is (its OpusHead from the demuxer). Packets of a
+// frames plus an AudioSpecificConfig, Opus as is (its OpusHead from the demuxer), MP2/MP3 frame
+// by frame (no configuration: each frame's header says it all). Packets of a
 // track are held back until its configuration is known, and video until its first keyframe.
 // Timestamps go through one TimestampMapper per connection. Payloads are copied once, into
 // the Slice that then travels everywhere. One thread (the connection's demux thread).
@@ -60,6 +61,8 @@ class TsMediaConverter {
   core::Status pushVideo(Track& track, const ElementaryUnit& unit, int64_t dtsMs, int64_t ptsMs);
   core::Status pushAac(Track& track, const ElementaryUnit& unit, int64_t dtsMs);
   core::Status pushOpus(Track& track, const ElementaryUnit& unit, int64_t dtsMs);
+  // MP2, MP3: whole frames, header included, no configuration.
+  core::Status pushMpegAudio(Track& track, const ElementaryUnit& unit, int64_t dtsMs);
   void sendConfig(Track& track, core::media::TrackType type, core::media::Codec codec,
                   core::media::Bytes config, int64_t dtsMs);
   void send(core::media::MediaPacket packet);

@@ -11,6 +11,7 @@ extern "C" {
 #include <string>
 
 #include "core/media/aac.h"
+#include "core/media/mpeg_audio.h"
 
 namespace tidecast::ingest::srt {
 
@@ -21,6 +22,14 @@ namespace {
 constexpr AVRational kMillis{1, 1000};
 constexpr int kOpusSampleRate = 48000;
 constexpr size_t kOpusHeadChannelOffset = 9;
+
+bool mpegAudio(media::Codec codec) {
+  return codec == media::Codec::kMp2 || codec == media::Codec::kMp3;
+}
+
+bool tsAudio(media::Codec codec) {
+  return codec == media::Codec::kAac || codec == media::Codec::kOpus || mpegAudio(codec);
+}
 
 std::string avError(int rc) {
   char text[AV_ERROR_MAX_STRING_SIZE] = {0};
@@ -89,7 +98,7 @@ core::Status TsMuxer::start() {
     st->time_base = kMillis;
     impl->videoIndex = st->index;
   }
-  if (audioConfig_ || audioCodec_ == media::Codec::kOpus) {
+  if (audioReady()) {
     AVStream* st = avformat_new_stream(impl->format, nullptr);
     if (st == nullptr) return core::makeError("srt.mux", "out of memory");
     st->codecpar->codec_type = AVMEDIA_TYPE_AUDIO;
@@ -100,6 +109,12 @@ core::Status TsMuxer::start() {
       st->codecpar->codec_id = AV_CODEC_ID_AAC;
       st->codecpar->sample_rate = static_cast<int>(info->sampleRate);
       channels = info->channels > 0 ? info->channels : 2;
+    } else if (mpegAudio(audioCodec_)) {
+      // The mpegts muxer picks the stream type (MPEG-1 or MPEG-2 audio) from the rate.
+      st->codecpar->codec_id =
+          audioCodec_ == media::Codec::kMp2 ? AV_CODEC_ID_MP2 : AV_CODEC_ID_MP3;
+      st->codecpar->sample_rate = static_cast<int>(mpegAudioRate_);
+      channels = mpegAudioChannels_;
     } else {
       st->codecpar->codec_id = AV_CODEC_ID_OPUS;
       st->codecpar->sample_rate = kOpusSampleRate;
@@ -153,17 +168,28 @@ core::Status TsMuxer::push(const media::MediaPacket& packet) {
     ++skipped_;
     return {};
   }
-  if (!video && packet.codec != media::Codec::kAac && packet.codec != media::Codec::kOpus) {
+  if (!video && !tsAudio(packet.codec)) {
     ++skipped_;
     return {};
   }
   if (!video && audioCodec_ == media::Codec::kUnknown) audioCodec_ = packet.codec;
+  if (!video && mpegAudio(packet.codec) && mpegAudioRate_ == 0) {
+    // No configuration packet: the first frame's header describes the track.
+    auto header = media::parseMpegAudioHeader(packet.data.span());
+    if (!header) {
+      ++skipped_;
+      return {};
+    }
+    mpegAudioRate_ = header->sampleRate;
+    mpegAudioChannels_ = header->channels;
+  }
   if (!impl_) return hold(std::make_shared<const media::MediaPacket>(packet));
   return write(packet);
 }
 
 bool TsMuxer::audioReady() const {
-  return audioConfig_ != nullptr || audioCodec_ == media::Codec::kOpus;
+  return audioConfig_ != nullptr || audioCodec_ == media::Codec::kOpus ||
+         (mpegAudio(audioCodec_) && mpegAudioRate_ > 0);
 }
 
 core::Status TsMuxer::hold(media::MediaPacketPtr packet) {

@@ -1,7 +1,8 @@
 // Hub MediaPackets -> MPEG-TS bytes, with libavformat's mpegts muxer writing into memory (a
 // custom AVIOContext), for SRT playback (m=request). The configuration packets a stream
 // replays to a new sink become the muxer's extradata; the muxer itself turns avcC/hvcC
-// framing into Annex B (its automatic bitstream filters) and raw AAC into ADTS. Output starts
+// framing into Annex B (its automatic bitstream filters) and raw AAC into ADTS; MP2/MP3 frames
+// go as they are (their first frame's header gives the rate and channels). Output starts
 // at the first video keyframe (or the first audio frame of an audio-only stream), once both
 // tracks' configurations are known or kTrackWaitMs of media have passed; a changed
 // configuration restarts the muxer (new PAT/PMT), a track appearing later is left out. Payload
@@ -53,6 +54,8 @@ class TsMuxer {
   core::media::MediaPacketPtr audioConfig_;
   core::media::Codec videoCodec_ = core::media::Codec::kUnknown;
   core::media::Codec audioCodec_ = core::media::Codec::kUnknown;
+  uint32_t mpegAudioRate_ = 0;  // MP2/MP3: from the first frame's header (no configuration)
+  int mpegAudioChannels_ = 2;
   std::vector<core::media::MediaPacketPtr> held_;  // before the start
   uint64_t skipped_ = 0;
 };

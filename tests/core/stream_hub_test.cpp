@@ -125,6 +125,23 @@ TEST_F(StreamHubTest, NewPlayerGetsConfigsAndTheGopFromTheLastKeyframe) {
   hub->stopPublishing(*stream, "test over");  // before the sink goes out of scope
 }
 
+TEST_F(StreamHubTest, Mp2AudioIsDescribedByItsFrames) {
+  auto hub = makeHub();
+  hubSessions_ = &hub->sessions();
+  Stream* stream = *hub->startPublishing("live", "k", publisher());
+  auto frame = std::make_shared<MediaPacket>();  // MP2 from SRT: no configuration packet
+  frame->track = TrackType::kAudio;
+  frame->codec = media::Codec::kMp2;
+  const uint8_t header[] = {0xff, 0xfc, 0xa4, 0xc0};  // Layer II, 192 kb/s, 48 kHz, mono
+  frame->data = Slice::copyOf(header, sizeof header);
+  stream->push(frame, 0);
+  EXPECT_EQ(stream->info().audioCodec, media::Codec::kMp2);
+  EXPECT_EQ(stream->info().audio.sampleRate, 48000u);
+  EXPECT_EQ(stream->info().audio.channels, 1);
+  EXPECT_EQ(stream->stats().audioFrames, 1u);
+  hub->stopPublishing(*stream, "test over");
+}
+
 TEST_F(StreamHubTest, SinkRemovingItselfDuringFanOutIsSafe) {
   auto hub = makeHub();
   hubSessions_ = &hub->sessions();

@@ -1,7 +1,8 @@
 """SRT ingest and playback with real peers: ffmpeg and srt-live-transmit publish MPEG-TS over
-SRT (H.264/AAC, HEVC); ffprobe and ffmpeg read the stream back as LL-HLS, DASH, RTMP, HTTP-FLV
-and SRT (m=request). Handshake refusals (wrong passphrase, unknown key), SRT statistics in
-the admin API and /metrics, and a lossy link through a network namespace with tc netem."""
+SRT (H.264/AAC, HEVC, H.264/MP2); ffprobe and ffmpeg read the stream back as LL-HLS, DASH,
+RTMP, HTTP-FLV and SRT (m=request); MP2, which only SRT playback can carry, is left out of the
+others. Handshake refusals (wrong passphrase, unknown key), SRT statistics in the admin API
+and /metrics, and a lossy link through a network namespace with tc netem."""
 
 import concurrent.futures
 import hashlib
@@ -29,8 +30,9 @@ def srt_url(port, stream_id, host=LOCALHOST, extra=""):
     return f"srt://{host}:{port}?streamid={stream_id}{extra}"
 
 
-def encode_args(seconds=SECONDS, hevc=False, gop=None, realtime=True):
-    """testsrc2 + sine as H.264 (or HEVC) + AAC, one GOP for the whole stream unless `gop`."""
+def encode_args(seconds=SECONDS, hevc=False, gop=None, realtime=True, audio="aac"):
+    """testsrc2 + sine as H.264 (or HEVC) + AAC (or `audio`: mp2), one GOP for the whole stream
+    unless `gop`."""
     video = (["-c:v", "libx265", "-x265-params", "log-level=error", "-preset", "ultrafast"]
              if hevc else ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency"])
     return ((["-re"] if realtime else []) +
@@ -38,7 +40,7 @@ def encode_args(seconds=SECONDS, hevc=False, gop=None, realtime=True):
              "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
              "-t", str(seconds)] + video +
             ["-g", str(gop or FPS * seconds * 2), "-pix_fmt", "yuv420p",
-             "-c:a", "aac", "-b:a", "64k"])
+             "-c:a", audio, "-b:a", "64k" if audio == "aac" else "128k"])
 
 
 def ffmpeg_publish(url, **kwargs):
@@ -295,6 +297,54 @@ class SrtTest(ProcessTestCase):
                 capture_output=True, text=True, timeout=30)
             self.assertNotEqual(result.returncode, 0)
             server.wait_for_log(r"srt.handshake_rejected .*reason=not_found")
+
+    def test_mp2_audio_is_left_out_of_hls_rtmp_and_flv_and_kept_over_srt(self):
+        """H.264 + MP2 (a broadcast encoder's TS), no ladder: LL-HLS, RTMP and HTTP-FLV cannot
+        carry MP2, so they play every video frame alone (one log line each says so); SRT
+        playback carries the MP2 as it came."""
+        with self.server() as server:
+            publisher = self.spawn(ffmpeg_publish(self.srt(server, "#!::r=live/mp2,m=publish"),
+                                                  audio="mp2"))
+            self.wait_live(server, "live/mp2")
+            # The admin API describes the MP2 track from its frames (it has no configuration).
+            def audio_info():
+                _, _, body = server.get("/api/v1/streams/live/mp2",
+                                        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+                return json.loads(body)["audio"]
+            audio = wait_until(audio_info, 10, message="live/mp2 audio in the admin API")
+            self.assertEqual((audio["codec"], audio["sample_rate"], audio["channels"]),
+                             ("mp2", 48000, 1))  # lavfi sine is mono
+            rtmp, rtmp_path = self.record(
+                f"rtmp://{LOCALHOST}:{server.ports['rtmp.port']}/live/mp2", "rtmp.flv")
+            flv, flv_path = self.record(f"http://{LOCALHOST}:{server.port}/live/mp2.flv",
+                                        "http.flv")
+            srt, srt_path = self.record(self.srt(server, "#!::r=live/mp2,m=request"), "srt.ts",
+                                        fmt="mpegts")
+            self.assertEqual(publisher.wait(timeout=60), 0, publisher.stderr.read())
+            for player in (rtmp, flv, srt):
+                player.wait(timeout=30)
+            probes = {"ll-hls": probe_all(f"http://{LOCALHOST}:{server.port}/live/mp2/index.m3u8"),
+                      "rtmp": probe_all(rtmp_path), "http-flv": probe_all(flv_path)}
+            for name, streams in probes.items():
+                self.assertEqual(streams["video"]["codec_name"], "h264", name)
+                self.assertEqual(int(streams["video"]["nb_read_packets"]), FRAMES, name)
+                self.assertNotIn("audio", streams, name)
+            streams = probe_all(srt_path)
+            self.assertEqual(streams["video"]["codec_name"], "h264")
+            self.assertGreater(int(streams["video"]["nb_read_packets"]), FPS * 2)
+            self.assertEqual(streams["audio"]["codec_name"], "mp2")
+            self.assertEqual(int(streams["audio"]["sample_rate"]), 48000)
+            # ~4 s of 24 ms frames (the player joined a little after the start).
+            self.assertGreater(int(streams["audio"]["nb_read_packets"]), 100)
+            decoded = subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", "-i", srt_path,
+                                      "-f", "null", "-"], capture_output=True, text=True,
+                                     timeout=60)
+            self.assertEqual(decoded.returncode, 0)
+            self.assertEqual(decoded.stderr.strip(), "", "decoding errors in the played TS")
+            log = server.log_text()
+            self.assertEqual(log.count("cmaf.audio_skipped stream=live/mp2 codec=mp2"), 1, log)
+            self.assertEqual(log.count("flv.track_skipped"), 1)
+            self.assertEqual(log.count("rtmp.play_track_skipped"), 1)
 
     def test_hevc_over_srt_comes_out_as_hvc1_in_hls(self):
         with self.server() as server:

@@ -258,11 +258,14 @@ class TranscodeTest(ProcessTestCase):
             self.assertEqual(error["error"]["code"], "transcode.no_ladder")
 
 
-class OpusTranscodeTest(ProcessTestCase):
-    """An SRT publisher sending H.264 + Opus: the renditions carry one AAC-LC track encoded
-    in-process, and every variant of the multivariant playlist and the MPD advertise it."""
+class SrtAudioTranscodeTest(ProcessTestCase):
+    """An SRT publisher sending H.264 + Opus, or + MP2 (what broadcast encoders send): the
+    renditions carry one AAC-LC track encoded in-process, and every variant of the
+    multivariant playlist and the MPD advertise it."""
 
-    def test_opus_over_srt_becomes_aac_in_every_variant(self):
+    def check_audio_becomes_aac(self, key, audio_args, source_audio):
+        """Publishes 8 s of H.264 + `audio_args` over SRT into a source + 180p ladder.
+        source_audio: whether the source keeps its own (non-AAC) audio track in CMAF."""
         rung = {"name": "180p", "height": 180, "video_bitrate": 300_000, "preset": "ultrafast"}
         overrides = {
             "apps": {"live": {"transcode": "small"}},
@@ -272,69 +275,84 @@ class OpusTranscodeTest(ProcessTestCase):
         }
         with Tidecast(overrides, port_keys=["srt.port"]) as server:
             url = (f"srt://{LOCALHOST}:{server.ports['srt.port']}"
-                   "?streamid=#!::r=live/opus,m=publish&linger=3")
+                   f"?streamid=#!::r=live/{key},m=publish&linger=3")
             gop = FPS * SEGMENT_MS // 1000
             self.spawn(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
                         "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate={FPS}",
                         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
                         "-t", "8", "-c:v", "libx264", "-preset", "ultrafast",
                         "-tune", "zerolatency", "-g", str(gop), "-keyint_min", str(gop),
-                        "-sc_threshold", "0", "-pix_fmt", "yuv420p",
-                        "-c:a", "libopus", "-ac", "2", "-b:a", "64k", "-f", "mpegts", url])
-            for path in ("/live/opus/video.m3u8", "/live/opus/180p/video.m3u8",
-                         "/live/opus/180p/audio.m3u8"):
+                        "-sc_threshold", "0", "-pix_fmt", "yuv420p"] + audio_args +
+                       ["-f", "mpegts", url])
+            for path in (f"/live/{key}/video.m3u8", f"/live/{key}/180p/video.m3u8",
+                         f"/live/{key}/180p/audio.m3u8"):
                 wait_until(lambda p=path: server.get(p)[0] == 200 and
                            server.get(p)[2].decode().count("#EXTINF") >= 3, 40, interval=0.2,
                            message=f"{path}: 3 segments")
-            # The source's own audio is Opus.
-            status, _, body = server.get("/live/opus/audio.m3u8")
-            self.assertEqual(status, 200)
-            master = server.get("/live/opus/index.m3u8")[2].decode()
+            # The source's own audio: Opus is packaged (not advertised), MP2 cannot be.
+            status, _, body = server.get(f"/live/{key}/audio.m3u8")
+            self.assertEqual(status == 200, source_audio, body[:200])
+            master = server.get(f"/live/{key}/index.m3u8")[2].decode()
             self.assertIn('URI="180p/audio.m3u8"', master)
             variants = re.findall(r"#EXT-X-STREAM-INF:(.*)\n(.*)", master)
             self.assertEqual([uri for _, uri in variants], ["video.m3u8", "180p/video.m3u8"])
             for attributes, uri in variants:
                 self.assertRegex(attributes, r'CODECS="avc1\.[0-9a-fA-F]+,mp4a\.40\.2"', uri)
                 self.assertIn('AUDIO="audio"', attributes, uri)
-            self.assertNotIn("opus", master.lower())
+            for codec in ("opus", "mp2", "mp4a.40.34", "mp4a.6b"):
+                self.assertNotIn(codec, master.lower())
 
             # ffprobe reads every variant of the multivariant playlist with AAC audio.
             probe = subprocess.run(
                 ["ffprobe", "-v", "error", "-show_entries",
-                 "stream=codec_type,codec_name,sample_rate,channels:program=program_id",
-                 "-of", "json", f"http://{LOCALHOST}:{server.port}/live/opus/index.m3u8"],
+                 "stream=codec_type,codec_name,profile,sample_rate,channels:program=program_id",
+                 "-of", "json", f"http://{LOCALHOST}:{server.port}/live/{key}/index.m3u8"],
                 capture_output=True, text=True, timeout=60, check=True)
             info = json.loads(probe.stdout)
             self.assertEqual(len(info["programs"]), 2)
             audio = [s for s in info["streams"] if s["codec_type"] == "audio"]
             self.assertTrue(audio)
             for stream in audio:
-                self.assertEqual((stream["codec_name"], stream["sample_rate"],
-                                  stream["channels"]), ("aac", "48000", 2))
+                self.assertEqual((stream["codec_name"], stream["profile"], stream["sample_rate"],
+                                  stream["channels"]), ("aac", "LC", "48000", 2))
 
             # The AAC audio is continuous with the video: the rendition's audio segments last
             # as long as its video segments (cut at the same instants).
             def durations(path):
                 return {msn: s for msn, _, s in segments(server.get(path)[2].decode())}
-            video_seconds = durations("/live/opus/180p/video.m3u8")
-            audio_seconds = durations("/live/opus/180p/audio.m3u8")
+            video_seconds = durations(f"/live/{key}/180p/video.m3u8")
+            audio_seconds = durations(f"/live/{key}/180p/audio.m3u8")
             # The first audio segment starts with the first AAC frame, inside a video segment.
             common = sorted(set(video_seconds) & set(audio_seconds))[1:]
             self.assertGreaterEqual(len(common), 2, audio_seconds)
             for msn in common:
                 self.assertAlmostEqual(audio_seconds[msn], video_seconds[msn], delta=0.05,
                                        msg=f"segment {msn}")
+            self.assertAlmostEqual(sum(audio_seconds[m] for m in common),
+                                   sum(video_seconds[m] for m in common), delta=0.1)
             # And it decodes without an error.
             decoded = subprocess.run(
                 ["ffmpeg", "-v", "error", "-xerror", "-i",
-                 f"http://{LOCALHOST}:{server.port}/live/opus/180p/audio.m3u8",
+                 f"http://{LOCALHOST}:{server.port}/live/{key}/180p/audio.m3u8",
                  "-t", "2", "-f", "null", "-"], capture_output=True, text=True, timeout=60)
             self.assertEqual(decoded.returncode, 0, decoded.stderr)
             self.assertEqual(decoded.stderr, "")
 
             # The MPD's audio AdaptationSet is the transcoded AAC track too.
-            mpd = server.get("/live/opus/index.mpd")[2].decode()
+            mpd = server.get(f"/live/{key}/index.mpd")[2].decode()
             audio_set = re.search(r'<AdaptationSet id="1".*?</AdaptationSet>', mpd, re.S)
             self.assertIsNotNone(audio_set, mpd)
             self.assertIn('codecs="mp4a.40.2"', audio_set.group(0))
             self.assertIn('media="180p/audio/$Number$.m4s"', audio_set.group(0))
+            return server.log_text()
+
+    def test_opus_over_srt_becomes_aac_in_every_variant(self):
+        self.check_audio_becomes_aac("opus", ["-c:a", "libopus", "-ac", "2", "-b:a", "64k"],
+                                     source_audio=True)
+
+    def test_mp2_over_srt_becomes_aac_in_every_variant(self):
+        log = self.check_audio_becomes_aac("mp2", ["-c:a", "mp2", "-ac", "2", "-b:a", "192k"],
+                                           source_audio=False)
+        # The source's MP2 is left out of its CMAF (said once), not the renditions' AAC.
+        self.assertEqual(log.count("cmaf.audio_skipped stream=live/mp2 codec=mp2"), 1, log)
+        self.assertNotIn("cmaf.audio_skipped stream=live/mp2/", log)

@@ -1,7 +1,8 @@
-// A synthetic audio source for the audio transcode tests: libopus (48 kHz, 20 ms frames) or
-// libmp3lame (44.1 kHz, 1152-sample frames) through libavcodec encodes a 440 Hz stereo tone
-// and hands out the MediaPackets an SRT or RTMP publisher would produce (Opus: an OpusHead
-// configuration first), with millisecond times starting at `startMs`.
+// A synthetic audio source for the audio transcode tests: libopus (48 kHz, 20 ms frames),
+// libmp3lame (44.1 kHz, 1152-sample frames) or FFmpeg's mp2 (48 kHz, 1152-sample frames)
+// through libavcodec encodes a 440 Hz stereo tone and hands out the MediaPackets an SRT or
+// RTMP publisher would produce (Opus: an OpusHead configuration first; MP3, MP2: none), with
+// millisecond times starting at `startMs`.
 #pragma once
 
 extern "C" {
@@ -33,6 +34,9 @@ class ToneSource {
   static ToneSource mp3(int64_t startMs = 1000) {
     return ToneSource("libmp3lame", media::Codec::kMp3, 44100, startMs);
   }
+  static ToneSource mp2(int64_t startMs = 1000) {
+    return ToneSource("mp2", media::Codec::kMp2, 48000, startMs);
+  }
 
   ToneSource(const char* encoder, media::Codec mediaCodec, int rate, int64_t startMs)
       : codec_(mediaCodec),
@@ -44,10 +48,13 @@ class ToneSource {
     EXPECT_NE(codec, nullptr) << "libavcodec without " << encoder;
     context_.reset(avcodec_alloc_context3(codec));
     context_->sample_rate = rate;
-    // Interleaved float for libopus, planar float for libmp3lame.
+    // Interleaved float for libopus, planar float for libmp3lame, 16-bit for mp2.
     context_->sample_fmt = AV_SAMPLE_FMT_FLTP;
     for (const AVSampleFormat* f = codec->sample_fmts; f && *f != AV_SAMPLE_FMT_NONE; ++f) {
       if (*f == AV_SAMPLE_FMT_FLT) context_->sample_fmt = AV_SAMPLE_FMT_FLT;
+      if (*f == AV_SAMPLE_FMT_S16 && codec->sample_fmts[1] == AV_SAMPLE_FMT_NONE) {
+        context_->sample_fmt = AV_SAMPLE_FMT_S16;  // the only one it takes
+      }
     }
     av_channel_layout_default(&context_->ch_layout, 2);
     context_->bit_rate = 96000;
@@ -88,6 +95,9 @@ class ToneSource {
         if (frame_->format == AV_SAMPLE_FMT_FLT) {
           auto* samples = reinterpret_cast<float*>(frame_->data[0]);
           samples[2 * s] = samples[2 * s + 1] = v;
+        } else if (frame_->format == AV_SAMPLE_FMT_S16) {
+          auto* samples = reinterpret_cast<int16_t*>(frame_->data[0]);
+          samples[2 * s] = samples[2 * s + 1] = static_cast<int16_t>(std::lround(v * 32767));
         } else {  // fltp
           reinterpret_cast<float*>(frame_->data[0])[s] = v;
           reinterpret_cast<float*>(frame_->data[1])[s] = v;

@@ -260,5 +260,50 @@ TEST_F(TranscoderTest, OpusSourceGivesEveryRenditionTheSameAacTrack) {
   EXPECT_EQ(transcoder_->jobCount(), 0u);
 }
 
+TEST_F(TranscoderTest, Mp2SourceGivesTheRenditionAnAacTrack) {
+  std::map<std::string, AudioSink> sinks;
+  events_.subscribe("rendition.started", [&](const Event& e) {
+    if (Stream* rendition = hub_->find(e.stream)) rendition->addSink(sinks[e.stream]);
+  });
+  SourceEncoder video(320, 240, 30, 15);
+  ToneSource audio = ToneSource::mp2(1000);  // as SRT sends it: frames only, no configuration
+  Stream* stream = publish();
+  ASSERT_NE(stream, nullptr);
+  stream->push(video.config(), loop_.nowMs());
+  // 2.4 s interleaved: per 120 ms, 4 video frames and 5 MP2 frames (24 ms each).
+  for (int step = 0; step < 20; ++step) {
+    for (const auto& p : video.encode(4)) stream->push(p, loop_.nowMs());
+    for (const auto& p : audio.encode(5)) stream->push(p, loop_.nowMs());
+  }
+  for (const auto& p : video.finish()) stream->push(p, loop_.nowMs());
+  ASSERT_TRUE(runUntil(loop_, [&] { return sinks.size() == 1; }));
+  // The job's audio counters in /metrics: every MP2 frame in, none dropped, AAC out.
+  auto metric = [&](const std::string& name) {
+    std::string text = metrics_.render();
+    std::string series = "tidecast_core_transcode_audio_" + name + "_frames{stream=\"live/cam\"} ";
+    size_t at = text.find(series);
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + series.size()));
+  };
+  EXPECT_EQ(metric("input"), 100.0);
+  EXPECT_EQ(metric("dropped"), 0.0);
+  ASSERT_TRUE(runUntil(loop_, [&] { return metric("output") >= 100.0; }));  // 2.4 s of 21.3 ms
+  hub_->stopPublishing(*stream, "publisher left");
+  ASSERT_TRUE(runUntil(loop_, [&] { return sinks["live/cam/120p"].ended; }));
+  const auto& aac = sinks["live/cam/120p"].audio;
+  ASSERT_GT(aac.size(), 80u);  // ~2.4 s of 21.3 ms frames
+  EXPECT_TRUE(aac.front()->config);
+  for (const auto& p : aac) EXPECT_EQ(p->codec, media::Codec::kAac);
+  for (size_t i = 2; i < aac.size(); ++i) {
+    int64_t step = aac[i]->dts - aac[i - 1]->dts;
+    EXPECT_TRUE(step == 21 || step == 22) << "packet " << i << " step " << step;
+  }
+  // The AAC covers the source's audio to its end (2.4 s later); it starts with the rendition's
+  // first video (the AAC encoded before that is not sent), a few frames in.
+  EXPECT_GE(aac[1]->dts, 1000 - 32);
+  EXPECT_LT(aac[1]->dts, 1000 + 150);
+  EXPECT_NEAR(static_cast<double>(aac.back()->dts), 1000.0 + 2400, 3 * 21.4);
+  EXPECT_EQ(transcoder_->jobCount(), 0u);
+}
+
 }  // namespace
 }  // namespace tidecast::core::transcode

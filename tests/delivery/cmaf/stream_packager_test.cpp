@@ -562,6 +562,23 @@ TEST_F(StreamPackagerTest, OpusWithoutConfigurationGetsTheDefaultTrack) {
   }
 }
 
+TEST_F(StreamPackagerTest, Mp2AudioIsLeftOutAndTheVideoGoesOn) {
+  SyntheticSource& source = publish();
+  source.audio = false;
+  source.sendConfigs();
+  auto& stream = *streams_.back();
+  for (int64_t t = 0; t < 5000; t += 24) {  // MP2 from SRT: 1152 samples at 48 kHz, no config
+    source.runUntil(t);
+    stream.push(testutil::framePacket(TrackType::kAudio, core::media::Codec::kMp2, t, true), 0);
+  }
+  EXPECT_EQ(packager().audio(), nullptr);
+  EXPECT_EQ(packager().track("audio"), nullptr);
+  ASSERT_EQ(packager().leader(), packager().video());
+  EXPECT_GE(packager().video()->segments().size(), 2u);
+  expectContinuous(*packager().video());
+  EXPECT_FALSE(packager().periods()[0].audio.present);
+}
+
 TEST_F(StreamPackagerTest, ChangesBumpTheVersionAndPollWaiters) {
   SyntheticSource& source = publish();
   source.sendConfigs();

@@ -13,6 +13,7 @@
 #include "core/media/aac.h"
 #include "core/media/h264.h"
 #include "core/media/hevc.h"
+#include "core/media/mpeg_audio.h"
 #include "core/media/nal_units.h"
 #include "ingest/srt/ts_demuxer.h"
 #include "ingest/srt/ts_media_converter.h"
@@ -129,13 +130,55 @@ TEST(SrtTsDemux, HevcAndOpusBecomeHvcCAndOpus) {
   EXPECT_EQ(c.audioConfigs, 1);  // OpusHead from the demuxer
 }
 
+// MP2 (ffmpeg -c:a mp2, 48 kHz mono 64 kb/s): one packet per frame, header included, no
+// configuration, 1152 samples (24 ms) apart; and nothing for FLV (it has no MP2).
+TEST(SrtTsDemux, H264AndMp2BecomeSelfContainedMp2Frames) {
+  auto packets = demux(readSeed("h264_mp2.ts"));
+  Counts c = count(packets);
+  EXPECT_EQ(c.videoConfigs, 1);
+  EXPECT_EQ(c.videoFrames, 20);  // what ffprobe -count_frames reports
+  EXPECT_EQ(c.audioConfigs, 0);
+  EXPECT_EQ(c.audioFrames, 34);
+  int64_t previous = -1;
+  for (const auto& p : packets) {
+    if (p->track != media::TrackType::kAudio) continue;
+    EXPECT_EQ(p->codec, media::Codec::kMp2);
+    EXPECT_TRUE(p->flvHeader.empty());
+    auto header = media::parseMpegAudioHeader(p->data.span());
+    ASSERT_TRUE(header);
+    EXPECT_EQ(header->layer, 2);
+    EXPECT_EQ(header->sampleRate, 48000u);
+    EXPECT_EQ(header->channels, 1);
+    EXPECT_EQ(header->frameBytes, p->data.size());
+    if (previous >= 0) {
+      EXPECT_EQ(p->dts - previous, 24);
+    }
+    previous = p->dts;
+  }
+}
+
+// MP3 in MPEG-TS (44.1 kHz: 26.1 ms frames), audio only.
+TEST(SrtTsDemux, Mp3BecomesMp3Frames) {
+  auto packets = demux(readSeed("mp3_audio_only.ts"), 188);
+  Counts c = count(packets);
+  EXPECT_EQ(c.audioFrames, 21);  // what ffprobe -count_frames reports
+  EXPECT_EQ(c.audioConfigs + c.videoFrames + c.videoConfigs, 0);
+  ASSERT_FALSE(packets.empty());
+  for (const auto& p : packets) {
+    EXPECT_EQ(p->codec, media::Codec::kMp3);
+    EXPECT_FALSE(p->flvHeader.empty());  // FLV sound format 2
+  }
+  EXPECT_NEAR(static_cast<double>(packets.back()->dts - packets.front()->dts),
+              20 * 1152 * 1000.0 / 44100, 1);
+}
+
 TEST(SrtTsDemux, TruncatedAndCorruptedInputEndsCleanly) {
   (void)demux(readSeed("truncated.ts"));
   (void)demux(readSeed("corrupted.ts"));
 }
 
 TEST(SrtTsMuxer, RoundTripKeepsFramesConfigsAndTiming) {
-  for (const char* seed : {"h264_aac.ts", "hevc_opus.ts"}) {
+  for (const char* seed : {"h264_aac.ts", "hevc_opus.ts", "h264_mp2.ts"}) {
     auto original = configsFirst(demux(readSeed(seed)));
     std::string ts;
     TsMuxer muxer([&](core::Slice bytes) { ts.append(bytes.view()); });
@@ -161,6 +204,13 @@ TEST(SrtTsMuxer, RoundTripKeepsFramesConfigsAndTiming) {
       return out;
     };
     EXPECT_EQ(fingerprints(original), fingerprints(again)) << seed;
+    auto audioCodec = [](const std::vector<media::MediaPacketPtr>& packets) {
+      for (auto& p : packets) {
+        if (p->track == media::TrackType::kAudio) return p->codec;
+      }
+      return media::Codec::kUnknown;
+    };
+    EXPECT_EQ(audioCodec(again), audioCodec(original)) << seed;
   }
 }
 
