@@ -73,7 +73,10 @@ void emit(const Pending& line) {
   logger->log(levelOf(line.level), "libav component={} msg=\"{}\"", line.component, line.text);
 }
 
-void callback(void* avcl, int level, const char* format, va_list args) {
+// FFmpeg's format strings are printf formats (the attribute lets -Wformat-nonliteral check the
+// callers' side instead of refusing the vsnprintf below).
+__attribute__((format(printf, 3, 0))) void callback(void* avcl, int level, const char* format,
+                                                    va_list args) {
   if (level > av_log_get_level()) return;
   {
     Route& r = route();
