@@ -1,14 +1,26 @@
-// The operations api/openapi.yaml documents, as "METHOD /path" (the spec<->routes tests of
-// the admin API and of the social graph).
+// The operations api/openapi.yaml documents, as "METHOD /path", and a mount point for one
+// plug-in with the routes it serves (the spec<->routes tests of the admin API and of the
+// social graph).
 #pragma once
 
+#include <spdlog/sinks/null_sink.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
+#include <memory>
 #include <set>
 #include <string>
 
 #include "api/admin/admin_plugin.h"
+#include "api/plugin.h"
+#include "api/router.h"
+#include "api/websocket_dispatcher.h"
+#include "core/event_bus.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/loop_context.h"
+#include "core/metrics.h"
+#include "core/stream_hub.h"
 
 namespace tidecast::api::testing {
 
@@ -25,5 +37,43 @@ inline std::set<std::string> specOperations() {
   }
   return out;
 }
+
+class NoServer final : public ServerControl {
+ public:
+  core::Result<std::vector<std::string>> reloadConfig() override {
+    return std::vector<std::string>{};
+  }
+  Connections connections() const override { return {}; }
+};
+
+// Everything a plug-in's mount() needs, on a loop that never runs; `config` is the caller's.
+struct PluginMount {
+  explicit PluginMount(const core::Config& cfg)
+      : config(cfg),
+        log(core::makeLogger(config.log, std::make_shared<spdlog::sinks::null_sink_mt>())),
+        context{loop, metrics, *log, config},
+        hub(context, events, {}),
+        websocket(context),
+        plugin{context, router, hub, events, config, server, websocket} {}
+
+  // "METHOD /pattern" for every route mounted so far.
+  std::set<std::string> servedOperations() const {
+    std::set<std::string> out;
+    for (const auto& [method, pattern] : router.routes()) out.insert(method + " " + pattern);
+    return out;
+  }
+
+  core::Config config;
+  core::Loop loop;
+  core::MetricsRegistry metrics;
+  std::shared_ptr<spdlog::logger> log;
+  core::LoopContext context;
+  core::EventBus events;
+  core::StreamHub hub;
+  Router router;
+  NoServer server;
+  WebSocketDispatcher websocket;
+  PluginContext plugin;
+};
 
 }  // namespace tidecast::api::testing

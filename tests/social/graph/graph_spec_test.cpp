@@ -20,14 +20,6 @@
 namespace tidecast::social::graph {
 namespace {
 
-class NoServer final : public api::ServerControl {
- public:
-  core::Result<std::vector<std::string>> reloadConfig() override {
-    return std::vector<std::string>{};
-  }
-  Connections connections() const override { return {}; }
-};
-
 std::set<std::string> documentedUserOperations() {
   std::set<std::string> out;
   for (const auto& op : api::testing::specOperations()) {
@@ -43,25 +35,15 @@ TEST(GraphApiSpec, EveryServedRouteIsInTheSpecAndEverySpecRouteIsServed) {
   core::Config config;
   config.dataDir = dir.string();
   config.auth.jwt.secret = "a-test-secret-of-some-length";
-  core::Loop loop;
-  core::MetricsRegistry metrics;
-  auto log = core::makeLogger(config.log, std::make_shared<spdlog::sinks::null_sink_mt>());
-  core::LoopContext context{loop, metrics, *log, config};
-  core::EventBus events;
-  core::StreamHub hub(context, events, {});
-  api::Router router;
-  NoServer server;
-  api::WebSocketDispatcher websocket(context);
-  api::PluginContext plugin{context, router, hub, events, config, server, websocket};
+  api::testing::PluginMount mount(config);
   store::SocialStorePlugin stores;
   GraphPlugin graph(stores);
-  ASSERT_TRUE(stores.mount(plugin).ok());
-  ASSERT_TRUE(graph.mount(plugin).ok());
+  ASSERT_TRUE(stores.mount(mount.plugin).ok());
+  ASSERT_TRUE(graph.mount(mount.plugin).ok());
   EXPECT_EQ(stores.graph().backend(), "sqlite");
   EXPECT_TRUE(std::filesystem::exists(dir / "social.db"));
 
-  std::set<std::string> served;
-  for (const auto& [method, pattern] : router.routes()) served.insert(method + " " + pattern);
+  std::set<std::string> served = mount.servedOperations();
   std::set<std::string> documented = documentedUserOperations();
   EXPECT_EQ(documented.size(), 11u);
   for (const auto& op : served) EXPECT_TRUE(documented.count(op)) << op << " is not in the spec";
