@@ -126,6 +126,15 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
   }
 
   CachedGraphStore& cached() { return static_cast<CachedGraphStore&>(*store_); }
+  // The cache fills in the background after a miss: waits (bounded) for the page to land.
+  bool waitCached(const std::string& key) {
+    return spin(
+        loop_,
+        [&] {
+          return redis_->command({"EXISTS", key})->integer == 1;
+        },
+        2000);
+  }
 
   // Calls `op` with a Done<T> and waits for its answer.
   template <class T>
@@ -567,12 +576,7 @@ TEST_P(GraphStoreTest, CacheIsFilledOnAMissAndDroppedOnEveryFollowChange) {
   ASSERT_TRUE(followers("star", "", 10).ok());
   EXPECT_EQ(cached().misses(), 1u);
   auto key = CachedGraphStore::cacheKey("star");
-  ASSERT_TRUE(spin(
-      loop_,
-      [&] {
-        return redis_->command({"EXISTS", key})->integer == 1;
-      },
-      2000));
+  ASSERT_TRUE(waitCached(key));
   auto ttl = redis_->command({"TTL", key});
   EXPECT_GT(ttl->integer, 86000);
   EXPECT_LE(ttl->integer, 86400);
@@ -582,12 +586,7 @@ TEST_P(GraphStoreTest, CacheIsFilledOnAMissAndDroppedOnEveryFollowChange) {
   ASSERT_TRUE(follow("b", "star").ok());
   EXPECT_EQ(redis_->command({"EXISTS", key})->integer, 0) << "follow invalidates";
   EXPECT_EQ(users(*followers("star", "", 10)), (std::vector<std::string>{"b", "a"}));
-  ASSERT_TRUE(spin(
-      loop_,
-      [&] {
-        return redis_->command({"EXISTS", key})->integer == 1;
-      },
-      2000));
+  ASSERT_TRUE(waitCached(key));
   ASSERT_TRUE(unfollow("a", "star").ok());
   EXPECT_EQ(redis_->command({"EXISTS", key})->integer, 0) << "unfollow invalidates";
   EXPECT_EQ(users(*followers("star", "", 10)), (std::vector<std::string>{"b"}));
@@ -657,12 +656,7 @@ TEST_P(GraphStoreTest, InvalidationsMissedDuringAnOutageAreReplayed) {
   ASSERT_TRUE(follow("a", "star").ok());
   ASSERT_TRUE(followers("star", "", 10).ok());
   auto key = CachedGraphStore::cacheKey("star");
-  ASSERT_TRUE(spin(
-      loop_,
-      [&] {
-        return redis_->command({"EXISTS", key})->integer == 1;
-      },
-      2000));
+  ASSERT_TRUE(waitCached(key));
   // Drop our connection (Redis itself stays up with the cached page), then write at once,
   // before the client reconnects.
   redis_->command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
