@@ -401,7 +401,27 @@ Fields socialFields(SocialConfig& c) {
       {"recommendation_per_source", integer(c.recommendationPerSource, 1, 10000)},
       {"writes_per_second", integer(c.writesPerSecond, 1, 100000)},
       {"write_burst", integer(c.writeBurst, 1, 100000)},
+      {"redis_followers_bucket", integer(c.redisFollowersBucket, 16, 4096)},
+      {"redis_outbox_lease_ms", integer(c.redisOutboxLeaseMs, 100, 3600000)},
+      {"redis_outbox_grace_ms", integer(c.redisOutboxGraceMs, 200, 3600000)},
   };
+}
+
+// The Redis outbox's times against the Redis command timeout: a dispatch round (up to four
+// commands) ends inside its lease, and a write's two commands inside half the grace period.
+Status checkRedisOutboxTimes(const Config& c, std::string_view file) {
+  const uint64_t commandMs = c.redis.commandTimeoutMs;
+  if (c.social.redisOutboxLeaseMs < 4 * commandMs) {
+    return makeError("config.invalid_value",
+                     std::string(file) + ": social.redis_outbox_lease_ms: expected at least " +
+                         std::to_string(4 * commandMs) + " (4 x redis.command_timeout_ms)");
+  }
+  if (c.social.redisOutboxGraceMs < 4 * commandMs) {
+    return makeError("config.invalid_value",
+                     std::string(file) + ": social.redis_outbox_grace_ms: expected at least " +
+                         std::to_string(4 * commandMs) + " (4 x redis.command_timeout_ms)");
+  }
+  return {};
 }
 
 // publish_keys: "any", or a list of non-empty keys.
@@ -749,6 +769,7 @@ Result<Config> parseDocument(std::string_view yamlText, std::string_view file) {
   Status status = parseMapping(Value{*root, file, "", root->Mark()}, configFields(config));
   if (!status) return status.error();
   if (Status refs = checkLadderReferences(config, file); !refs) return refs.error();
+  if (Status times = checkRedisOutboxTimes(config, file); !times) return times.error();
   return config;
 }
 

@@ -257,6 +257,11 @@ struct SocialConfig {
   uint32_t recommendationPerSource = 100;  // newest follows read from each of them
   uint32_t writesPerSecond = 5;            // per user: follow, unfollow, block, unblock
   uint32_t writeBurst = 30;
+  // The Redis store (store: redis): followers per sorted set before it splits into buckets,
+  // the dispatcher's lease on a user's outbox, and how long a pending user waits for the sweep.
+  uint32_t redisFollowersBucket = 128;
+  uint32_t redisOutboxLeaseMs = 15000;
+  uint32_t redisOutboxGraceMs = 30000;
   bool operator==(const SocialConfig&) const = default;
 };
 

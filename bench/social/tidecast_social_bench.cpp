@@ -6,6 +6,7 @@
 //
 //   tidecast-social-bench --backend sqlite|redis|cache --users 1000000 --follows 20000000
 //                         --db /tmp/social.db --redis-port 6399 [--queries 2000] [--no-load]
+//                         [--bucket 128]   (the Redis store's followers per bucket)
 //
 // Loading: SQLite in one transaction with a prepared statement, journal off, the secondary
 // indexes dropped during the load and built after; Redis pipelined (kPipeline commands per
@@ -30,6 +31,7 @@
 #include "core/process_stats.h"
 #include "core/sqlite_db.h"
 #include "social/store/cached_graph_store.h"
+#include "social/store/redis_graph_scripts.h"
 #include "social/store/redis_graph_store.h"
 #include "social/store/sqlite_graph_store.h"
 
@@ -50,6 +52,7 @@ struct Options {
   uint16_t redisPort = 6379;
   uint32_t queries = 2000;
   uint32_t cacheReads = 50000;
+  uint32_t bucket = store::RedisGraphLayout{}.followersBucket;
   bool load = true;
 };
 
@@ -115,30 +118,50 @@ bool loadSqlite(const Options& o, GraphGenerator& graph, uint64_t& edges) {
   return d.exec("ANALYZE; PRAGMA journal_mode=WAL;").ok();
 }
 
+// The following side by ZADD, the followers side through the store's own bucketing script
+// (EVALSHA), so the sets end up as the store would have built them. Positions: one second
+// apart, from 2024-01-01.
 bool loadRedis(const Options& o, GraphGenerator& graph, uint64_t& edges) {
   redisContext* c = redisConnect("127.0.0.1", o.redisPort);
   if (c == nullptr || c->err) return std::fprintf(stderr, "redis: cannot connect\n"), false;
   redisReply* flushed = static_cast<redisReply*>(redisCommand(c, "FLUSHALL"));
   if (flushed) freeReplyObject(flushed);
+  std::string script(store::scripts::kFollowersAdd);
+  auto* loaded = static_cast<redisReply*>(
+      redisCommand(c, "SCRIPT LOAD %b", script.data(), script.size()));
+  if (loaded == nullptr || loaded->type != REDIS_REPLY_STRING) {
+    return std::fprintf(stderr, "redis: SCRIPT LOAD failed\n"), false;
+  }
+  std::string sha = loaded->str;
+  freeReplyObject(loaded);
   size_t queued = 0;
+  bool failed = false;
   auto drain = [&] {
     for (; queued > 0; --queued) {
       void* reply = nullptr;
       if (redisGetReply(c, &reply) != REDIS_OK) return false;
+      if (static_cast<redisReply*>(reply)->type == REDIS_REPLY_ERROR && !failed) {
+        failed = true;
+        std::fprintf(stderr, "redis: %s\n", static_cast<redisReply*>(reply)->str);
+      }
       freeReplyObject(reply);
     }
-    return true;
+    return !failed;
   };
-  int64_t position = 1700000000000000;
+  std::string bucket = std::to_string(o.bucket);
+  int64_t position = 1704067200 - store::kPositionEpochUnixS;
   for (uint32_t u = 0; u < o.users; ++u) {
     std::string a = GraphGenerator::name(u);
     std::string followingKey = store::RedisGraphStore::followingKey(a);
     for (uint32_t v : graph.followingOf(u)) {
       std::string b = GraphGenerator::name(v);
       std::string p = std::to_string(position++);
-      std::string followersKey = store::RedisGraphStore::followersKey(b);
       redisAppendCommand(c, "ZADD %s %s %s", followingKey.c_str(), p.c_str(), b.c_str());
-      redisAppendCommand(c, "ZADD %s %s %s", followersKey.c_str(), p.c_str(), a.c_str());
+      redisAppendCommand(c, "EVALSHA %s 3 %s %s %s %s %s %s", sha.c_str(),
+                         store::RedisGraphStore::followersKey(b).c_str(),
+                         store::RedisGraphStore::followersIndexKey(b).c_str(),
+                         store::RedisGraphStore::followersCountKey(b).c_str(), p.c_str(),
+                         a.c_str(), bucket.c_str());
       queued += 2;
       ++edges;
       if (queued >= kPipeline && !drain()) return false;
@@ -149,18 +172,20 @@ bool loadRedis(const Options& o, GraphGenerator& graph, uint64_t& edges) {
   return ok;
 }
 
-double redisRssMiB(uint16_t port) {
+// redis-server's INFO memory field `name` (bytes), in MiB.
+double redisMemoryMiB(uint16_t port, const char* name) {
   redisContext* c = redisConnect("127.0.0.1", port);
   if (c == nullptr || c->err) return 0;
   auto* reply = static_cast<redisReply*>(redisCommand(c, "INFO memory"));
-  double rss = 0;
+  double value = 0;
+  std::string field = std::string("\n") + name + ":";
   if (reply && reply->type == REDIS_REPLY_STRING) {
-    const char* at = std::strstr(reply->str, "used_memory_rss:");
-    if (at) rss = std::strtod(at + 16, nullptr) / 1048576.0;
+    const char* at = std::strstr(reply->str, field.c_str());
+    if (at) value = std::strtod(at + field.size(), nullptr) / 1048576.0;
   }
   if (reply) freeReplyObject(reply);
   redisFree(c);
-  return rss;
+  return value;
 }
 
 // ---- timing ---------------------------------------------------------------------------------
@@ -234,7 +259,10 @@ int run(const Options& o) {
   }
   std::unique_ptr<store::GraphStore> graphStore;
   if (o.backend == "redis") {
-    graphStore = std::make_unique<store::RedisGraphStore>(*redis, limits);
+    store::RedisGraphLayout layout;
+    layout.followersBucket = o.bucket;
+    graphStore = std::make_unique<store::RedisGraphStore>(*redis, limits,
+                                                          store::RedisOutboxSettings{}, layout);
   } else {
     auto sqlite = store::SqliteGraphStore::open(loop, o.db, limits);
     if (!sqlite) return std::fprintf(stderr, "%s\n", sqlite.error().message.c_str()), 1;
@@ -252,7 +280,8 @@ int run(const Options& o) {
   auto popular = [&] { return GraphGenerator::name(graph.zipfUser(rng)); };
 
   Series followersPage{"followers page (20)"}, isFollowing{"is-following"}, mutual{"mutual"},
-      recommendations{"recommendations (20)"}, followersTop{"followers of top-100"};
+      recommendations{"recommendations (20)"}, followersTop{"followers of top-100"},
+      mutualTop{"mutual of top-100"};
   measure(loop, followersPage, o.queries,
           [&](auto done) { g.followers(popular(), "", 20, [done](auto r) { done(r.ok()); }); });
   measure(loop, followersTop, o.queries, [&](auto done) {
@@ -263,10 +292,15 @@ int run(const Options& o) {
           [&](auto done) { g.edge(anyUser(), popular(), [done](auto r) { done(r.ok()); }); });
   measure(loop, mutual, o.queries,
           [&](auto done) { g.mutual(anyUser(), 100, [done](auto r) { done(r.ok()); }); });
+  measure(loop, mutualTop, o.queries, [&](auto done) {
+    uint32_t rank = std::uniform_int_distribution<uint32_t>(0, 99)(rng);
+    g.mutual(GraphGenerator::name(graph.byRank(rank)), 100, [done](auto r) { done(r.ok()); });
+  });
   measure(loop, recommendations, o.queries,
           [&](auto done) { g.recommendations(anyUser(), 20, [done](auto r) { done(r.ok()); }); });
   std::printf("queries (one at a time, call -> answer on the loop):\n");
-  for (Series* s : {&followersPage, &followersTop, &isFollowing, &mutual, &recommendations})
+  for (Series* s :
+       {&followersPage, &followersTop, &isFollowing, &mutual, &mutualTop, &recommendations})
     s->print();
 
   if (o.backend == "cache") {
@@ -293,7 +327,11 @@ int run(const Options& o) {
     }
   }
   std::printf("RSS of this process after the queries: %.0f MiB\n", rssMiB());
-  if (redis) std::printf("redis-server RSS: %.0f MiB\n", redisRssMiB(o.redisPort));
+  if (redis) {
+    std::printf("redis-server: used_memory %.1f MiB, RSS %.1f MiB (followers bucket %u)\n",
+                redisMemoryMiB(o.redisPort, "used_memory"),
+                redisMemoryMiB(o.redisPort, "used_memory_rss"), o.bucket);
+  }
   return 0;
 }
 
@@ -319,6 +357,8 @@ int main(int argc, char** argv) {
       o.queries = static_cast<uint32_t>(std::stoul(next()));
     else if (arg == "--cache-reads")
       o.cacheReads = static_cast<uint32_t>(std::stoul(next()));
+    else if (arg == "--bucket")
+      o.bucket = static_cast<uint32_t>(std::stoul(next()));
     else if (arg == "--no-load")
       o.load = false;
     else {

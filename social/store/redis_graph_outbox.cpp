@@ -1,8 +1,8 @@
 // RedisGraphStore's outbox dispatcher and sweeper (the writes are in redis_graph_store.cpp).
 // One user's round: take the lease (SET NX PX), read up to dispatchBatch entries, apply their
-// other sides in one pipeline (idempotent: ZADD/ZREM followers:{other}, SADD/SREM
-// blockedby:{other}, kBlocked), hand the events to the sink, trim them (kAck, fenced by the
-// lease). Loop thread only.
+// other sides in one pipeline (idempotent: add to / remove from the other's followers buckets
+// at the entry's position, SADD/SREM blockedby:{other}, kBlocked), hand the events to the
+// sink, trim them (kAck, fenced by the lease). Loop thread only.
 #include <charconv>
 
 #include "social/store/redis_graph_scripts.h"
@@ -123,10 +123,13 @@ void RedisGraphStore::round(const std::string& user) {
       for (const Entry& e : *entries) {
         switch (e.kind) {
           case 'f':
-            apply.push_back({"ZADD", followersKey(e.other), e.position, user});
-            break;
           case 'u':
-            apply.push_back({"ZREM", followersKey(e.other), user});
+            apply.push_back({"EVAL",
+                             std::string(e.kind == 'f' ? scripts::kFollowersAdd
+                                                       : scripts::kFollowersRemove),
+                             "3", followersKey(e.other), followersIndexKey(e.other),
+                             followersCountKey(e.other), e.position, user,
+                             std::to_string(layout_.followersBucket)});
             break;
           case 'b': {
             const auto& mark = (*marked)[m++].elements;

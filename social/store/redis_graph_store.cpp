@@ -1,5 +1,6 @@
 #include "social/store/redis_graph_store.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -13,10 +14,12 @@ namespace {
 
 using Command = RedisClient::Command;
 
-int64_t nowUnixUs() {
+int64_t systemUnixS() {
   using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
+
+int64_t createdMsOf(int64_t position) { return (position + kPositionEpochUnixS) * 1000; }
 
 std::string key(std::string_view kind, std::string_view user) {
   std::string out = "social:graph:";
@@ -45,21 +48,37 @@ std::vector<std::string> strings(const RedisValue& value) {
   return out;
 }
 
-// "" -> "+inf"; otherwise an exclusive bound "(<position>".
-core::Result<std::string> maxBound(const std::string& cursor) {
-  if (cursor.empty()) return std::string("+inf");
+// Where a page starts: below (position, user), the last item of the page before.
+struct PageStart {
+  std::string top = "+inf";  // the position, or +inf for the first page
+  std::string after;         // the user at `top` the page before ended with ("": none)
+};
+
+// "" -> the first page; "<position>:<user>" -> after that item; "<position>" -> below it.
+core::Result<PageStart> pageStart(const std::string& cursor) {
+  if (cursor.empty()) return PageStart{};
+  size_t colon = cursor.find(':');
+  std::string_view number = std::string_view(cursor).substr(0, colon);
   int64_t value = 0;
-  auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), value);
-  if (ec != std::errc{} || end != cursor.data() + cursor.size() || value <= 0) {
+  auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+  bool userOk = colon == std::string::npos || validUserId(cursor.substr(colon + 1));
+  if (ec != std::errc{} || end != number.data() + number.size() || value <= 0 || !userOk) {
     return core::makeError("social.bad_cursor", "cursor is not one this API returned");
   }
-  return "(" + cursor;
+  return PageStart{std::string(number),
+                   colon == std::string::npos ? "" : cursor.substr(colon + 1)};
 }
 
 }  // namespace
 
 std::string RedisGraphStore::followingKey(std::string_view u) { return key("following", u); }
 std::string RedisGraphStore::followersKey(std::string_view u) { return key("followers", u); }
+std::string RedisGraphStore::followersIndexKey(std::string_view u) {
+  return key("followers-index", u);
+}
+std::string RedisGraphStore::followersCountKey(std::string_view u) {
+  return key("followers-count", u);
+}
 std::string RedisGraphStore::mutedKey(std::string_view u) { return key("muted", u); }
 std::string RedisGraphStore::blocksKey(std::string_view u) { return key("blocks", u); }
 std::string RedisGraphStore::blockedByKey(std::string_view u) { return key("blockedby", u); }
@@ -74,18 +93,23 @@ const std::string& RedisGraphStore::idsKey() {
   return k;
 }
 
-RedisGraphStore::RedisGraphStore(RedisClient& redis, GraphLimits limits, RedisOutboxSettings outbox)
+RedisGraphStore::RedisGraphStore(RedisClient& redis, GraphLimits limits, RedisOutboxSettings outbox,
+                                 RedisGraphLayout layout)
     : redis_(redis),
       limits_(limits),
       outbox_(outbox),
+      layout_(std::move(layout)),
       node_(randomToken()),
-      sweepTimer_(redis.loop()) {}
+      sweepTimer_(redis.loop()) {
+  layout_.followersBucket =
+      std::clamp(layout_.followersBucket, kMinFollowersBucket, kMaxFollowersBucket);
+  if (!layout_.nowUnixS) layout_.nowUnixS = systemUnixS;
+}
 
 RedisGraphStore::~RedisGraphStore() { *alive_ = false; }
 
-int64_t RedisGraphStore::nextPosition() {
-  lastPosition_ = std::max(lastPosition_ + 1, nowUnixUs());
-  return lastPosition_;
+int64_t RedisGraphStore::nextPosition() const {
+  return std::max<int64_t>(1, layout_.nowUnixS() - kPositionEpochUnixS);
 }
 
 void RedisGraphStore::write(const std::string& user,
@@ -220,17 +244,21 @@ void RedisGraphStore::edge(std::string a, std::string b, Done<std::optional<Edge
                     if (!replies) return done(replies.error());
                     const auto& r = *replies;
                     if (r[0].isNil()) return done(std::optional<Edge>());
-                    done(std::optional<Edge>(Edge{b, scoreOf(r[0]) / 1000, !truthy(r[1])}));
+                    done(std::optional<Edge>(Edge{b, createdMsOf(scoreOf(r[0])), !truthy(r[1])}));
                   });
 }
 
-void RedisGraphStore::page(std::string pageKey, bool followersSide, std::string user,
-                           std::string cursor, uint32_t limit, Done<Page> done) {
-  auto bound = maxBound(cursor);
-  if (!bound) return done(bound.error());
-  Command range{
-      "ZREVRANGEBYSCORE",       std::move(pageKey), *bound, "-inf", "WITHSCORES", "LIMIT", "0",
-      std::to_string(limit + 1)};
+void RedisGraphStore::page(bool followersSide, std::string user, std::string cursor,
+                           uint32_t limit, Done<Page> done) {
+  auto start = pageStart(cursor);
+  if (!start) return done(start.error());
+  Command range{"EVAL", std::string(scripts::kPage)};
+  if (followersSide) {
+    range.insert(range.end(), {"2", followersKey(user), followersIndexKey(user)});
+  } else {
+    range.insert(range.end(), {"1", followingKey(user)});
+  }
+  range.insert(range.end(), {start->top, start->after, std::to_string(limit + 1)});
   redis_.command(std::move(range), [this, alive = alive_, followersSide, user, limit,
                                     done = std::move(done)](auto reply) mutable {
     if (!*alive) return;
@@ -240,11 +268,11 @@ void RedisGraphStore::page(std::string pageKey, bool followersSide, std::string 
     int64_t lastPosition = 0;
     for (size_t i = 0; i + 1 < e.size(); i += 2) {
       if (page->items.size() == limit) {
-        page->nextCursor = std::to_string(lastPosition);
+        page->nextCursor = std::to_string(lastPosition) + ":" + page->items.back().user;
         break;
       }
       lastPosition = scoreOf(e[i + 1]);
-      page->items.push_back({e[i].text, lastPosition / 1000, true});
+      page->items.push_back({e[i].text, createdMsOf(lastPosition), true});
     }
     if (page->items.empty()) return done(std::move(*page));
     // The bell: muted:{follower} holds it, one set per follower (other slots) for a
@@ -271,39 +299,81 @@ void RedisGraphStore::page(std::string pageKey, bool followersSide, std::string 
 
 void RedisGraphStore::followers(std::string user, std::string cursor, uint32_t limit,
                                 Done<Page> done) {
-  std::string k = followersKey(user);
-  page(std::move(k), true, std::move(user), std::move(cursor), limit, std::move(done));
+  page(true, std::move(user), std::move(cursor), limit, std::move(done));
 }
 
 void RedisGraphStore::following(std::string user, std::string cursor, uint32_t limit,
                                 Done<Page> done) {
-  std::string k = followingKey(user);
-  page(std::move(k), false, std::move(user), std::move(cursor), limit, std::move(done));
+  page(false, std::move(user), std::move(cursor), limit, std::move(done));
 }
 
 void RedisGraphStore::counts(std::string user, Done<Counts> done) {
-  redis_.pipeline({{"ZCARD", followersKey(user)}, {"ZCARD", followingKey(user)}},
+  // Bucketed followers are counted in followers-count:{u}; otherwise the one set's size.
+  redis_.pipeline({{"ZCARD", followersKey(user)},
+                   {"GET", followersCountKey(user)},
+                   {"ZCARD", followingKey(user)}},
                   [done = std::move(done)](auto replies) {
                     if (!replies) return done(replies.error());
-                    done(Counts{static_cast<uint64_t>(integerOf((*replies)[0])),
-                                static_cast<uint64_t>(integerOf((*replies)[1]))});
+                    const auto& r = *replies;
+                    int64_t followers = integerOf(r[0]);
+                    if (!r[1].isNil()) followers = std::strtoll(r[1].text.c_str(), nullptr, 10);
+                    done(Counts{static_cast<uint64_t>(std::max<int64_t>(0, followers)),
+                                static_cast<uint64_t>(integerOf(r[2]))});
                   });
 }
 
 void RedisGraphStore::mutual(std::string user, uint32_t limit,
                              Done<std::vector<std::string>> done) {
-  // Both keys carry {user}: one slot, so ZINTER works on a cluster. Scores are the
-  // following side's positions; newest last.
-  redis_.command({"ZINTER", "2", followingKey(user), followersKey(user), "WEIGHTS", "1", "0"},
-                 [limit, done = std::move(done)](auto reply) {
-                   if (!reply) return done(reply.error());
-                   std::vector<std::string> out;
-                   const auto& e = reply->elements;
-                   for (auto it = e.rbegin(); it != e.rend() && out.size() < limit; ++it) {
-                     out.push_back(it->text);
-                   }
-                   done(std::move(out));
-                 });
+  // All keys carry {user}: one slot, so ZINTER works on a cluster. Scores are the following
+  // side's positions; newest last. Bucketed followers: each followee's own set is asked.
+  Command both{"EVAL",
+               std::string(scripts::kMutual),
+               "3",
+               followingKey(user),
+               followersKey(user),
+               followersIndexKey(user)};
+  redis_.command(std::move(both), [this, alive = alive_, user, limit,
+                                   done = std::move(done)](auto reply) mutable {
+    if (!*alive) return;
+    if (!reply) return done(reply.error());
+    const auto& e = reply->elements;
+    if (e.size() != 2) return done(core::makeError("social.store", "redis: bad mutual reply"));
+    if (integerOf(e[0]) == 1) {
+      auto followees = std::make_shared<std::vector<std::string>>(strings(e[1]));
+      auto found = std::make_shared<std::vector<std::string>>();
+      return mutualByFollowees(std::move(user), std::move(followees), 0, limit, std::move(found),
+                               std::move(done));
+    }
+    std::vector<std::string> out;
+    const auto& intersection = e[1].elements;
+    for (auto it = intersection.rbegin(); it != intersection.rend() && out.size() < limit; ++it) {
+      out.push_back(it->text);
+    }
+    done(std::move(out));
+  });
+}
+
+void RedisGraphStore::mutualByFollowees(std::string user,
+                                        std::shared_ptr<std::vector<std::string>> followees,
+                                        size_t from, uint32_t limit,
+                                        std::shared_ptr<std::vector<std::string>> found,
+                                        Done<std::vector<std::string>> done) {
+  constexpr size_t kChunk = 256;
+  if (found->size() >= limit || from >= followees->size()) return done(std::move(*found));
+  size_t to = std::min(followees->size(), from + kChunk);
+  std::vector<Command> checks;
+  for (size_t i = from; i < to; ++i) checks.push_back({"ZSCORE", followingKey((*followees)[i]), user});
+  redis_.pipeline(std::move(checks), [this, alive = alive_, user = std::move(user), followees,
+                                      from, to, limit, found,
+                                      done = std::move(done)](auto replies) mutable {
+    if (!*alive) return;
+    if (!replies) return done(replies.error());
+    for (size_t i = from; i < to && found->size() < limit; ++i) {
+      if (!(*replies)[i - from].isNil()) found->push_back((*followees)[i]);
+    }
+    mutualByFollowees(std::move(user), std::move(followees), to, limit, std::move(found),
+                      std::move(done));
+  });
 }
 
 void RedisGraphStore::blocked(std::string blocker, std::string other, Done<bool> done) {

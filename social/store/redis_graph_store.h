@@ -1,10 +1,13 @@
 // The follow graph in Redis, for several tidecast nodes sharing one graph. Every key carries
 // its user's id as a hash tag, so each user's keys live in one Redis Cluster slot:
-//   social:graph:following:{u}  ZSET followee -> position (unix microseconds)   owned by u
+//   social:graph:following:{u}  ZSET followee -> position (seconds, below)      owned by u
 //   social:graph:muted:{u}      SET  followees whose notify flag u turned off   owned by u
 //   social:graph:blocks:{u}     SET  users u blocked                             owned by u
 //   social:graph:outbox:{u}     LIST u's follow changes not yet dispatched       owned by u
 //   social:graph:followers:{u}  ZSET follower -> position                       derived
+//   social:graph:followers:{u}:<start>   more followers, from position <start>  derived
+//   social:graph:followers-index:{u}     ZSET the bucket starts                 derived
+//   social:graph:followers-count:{u}     the followers, while there are buckets derived
 //   social:graph:blockedby:{u}  SET  users who blocked u                         derived
 //   social:graph:lease:{u}      STRING the dispatcher holding u's outbox (PX lease)
 // plus two keys of one slot ({outbox}) for every user:
@@ -21,6 +24,14 @@
 // (read-your-writes), unless another node holds the lease or the dispatch failed: then the
 // derived keys lag until that node or the sweeper (any node, every sweepIntervalMs, for users
 // marked longer than graceMs ago) dispatches. Owned keys are never behind.
+//
+// Memory (bench/RESULTS.md "Redis store memory"): a follow is two sorted-set entries. A
+// position is whole seconds since kPositionEpochUnixS, a 32-bit integer in Redis's listpack
+// (6 bytes against 10 for microseconds), and the followers of a popular user are split into
+// buckets of followersBucket entries (redis_graph_scripts.h), so every set stays a listpack
+// (~15 bytes an entry against ~110 in a skiplist). So positions tie within a second: pages
+// order one second's entries by user id (descending) and cursors carry (position, user), so
+// paging through ties neither skips nor repeats; createdMs is exact to the second.
 #pragma once
 
 #include <memory>
@@ -49,9 +60,24 @@ struct RedisOutboxSettings {
   uint32_t maxUnsent = 10000;    // users remembered while no sink is set (then: the sweep)
 };
 
+struct RedisGraphLayout {
+  // Followers per sorted set before it splits into buckets: at most redis-server's
+  // zset-max-listpack-entries (128 by default), so every set keeps the compact encoding.
+  uint32_t followersBucket = 128;
+  // Unix seconds now; tests set a clock of their own.
+  std::function<int64_t()> nowUnixS;
+};
+
+// Positions count seconds from 2020-01-01T00:00:00Z: they fit 32 bits until 2088.
+inline constexpr int64_t kPositionEpochUnixS = 1577836800;
+// Followers per bucket accepted by the store (a split moves half a bucket in one Lua call).
+inline constexpr uint32_t kMinFollowersBucket = 16;
+inline constexpr uint32_t kMaxFollowersBucket = 4096;
+
 class RedisGraphStore final : public GraphStore {
  public:
-  RedisGraphStore(RedisClient& redis, GraphLimits limits, RedisOutboxSettings outbox = {});
+  RedisGraphStore(RedisClient& redis, GraphLimits limits, RedisOutboxSettings outbox = {},
+                  RedisGraphLayout layout = {});
   ~RedisGraphStore() override;
 
   std::string_view backend() const override { return "redis"; }
@@ -74,7 +100,9 @@ class RedisGraphStore final : public GraphStore {
   uint64_t pendingUsers() const { return pendingUsers_; }  // marked pending at the last sweep
 
   static std::string followingKey(std::string_view user);
-  static std::string followersKey(std::string_view user);
+  static std::string followersKey(std::string_view user);  // the first bucket
+  static std::string followersIndexKey(std::string_view user);
+  static std::string followersCountKey(std::string_view user);
   static std::string mutedKey(std::string_view user);
   static std::string blocksKey(std::string_view user);
   static std::string blockedByKey(std::string_view user);
@@ -93,14 +121,20 @@ class RedisGraphStore final : public GraphStore {
     std::vector<std::function<void()>> waiters;
   };
 
-  int64_t nextPosition();
+  int64_t nextPosition() const;
   // Marks `user` pending, takes an event id, runs the script `build` makes (it appends to
   // the outbox when `appends(code)`), then dispatches before answering.
   void write(const std::string& user,
              std::function<RedisClient::Command(int64_t markMs, int64_t id)> build,
              Interpret interpret, std::function<bool(int64_t code)> appends, Done<bool> done);
-  void page(std::string key, bool followersSide, std::string user, std::string cursor,
-            uint32_t limit, Done<Page> done);
+  void page(bool followersSide, std::string user, std::string cursor, uint32_t limit,
+            Done<Page> done);
+  // Mutual follows of a user whose followers are bucketed: asks each followee's own set,
+  // newest first, a chunk at a time, until `limit` are found.
+  void mutualByFollowees(std::string user, std::shared_ptr<std::vector<std::string>> followees,
+                         size_t from, uint32_t limit,
+                         std::shared_ptr<std::vector<std::string>> found,
+                         Done<std::vector<std::string>> done);
 
   // ---- the dispatcher (redis_graph_outbox.cpp) ------------------------------------------
   // Dispatches `user`'s outbox if this node can take its lease; `after` runs when that ends
@@ -116,8 +150,8 @@ class RedisGraphStore final : public GraphStore {
   RedisClient& redis_;
   GraphLimits limits_;
   RedisOutboxSettings outbox_;
+  RedisGraphLayout layout_;
   std::function<void(const core::Event&)> sink_;
-  int64_t lastPosition_ = 0;
   std::string node_;  // this store's lease token prefix (random)
   uint64_t rounds_ = 0;
   std::unordered_map<std::string, Dispatch> dispatching_;

@@ -41,7 +41,12 @@ core::Status SocialStorePlugin::mount(api::PluginContext& context) {
     if (!redis_) {
       return core::makeError("config.social", "social.store is redis but redis.host is empty");
     }
-    auto redisStore = std::make_unique<RedisGraphStore>(*redis_, limits);
+    RedisOutboxSettings outbox;
+    outbox.leaseMs = config.social.redisOutboxLeaseMs;
+    outbox.graceMs = config.social.redisOutboxGraceMs;
+    RedisGraphLayout layout;
+    layout.followersBucket = config.social.redisFollowersBucket;
+    auto redisStore = std::make_unique<RedisGraphStore>(*redis_, limits, outbox, layout);
     RedisGraphStore* raw = redisStore.get();
     metrics.counterCallback("tidecast_social_outbox_delivered_total",
                             "Outbox events handed to the EventBus",

@@ -113,7 +113,7 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
       ASSERT_TRUE(spin(loop_, [&] { return client_->connected(); }));
     }
     if (GetParam() == Backend::kRedis) {
-      store_ = std::make_unique<RedisGraphStore>(*client_, limits_, outboxSettings());
+      store_ = std::make_unique<RedisGraphStore>(*client_, limits_, outboxSettings(), layout());
     } else {
       auto sqlite = SqliteGraphStore::open(loop_, dbPath_, limits_);
       ASSERT_TRUE(sqlite.ok()) << sqlite.error().message;
@@ -123,6 +123,15 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
       }
     }
     if (withSink) store_->setEventSink([this](const core::Event& e) { events_.push_back(e); });
+  }
+
+  // The Redis store's positions are whole seconds: its clock here moves one second per
+  // reading (writes a second apart) unless a test holds it still or sets it.
+  RedisGraphLayout layout() {
+    RedisGraphLayout l;
+    l.followersBucket = followersBucket_;
+    l.nowUnixS = [this] { return clockTicks_ ? clockUnixS_++ : clockUnixS_; };
+    return l;
   }
 
   CachedGraphStore& cached() { return static_cast<CachedGraphStore&>(*store_); }
@@ -203,6 +212,9 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
   std::string dbPath_;
   GraphLimits limits_;
   uint32_t reconnectMinMs_ = 20;
+  uint32_t followersBucket_ = RedisGraphLayout{}.followersBucket;
+  int64_t clockUnixS_ = 1700000000;
+  bool clockTicks_ = true;
   std::unique_ptr<RedisClient> client_;
   std::unique_ptr<GraphStore> store_;
   std::vector<core::Event> events_;
@@ -551,7 +563,7 @@ TEST_P(GraphStoreTest, RedisOutboxIsBoundedPerUser) {
   // Nothing dispatches (no sink): the user's entries pile up to the bound, then writes fail.
   RedisOutboxSettings settings = outboxSettings();
   settings.maxPerUser = 2;
-  store_ = std::make_unique<RedisGraphStore>(*client_, limits_, settings);
+  store_ = std::make_unique<RedisGraphStore>(*client_, limits_, settings, layout());
   ASSERT_TRUE(follow("a", "x").ok());
   ASSERT_TRUE(follow("a", "y").ok());
   auto full = follow("a", "z");
