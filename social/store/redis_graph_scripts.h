@@ -132,15 +132,22 @@ inline constexpr std::string_view kClean =
 // them. A bucket past `max` splits: the newest bucket gives its newest entry a bucket of its
 // own (appends fill buckets to `max`), an older one splits in the middle; entries of one
 // position never part. A bucket left under max / 4 merges into the one before it when both fit.
-#define TIDECAST_REDIS_BUCKETS                                                                \
-  "local base, index, count = KEYS[1], KEYS[2], KEYS[3] "                                     \
-  "local function bucketOf(p) "                                                               \
-  "local s = redis.call('ZREVRANGEBYSCORE', index, p, '-inf', 'LIMIT', 0, 1)[1] "            \
-  "if s then return base .. ':' .. s, s end return base, nil end "                            \
-  "local function move(from, to) "                                                            \
-  "local e = redis.call('ZRANGE', from, 0, -1, 'WITHSCORES') local args = {} "                \
-  "for i = 1, #e, 2 do args[#args + 1] = e[i + 1] args[#args + 1] = e[i] end "                \
-  "if #args > 0 then redis.call('ZADD', to, unpack(args)) end redis.call('DEL', from) end "
+// Redis turns a set that grows past zset-max-listpack-entries into a skiplist (~110 bytes an
+// entry instead of ~18) and never back, so a set that went over is rewritten once it fits:
+// the part a split leaves behind, and a one-position bucket shrunk back to max.
+#define TIDECAST_REDIS_BUCKETS                                                           \
+  "local base, index, count = KEYS[1], KEYS[2], KEYS[3] "                                \
+  "local function bucketOf(p) "                                                          \
+  "local s = redis.call('ZREVRANGEBYSCORE', index, p, '-inf', 'LIMIT', 0, 1)[1] "        \
+  "if s then return base .. ':' .. s, s end return base, nil end "                       \
+  "local function put(key, e, from, to) "                                                \
+  "while from <= to do local args = {} local last = math.min(to, from + 511) "           \
+  "for i = from, last do args[#args + 1] = e[2 * i] args[#args + 1] = e[2 * i - 1] end " \
+  "redis.call('ZADD', key, unpack(args)) from = last + 1 end end "                       \
+  "local function rebuild(key, e, n) redis.call('DEL', key) put(key, e, 1, n) end "      \
+  "local function move(from, to) "                                                       \
+  "local e = redis.call('ZRANGE', from, 0, -1, 'WITHSCORES') "                           \
+  "put(to, e, 1, #e / 2) redis.call('DEL', from) end "
 
 // KEYS base, index, count. ARGV position, follower, max. -> 1 added, 0 already there.
 inline constexpr std::string_view kFollowersAdd = TIDECAST_REDIS_BUCKETS
@@ -163,10 +170,8 @@ inline constexpr std::string_view kFollowersAdd = TIDECAST_REDIS_BUCKETS
     "end end "
     "if not k then return 1 end "
     "local s = e[2 * k] "
-    "local args = {} "
-    "for i = k, n do args[#args + 1] = e[2 * i] args[#args + 1] = e[2 * i - 1] end "
-    "redis.call('ZADD', base .. ':' .. s, unpack(args)) "
-    "redis.call('ZREMRANGEBYRANK', key, k - 1, -1) "
+    "put(base .. ':' .. s, e, k, n) "
+    "rebuild(key, e, k - 1) "
     "redis.call('ZADD', index, s, s) "
     "if not bucketed then redis.call('SET', count, n) end "
     "return 1";
@@ -178,8 +183,9 @@ inline constexpr std::string_view kFollowersRemove = TIDECAST_REDIS_BUCKETS
     "if redis.call('ZREM', key, a) == 0 then return 0 end "
     "if redis.call('EXISTS', index) == 0 then return 1 end "
     "redis.call('DECR', count) "
-    "if not start then return 1 end "
     "local n = redis.call('ZCARD', key) "
+    "if n == max then rebuild(key, redis.call('ZRANGE', key, 0, -1, 'WITHSCORES'), n) end "
+    "if not start then return 1 end "
     "if n >= max / 4 then return 1 end "
     "local before = redis.call('ZREVRANGEBYSCORE', index, '(' .. start, '-inf', 'LIMIT', 0, 1)[1] "
     "local into = before and (base .. ':' .. before) or base "

@@ -28,6 +28,11 @@ class RedisFollowersBucketsTest : public ::testing::Test {
   static void SetUpTestSuite() {
     redis_ = new RedisServer();
     started_ = redis_->start();
+    // As deployed: a bucket holds at most what redis-server keeps in a listpack (past that it
+    // turns the set into a skiplist for good).
+    if (started_) {
+      redis_->command({"CONFIG", "SET", "zset-max-listpack-entries", std::to_string(kBucket)});
+    }
   }
   static void TearDownTestSuite() {
     delete redis_;
@@ -82,7 +87,8 @@ class RedisFollowersBucketsTest : public ::testing::Test {
     return answer<bool>([&](auto done) { store_->unfollow(a, b, std::move(done)); });
   }
   Page page(const std::string& user, const std::string& cursor, uint32_t limit) {
-    return answer<Page>([&](auto done) { store_->followers(user, cursor, limit, std::move(done)); });
+    return answer<Page>(
+        [&](auto done) { store_->followers(user, cursor, limit, std::move(done)); });
   }
   uint64_t followerCount(const std::string& user) {
     return answer<Counts>([&](auto done) { store_->counts(user, std::move(done)); }).followers;
@@ -141,7 +147,9 @@ class RedisFollowersBucketsTest : public ::testing::Test {
       auto highest = redis_->command({"ZRANGE", k, "-1", "-1", "WITHSCORES"});
       bool onePosition = std::string(lowest->element[1]->str) == highest->element[1]->str;
       EXPECT_TRUE(size <= kBucket || onePosition) << k << " holds " << size;
-      EXPECT_STREQ(redis_->command({"OBJECT", "ENCODING", k})->str, "listpack") << k;
+      if (size <= kBucket) {
+        EXPECT_STREQ(redis_->command({"OBJECT", "ENCODING", k})->str, "listpack") << k;
+      }
       if (k != base) {
         EXPECT_GE(std::stoll(lowest->element[1]->str), std::stoll(k.substr(base.size() + 1)))
             << k << " holds a position before its start";
