@@ -6,6 +6,8 @@
 //
 // User ids are opaque strings (a JWT "sub"), checked by validUserId. Paging is newest first:
 // a Page's nextCursor, passed back as `cursor`, continues after its last item; "" ends.
+// SQLite orders by a write sequence; Redis by the follow's whole second (its createdMs),
+// then by user id, descending, so edges from nodes whose clocks differ still page exactly.
 //
 // Error codes: social.store (the backend failed), social.store_unavailable (Redis is down),
 // social.blocked (one of the two blocks the other), social.too_many_following (the follower
@@ -37,7 +39,7 @@ struct GraphLimits {
 
 struct Edge {
   std::string user;       // the other end (follower in a followers page, followee otherwise)
-  int64_t createdMs = 0;  // unix milliseconds
+  int64_t createdMs = 0;  // unix milliseconds (whole seconds in the Redis store)
   bool notify = true;     // the bell: tell the follower when the followee goes live
 };
 
