@@ -97,6 +97,43 @@ TEST(Config, ParsesTheRedisAndSocialSections) {
   ASSERT_FALSE(bad.ok());
 }
 
+TEST(Config, RedisStoreLayoutAndOutboxTimes) {
+  Result<Config> d = parseConfig("", "x");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->social.redisFollowersBucket, 128u);
+  EXPECT_EQ(d->social.redisOutboxLeaseMs, 15000u);
+  EXPECT_EQ(d->social.redisOutboxGraceMs, 30000u);
+  Result<Config> c = parseConfig(
+      "redis: {command_timeout_ms: 100}\n"
+      "social: {redis_followers_bucket: 512, redis_outbox_lease_ms: 400,"
+      " redis_outbox_grace_ms: 1000}\n",
+      "x");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->social.redisFollowersBucket, 512u);
+  EXPECT_EQ(c->social.redisOutboxLeaseMs, 400u);
+  EXPECT_EQ(c->social.redisOutboxGraceMs, 1000u);
+  for (const char* yaml :
+       {"social: {redis_followers_bucket: 15}\n", "social: {redis_followers_bucket: 4097}\n",
+        "social: {redis_outbox_lease_ms: 99}\n"}) {
+    Result<Config> bad = parseConfig(yaml, "x");
+    ASSERT_FALSE(bad.ok()) << yaml;
+    EXPECT_EQ(bad.error().code, "config.invalid_value") << yaml;
+  }
+  // A lease or grace period must outlast four Redis command timeouts (2000 ms by default).
+  Result<Config> lease = parseConfig("social: {redis_outbox_lease_ms: 7999}\n", "f.yaml");
+  ASSERT_FALSE(lease.ok());
+  EXPECT_NE(lease.error().message.find("social.redis_outbox_lease_ms: expected at least 8000"),
+            std::string::npos)
+      << lease.error().message;
+  Result<Config> grace = parseConfig(
+      "redis: {command_timeout_ms: 500}\nsocial: {redis_outbox_grace_ms: 1999}\n", "f.yaml");
+  ASSERT_FALSE(grace.ok());
+  EXPECT_NE(grace.error().message.find("social.redis_outbox_grace_ms: expected at least 2000"),
+            std::string::npos)
+      << grace.error().message;
+  EXPECT_TRUE(parseConfig("social: {redis_outbox_lease_ms: 8000}\n", "x").ok());
+}
+
 TEST(Config, DefaultConstructedConfigHasNoSourcePath) {
   Config config;
   EXPECT_EQ(config.sourcePath, "");
