@@ -191,7 +191,7 @@ void CachedGraphStore::reconnected() {
   if (pendingOverflow_) {
     pendingOverflow_ = false;
     pending_.clear();
-    return flushAll("0");
+    return flushAll();
   }
   std::vector<RedisClient::Command> dels;
   for (const auto& user : pending_) dels.push_back({"DEL", cacheKey(user)});
@@ -206,30 +206,50 @@ void CachedGraphStore::reconnected() {
   });
 }
 
-// Deletes every cached followers page, SCAN by SCAN (never KEYS: it would block Redis).
-void CachedGraphStore::flushAll(std::string scanCursor) {
-  redis_.command({"SCAN", std::move(scanCursor), "MATCH", "social:followers:*", "COUNT",
-                  std::to_string(kCacheFlushScanCount)},
-                 [this, alive = alive_](auto reply) {
-                   if (!*alive) return;
-                   if (!reply || reply->elements.size() != 2) {
-                     pendingOverflow_ = true;
-                     return;
-                   }
-                   std::string next = reply->elements[0].text;
-                   RedisClient::Command unlink{"UNLINK"};
-                   for (const auto& k : reply->elements[1].elements) unlink.push_back(k.text);
-                   auto proceed = [this, alive, next](auto) {
+// Deletes every cached followers page on every master (a cluster's nodes each SCAN their own
+// keys), SCAN by SCAN (never KEYS: it would block Redis), one UNLINK per key (the keys of one
+// SCAN reply may hash to several slots).
+void CachedGraphStore::flushAll() {
+  std::vector<std::string> masters = redis_.masters();
+  if (masters.empty()) {
+    pendingOverflow_ = true;
+    return;
+  }
+  auto flush = std::make_shared<Flush>();
+  flush->remaining = masters.size();
+  for (std::string& node : masters) flushNode(flush, std::move(node), "0");
+}
+
+void CachedGraphStore::flushNode(std::shared_ptr<Flush> flush, std::string node,
+                                 std::string scanCursor) {
+  auto finished = [this, flush](bool ok) {
+    if (!ok) flush->failed = true;
+    if (--flush->remaining > 0) return;
+    if (flush->failed) {
+      pendingOverflow_ = true;  // flushed again on the next reconnect
+    } else {
+      ready_ = true;
+    }
+  };
+  redis_.commandOn(node,
+                   {"SCAN", std::move(scanCursor), "MATCH", "social:followers:*", "COUNT",
+                    std::to_string(kCacheFlushScanCount)},
+                   [this, alive = alive_, flush, node, finished](auto reply) {
                      if (!*alive) return;
-                     if (next == "0") {
-                       ready_ = true;
-                     } else {
-                       flushAll(next);
+                     if (!reply || reply->elements.size() != 2) return finished(false);
+                     std::string next = reply->elements[0].text;
+                     std::vector<RedisClient::Command> unlinks;
+                     for (const auto& k : reply->elements[1].elements) {
+                       unlinks.push_back({"UNLINK", k.text});
                      }
-                   };
-                   if (unlink.size() == 1) return proceed(core::Result<RedisValue>(RedisValue{}));
-                   redis_.command(std::move(unlink), proceed);
-                 });
+                     redis_.pipeline(std::move(unlinks),
+                                     [this, alive, flush, node, next, finished](auto unlinked) {
+                                       if (!*alive) return;
+                                       if (!unlinked) return finished(false);
+                                       if (next == "0") return finished(true);
+                                       flushNode(flush, node, next);
+                                     });
+                   });
 }
 
 }  // namespace tidecast::social::store

@@ -78,7 +78,12 @@ class CachedGraphStore final : public GraphStore {
   bool mayFill(const std::string& user, uint64_t readEpoch) const;
   void fromStore(std::string user, std::string cursor, uint32_t limit, Done<Page> done);
   void reconnected();
-  void flushAll(std::string scanCursor);
+  struct Flush {  // one flushAll() over every master
+    size_t remaining = 0;
+    bool failed = false;
+  };
+  void flushAll();
+  void flushNode(std::shared_ptr<Flush> flush, std::string node, std::string scanCursor);
 
   std::unique_ptr<GraphStore> inner_;
   RedisClient& redis_;

@@ -1,4 +1,4 @@
-#include "social/store/redis_client.h"
+#include "social/store/redis_connection.h"
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
@@ -10,17 +10,12 @@
 #pragma GCC diagnostic pop
 
 #include <algorithm>
-#include <optional>
 
 namespace tidecast::social::store {
 
 namespace {
 
 constexpr uint32_t kWatchdogMinMs = 50;  // how often timeouts are checked, at least
-
-core::Error unavailable(std::string_view why) {
-  return core::makeError("social.store_unavailable", "redis: " + std::string(why));
-}
 
 RedisValue copyReply(const redisReply* reply) {
   RedisValue value;
@@ -67,19 +62,25 @@ int64_t integerOf(const RedisValue& value) {
   return value.type == RedisValue::Type::kInteger ? value.integer : 0;
 }
 
-struct RedisClient::Pending {
-  RedisClient* client;
-  Callback done;
+core::Error redisUnavailable(std::string_view why) {
+  return core::makeError("social.store_unavailable", "redis: " + std::string(why));
+}
+
+struct RedisConnection::Pending {
+  RedisConnection* connection;
+  Reply done;
 };
 
-RedisClient::RedisClient(core::Loop& loop, RedisSettings settings, spdlog::logger& log)
+RedisConnection::RedisConnection(core::Loop& loop, const RedisSettings& settings,
+                                 spdlog::logger& log)
     : loop_(loop),
-      settings_(std::move(settings)),
+      settings_(settings),
+      address_(settings.host + ":" + std::to_string(settings.port)),
       log_(log),
       reconnectTimer_(loop),
       watchdog_(loop) {}
 
-RedisClient::~RedisClient() {
+RedisConnection::~RedisConnection() {
   closing_ = true;
   if (context_ != nullptr) {
     redisAsyncContext* context = context_;
@@ -88,7 +89,7 @@ RedisClient::~RedisClient() {
   }
 }
 
-void RedisClient::start() {
+void RedisConnection::start() {
   uint32_t tick = std::max(kWatchdogMinMs,
                            std::min(settings_.commandTimeoutMs, settings_.connectTimeoutMs) / 4);
   watchdog_.start(tick, tick, [this] { checkTimeouts(); });
@@ -96,7 +97,7 @@ void RedisClient::start() {
   connect();
 }
 
-void RedisClient::connect() {
+void RedisConnection::connect() {
   redisAsyncContext* context = redisAsyncConnect(settings_.host.c_str(), settings_.port);
   if (context == nullptr || context->err) {
     log_.warn("redis.connect_failed host={} port={} error=\"{}\"", settings_.host, settings_.port,
@@ -108,14 +109,14 @@ void RedisClient::connect() {
   context->data = this;
   redisLibuvAttach(context, loop_.raw());
   unrefPoll(context);
-  redisAsyncSetConnectCallback(context, &RedisClient::onConnect);
-  redisAsyncSetDisconnectCallback(context, &RedisClient::onDisconnect);
+  redisAsyncSetConnectCallback(context, &RedisConnection::onConnect);
+  redisAsyncSetDisconnectCallback(context, &RedisConnection::onDisconnect);
   context_ = context;
   connectStartedMs_ = loop_.nowMs();
 }
 
-void RedisClient::onConnect(const redisAsyncContext* context, int status) {
-  auto* self = static_cast<RedisClient*>(context->data);
+void RedisConnection::onConnect(const redisAsyncContext* context, int status) {
+  auto* self = static_cast<RedisConnection*>(context->data);
   if (self == nullptr || self->closing_) return;
   if (status != REDIS_OK) {
     // hiredis frees the context after this callback.
@@ -130,8 +131,8 @@ void RedisClient::onConnect(const redisAsyncContext* context, int status) {
   self->setConnected(true);
 }
 
-void RedisClient::onDisconnect(const redisAsyncContext* context, int status) {
-  auto* self = static_cast<RedisClient*>(context->data);
+void RedisConnection::onDisconnect(const redisAsyncContext* context, int status) {
+  auto* self = static_cast<RedisConnection*>(context->data);
   if (self == nullptr || self->closing_) return;
   if (self->context_ == context) self->context_ = nullptr;
   self->log_.warn("redis.disconnected host={} port={} status={}", self->settings_.host,
@@ -141,33 +142,22 @@ void RedisClient::onDisconnect(const redisAsyncContext* context, int status) {
   self->scheduleReconnect();
 }
 
-void RedisClient::onReply(redisAsyncContext* context, void* reply, void* privdata) {
+void RedisConnection::onReply(redisAsyncContext* context, void* reply, void* privdata) {
   std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
-  RedisClient* self = pending->client;
+  RedisConnection* self = pending->connection;
   if (self->closing_) return;
   if (!self->sentAtMs_.empty()) self->sentAtMs_.pop_front();
   if (reply == nullptr) {
-    ++self->failures_;
-    pending->done(unavailable(context->errstr[0] ? context->errstr : "connection lost"));
-    return;
+    return pending->done(
+        redisUnavailable(context->errstr[0] ? context->errstr : "connection lost"));
   }
-  RedisValue value = copyReply(static_cast<redisReply*>(reply));
-  if (value.type == RedisValue::Type::kError) {
-    ++self->failures_;
-    pending->done(core::makeError("social.store", "redis: " + value.text));
-    return;
-  }
-  pending->done(std::move(value));
+  pending->done(copyReply(static_cast<redisReply*>(reply)));
 }
 
-void RedisClient::command(Command args, Callback done) {
-  if (!connected_ || context_ == nullptr) {
-    ++failures_;
-    return done(unavailable("not connected"));
-  }
+void RedisConnection::send(const Command& args, Reply done) {
+  if (!connected_ || context_ == nullptr) return done(redisUnavailable("not connected"));
   if (sentAtMs_.size() >= settings_.maxInFlight) {
-    ++failures_;
-    return done(unavailable("too many commands in flight"));
+    return done(redisUnavailable("too many commands in flight"));
   }
   std::vector<const char*> argv;
   std::vector<size_t> lengths;
@@ -178,43 +168,16 @@ void RedisClient::command(Command args, Callback done) {
     lengths.push_back(arg.size());
   }
   auto pending = std::make_unique<Pending>(Pending{this, std::move(done)});
-  if (redisAsyncCommandArgv(context_, &RedisClient::onReply, pending.get(),
+  if (redisAsyncCommandArgv(context_, &RedisConnection::onReply, pending.get(),
                             static_cast<int>(argv.size()), argv.data(),
                             lengths.data()) != REDIS_OK) {
-    ++failures_;
-    return pending->done(unavailable("cannot send"));
+    return pending->done(redisUnavailable("cannot send"));
   }
   pending.release();  // owned by hiredis until onReply
   sentAtMs_.push_back(loop_.nowMs());
 }
 
-void RedisClient::pipeline(std::vector<Command> commands, PipelineCallback done) {
-  struct Gather {
-    std::vector<RedisValue> replies;
-    size_t remaining;
-    std::optional<core::Error> error;
-    PipelineCallback done;
-  };
-  if (commands.empty()) return done(std::vector<RedisValue>{});
-  auto gather = std::make_shared<Gather>();
-  gather->replies.resize(commands.size());
-  gather->remaining = commands.size();
-  gather->done = std::move(done);
-  for (size_t i = 0; i < commands.size(); ++i) {
-    command(std::move(commands[i]), [gather, i](core::Result<RedisValue> reply) {
-      if (!reply) {
-        if (!gather->error) gather->error = reply.error();
-      } else {
-        gather->replies[i] = std::move(*reply);
-      }
-      if (--gather->remaining > 0) return;
-      if (gather->error) return gather->done(*gather->error);
-      gather->done(std::move(gather->replies));
-    });
-  }
-}
-
-void RedisClient::checkTimeouts() {
+void RedisConnection::checkTimeouts() {
   if (context_ == nullptr) return;
   uint64_t now = loop_.nowMs();
   if (!connected_ && now - connectStartedMs_ > settings_.connectTimeoutMs) {
@@ -226,7 +189,7 @@ void RedisClient::checkTimeouts() {
 }
 
 // Drops the connection: commands in flight fail, a reconnect is scheduled.
-void RedisClient::lost(const char* why) {
+void RedisConnection::lost(const char* why) {
   log_.warn("redis.dropped host={} port={} reason=\"{}\"", settings_.host, settings_.port, why);
   redisAsyncContext* context = context_;
   context_ = nullptr;
@@ -239,7 +202,7 @@ void RedisClient::lost(const char* why) {
   scheduleReconnect();
 }
 
-void RedisClient::scheduleReconnect() {
+void RedisConnection::scheduleReconnect() {
   if (closing_) return;
   backoffMs_ = backoffMs_ == 0 ? settings_.reconnectMinMs
                                : std::min(settings_.reconnectMaxMs, backoffMs_ * 2);
@@ -248,7 +211,7 @@ void RedisClient::scheduleReconnect() {
   uv_unref(reinterpret_cast<uv_handle_t*>(reconnectTimer_.raw()));
 }
 
-void RedisClient::setConnected(bool up) {
+void RedisConnection::setConnected(bool up) {
   if (connected_ == up) return;
   connected_ = up;
   if (stateChange_) stateChange_(up);

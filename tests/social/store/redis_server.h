@@ -1,6 +1,7 @@
 // A redis-server for tests: started on a free loopback port with no persistence, stopped (or
 // killed, to test outages) by its PID. Plus a blocking hiredis connection for the test's own
-// checks.
+// checks. TestRedis is what a suite run against one server or a cluster (redis_cluster.h)
+// uses.
 #pragma once
 
 #include <hiredis/hiredis.h>
@@ -38,21 +39,54 @@ struct RedisReplyFree {
 };
 using ReplyPtr = std::unique_ptr<redisReply, RedisReplyFree>;
 
-class RedisServer {
+// One blocking command to 127.0.0.1:port on a fresh connection (null when nothing answers).
+inline ReplyPtr blockingCommand(uint16_t port, std::vector<std::string> args) {
+  timeval timeout{1, 0};
+  std::unique_ptr<redisContext, void (*)(redisContext*)> c(
+      redisConnectWithTimeout("127.0.0.1", port, timeout), redisFree);
+  if (!c || c->err) return nullptr;
+  redisSetTimeout(c.get(), timeout);
+  std::vector<const char*> argv;
+  std::vector<size_t> lengths;
+  for (auto& a : args) {
+    argv.push_back(a.data());
+    lengths.push_back(a.size());
+  }
+  return ReplyPtr(static_cast<redisReply*>(
+      redisCommandArgv(c.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())));
+}
+
+// A Redis for a test: one server or a cluster.
+class TestRedis {
+ public:
+  virtual ~TestRedis() = default;
+  virtual uint16_t port() const = 0;  // the one to connect to (a cluster's seed)
+  virtual bool running() const = 0;
+  virtual bool start() = 0;
+  virtual void stop(int signal) = 0;
+  // One blocking command, to the node holding its key (keyless: to every node, the last
+  // node's reply); null when the server does not answer.
+  virtual ReplyPtr command(std::vector<std::string> args) const = 0;
+};
+
+class RedisServer final : public TestRedis {
  public:
   RedisServer() : port_(freeLoopbackPort()) {}
-  ~RedisServer() { stop(SIGTERM); }
+  ~RedisServer() override { stop(SIGTERM); }
 
-  uint16_t port() const { return port_; }
-  bool running() const { return pid_ > 0; }
+  uint16_t port() const override { return port_; }
+  bool running() const override { return pid_ > 0; }
+  // More redis-server arguments for the next start() (cluster mode).
+  void setExtraArgs(std::vector<std::string> extra) { extra_ = std::move(extra); }
 
   // Starts redis-server and waits (bounded) until it answers PING.
-  bool start() {
+  bool start() override {
     std::string port = std::to_string(port_);
     std::vector<std::string> args{"redis-server", "--port",      port,       "--bind",
                                   "127.0.0.1",    "--save",      "",         "--appendonly",
                                   "no",           "--daemonize", "no",       "--loglevel",
                                   "warning",      "--logfile",   "/dev/null"};
+    args.insert(args.end(), extra_.begin(), extra_.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -69,7 +103,7 @@ class RedisServer {
   }
 
   // SIGKILL for an outage, SIGTERM for a clean stop; waits for the process.
-  void stop(int signal) {
+  void stop(int signal) override {
     if (pid_ <= 0) return;
     ::kill(pid_, signal);
     int status = 0;
@@ -78,24 +112,13 @@ class RedisServer {
   }
 
   // One blocking command on a fresh connection (null when the server does not answer).
-  ReplyPtr command(std::vector<std::string> args) const {
-    timeval timeout{1, 0};
-    std::unique_ptr<redisContext, void (*)(redisContext*)> c(
-        redisConnectWithTimeout("127.0.0.1", port_, timeout), redisFree);
-    if (!c || c->err) return nullptr;
-    redisSetTimeout(c.get(), timeout);
-    std::vector<const char*> argv;
-    std::vector<size_t> lengths;
-    for (auto& a : args) {
-      argv.push_back(a.data());
-      lengths.push_back(a.size());
-    }
-    return ReplyPtr(static_cast<redisReply*>(
-        redisCommandArgv(c.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())));
+  ReplyPtr command(std::vector<std::string> args) const override {
+    return blockingCommand(port_, std::move(args));
   }
 
  private:
   uint16_t port_;
+  std::vector<std::string> extra_;
   pid_t pid_ = 0;
 };
 
