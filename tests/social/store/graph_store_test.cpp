@@ -1,5 +1,6 @@
 // One suite, every backend: SQLite, Redis (a redis-server this fixture starts on a free
-// loopback port) and SQLite behind the Redis followers cache. Every store operation, paging
+// loopback port), Redis Cluster (three masters, started for the tests that use it) and SQLite
+// behind the Redis followers cache. Every store operation, paging
 // edge cases, block semantics, the cache invalidation rule, outbox delivery after a simulated
 // crash and Redis killed mid-test.
 #include <gtest/gtest.h>
@@ -18,14 +19,17 @@
 #include "social/store/cached_graph_store.h"
 #include "social/store/redis_graph_store.h"
 #include "social/store/sqlite_graph_store.h"
+#include "tests/social/store/redis_cluster.h"
 #include "tests/social/store/redis_server.h"
 
 namespace tidecast::social::store {
 namespace {
 
+using testing::RedisCluster;
 using testing::RedisServer;
+using testing::TestRedis;
 
-enum class Backend { kSqlite, kRedis, kSqliteCached };
+enum class Backend { kSqlite, kRedis, kSqliteCached, kRedisCluster };
 
 std::string backendName(const ::testing::TestParamInfo<Backend>& info) {
   switch (info.param) {
@@ -35,6 +39,8 @@ std::string backendName(const ::testing::TestParamInfo<Backend>& info) {
       return "redis";
     case Backend::kSqliteCached:
       return "sqlite_with_cache";
+    case Backend::kRedisCluster:
+      return "redis_cluster";
   }
   return "unknown";
 }
@@ -60,14 +66,26 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
   static void TearDownTestSuite() {
     delete redis_;
     redis_ = nullptr;
+    delete cluster_;
+    cluster_ = nullptr;
   }
+
+  // The Redis Cluster backend's cluster, started by the first test that uses it.
+  static TestRedis* cluster() {
+    if (cluster_ == nullptr) cluster_ = new RedisCluster();
+    return cluster_;
+  }
+  bool clustered() const { return GetParam() == Backend::kRedisCluster; }
+  // The Redis store, on one server or on the cluster.
+  bool redisStore() const { return GetParam() == Backend::kRedis || clustered(); }
+  TestRedis* redis() const { return clustered() ? cluster() : redis_; }
 
   void SetUp() override {
     ASSERT_TRUE(started_) << "redis-server did not start (scripts/setup installs it)";
-    if (!redis_->running()) {
-      ASSERT_TRUE(redis_->start());
+    if (!redis()->running()) {
+      ASSERT_TRUE(redis()->start());
     }
-    redis_->command({"FLUSHALL"});
+    redis()->command({"FLUSHALL"});
     dir_ = std::filesystem::temp_directory_path() /
            ("tidecast-graph-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -87,7 +105,8 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
 
   RedisSettings settings() const {
     RedisSettings s;
-    s.port = redis_->port();
+    s.port = redis()->port();
+    s.cluster = clustered();
     s.reconnectMinMs = reconnectMinMs_;
     s.reconnectMaxMs = 200;
     s.commandTimeoutMs = 1000;
@@ -112,7 +131,7 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
       client_->start();
       ASSERT_TRUE(spin(loop_, [&] { return client_->connected(); }));
     }
-    if (GetParam() == Backend::kRedis) {
+    if (redisStore()) {
       store_ = std::make_unique<RedisGraphStore>(*client_, limits_, outboxSettings(), layout());
     } else {
       auto sqlite = SqliteGraphStore::open(loop_, dbPath_, limits_);
@@ -140,7 +159,7 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
     return spin(
         loop_,
         [&] {
-          return redis_->command({"EXISTS", key})->integer == 1;
+          return redis()->command({"EXISTS", key})->integer == 1;
         },
         2000);
   }
@@ -203,6 +222,7 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
   }
 
   static RedisServer* redis_;
+  static RedisCluster* cluster_;
   static bool started_;
   core::Loop loop_;
   core::MetricsRegistry metrics_;
@@ -221,6 +241,7 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
 };
 
 RedisServer* GraphStoreTest::redis_ = nullptr;
+RedisCluster* GraphStoreTest::cluster_ = nullptr;
 bool GraphStoreTest::started_ = false;
 
 TEST_P(GraphStoreTest, FollowAndUnfollowAreIdempotent) {
@@ -460,17 +481,17 @@ TEST_P(GraphStoreTest, OutboxRedeliversAfterACrashNeverLosesNorDuplicates) {
   ASSERT_TRUE(follow("d", "b").ok());
   ASSERT_TRUE(spin(loop_, [&] { return !events_.empty(); }));
   ASSERT_EQ(unfollow("nobody", "b").value(), false);
-  if (GetParam() == Backend::kRedis) {
+  if (redisStore()) {
     spin(
         loop_, [] { return false; }, 2 * outboxSettings().graceMs);  // sweeps come and go
   }
   ASSERT_EQ(events_.size(), 1u) << "nothing delivered twice";
   EXPECT_GT(events_[0].id, second);
   EXPECT_EQ(counts("b").followers, 3u);
-  if (GetParam() == Backend::kRedis) {
-    EXPECT_EQ(redis_->command({"ZCARD", RedisGraphStore::pendingKey()})->integer, 0)
+  if (redisStore()) {
+    EXPECT_EQ(redis()->command({"ZCARD", RedisGraphStore::pendingKey()})->integer, 0)
         << "sweeps drop the marks of dispatched users";
-    EXPECT_EQ(redis_->command({"EXISTS", RedisGraphStore::outboxKey("c")})->integer, 0);
+    EXPECT_EQ(redis()->command({"EXISTS", RedisGraphStore::outboxKey("c")})->integer, 0);
   }
 }
 
@@ -510,7 +531,7 @@ TEST_P(GraphStoreTest, BlockGoesThroughTheOutboxAfterACrash) {
 // Two tidecast nodes on one Redis: each entry is delivered by one of them, once, while both
 // sweep the same pending users and write for the same users.
 TEST_P(GraphStoreTest, TwoNodesOnOneRedisDeliverEachEventOnce) {
-  if (GetParam() != Backend::kRedis) GTEST_SKIP() << "several nodes share a Redis store only";
+  if (!redisStore()) GTEST_SKIP() << "several nodes share a Redis store only";
   // A node wrote and died before dispatching.
   open(/*withSink=*/false);
   constexpr int kOrphans = 20;
@@ -552,14 +573,14 @@ TEST_P(GraphStoreTest, TwoNodesOnOneRedisDeliverEachEventOnce) {
   }
   EXPECT_EQ(ids.size(), size_t{kOrphans + kRacing});
   EXPECT_EQ(total(), size_t{kOrphans + kRacing});
-  EXPECT_EQ(redis_->command({"ZCARD", RedisGraphStore::followersKey("star")})->integer, kOrphans);
-  EXPECT_EQ(redis_->command({"ZCARD", RedisGraphStore::pendingKey()})->integer, 0);
+  EXPECT_EQ(redis()->command({"ZCARD", RedisGraphStore::followersKey("star")})->integer, kOrphans);
+  EXPECT_EQ(redis()->command({"ZCARD", RedisGraphStore::pendingKey()})->integer, 0);
   for (auto& node : nodes) node.store.reset();
   for (auto& node : nodes) node.client.reset();
 }
 
 TEST_P(GraphStoreTest, RedisOutboxIsBoundedPerUser) {
-  if (GetParam() != Backend::kRedis) GTEST_SKIP() << "the Redis outbox's bound";
+  if (!redisStore()) GTEST_SKIP() << "the Redis outbox's bound";
   // Nothing dispatches (no sink): the user's entries pile up to the bound, then writes fail.
   RedisOutboxSettings settings = outboxSettings();
   settings.maxPerUser = 2;
@@ -575,7 +596,7 @@ TEST_P(GraphStoreTest, RedisOutboxIsBoundedPerUser) {
   store_->setEventSink([this](const core::Event& e) { events_.push_back(e); });
   ASSERT_TRUE(spin(loop_, [&] { return events_.size() == 3; }));
   ASSERT_TRUE(spin(loop_, [&] {
-    return redis_->command({"LLEN", RedisGraphStore::outboxKey("a")})->integer == 0;
+    return redis()->command({"LLEN", RedisGraphStore::outboxKey("a")})->integer == 0;
   })) << "trimmed after the hand-over";
   EXPECT_TRUE(follow("a", "z").ok());
   EXPECT_EQ(events_.size(), 4u);
@@ -589,21 +610,21 @@ TEST_P(GraphStoreTest, CacheIsFilledOnAMissAndDroppedOnEveryFollowChange) {
   EXPECT_EQ(cached().misses(), 1u);
   auto key = CachedGraphStore::cacheKey("star");
   ASSERT_TRUE(waitCached(key));
-  auto ttl = redis_->command({"TTL", key});
+  auto ttl = redis()->command({"TTL", key});
   EXPECT_GT(ttl->integer, 86000);
   EXPECT_LE(ttl->integer, 86400);
   auto hit = followers("star", "", 10);
   EXPECT_EQ(cached().hits(), 1u);
   EXPECT_EQ(users(*hit), (std::vector<std::string>{"a"}));
   ASSERT_TRUE(follow("b", "star").ok());
-  EXPECT_EQ(redis_->command({"EXISTS", key})->integer, 0) << "follow invalidates";
+  EXPECT_EQ(redis()->command({"EXISTS", key})->integer, 0) << "follow invalidates";
   EXPECT_EQ(users(*followers("star", "", 10)), (std::vector<std::string>{"b", "a"}));
   ASSERT_TRUE(waitCached(key));
   ASSERT_TRUE(unfollow("a", "star").ok());
-  EXPECT_EQ(redis_->command({"EXISTS", key})->integer, 0) << "unfollow invalidates";
+  EXPECT_EQ(redis()->command({"EXISTS", key})->integer, 0) << "unfollow invalidates";
   EXPECT_EQ(users(*followers("star", "", 10)), (std::vector<std::string>{"b"}));
   ASSERT_TRUE(follow("b", "star", false).ok());
-  EXPECT_EQ(redis_->command({"EXISTS", key})->integer, 0) << "a bell change invalidates";
+  EXPECT_EQ(redis()->command({"EXISTS", key})->integer, 0) << "a bell change invalidates";
   EXPECT_FALSE(followers("star", "", 10)->items[0].notify);
   ASSERT_TRUE(block("star", "b").ok());
   EXPECT_TRUE(followers("star", "", 10)->items.empty()) << "block invalidates";
@@ -627,8 +648,8 @@ TEST_P(GraphStoreTest, RedisKilledMidTest) {
   if (GetParam() == Backend::kSqlite) GTEST_SKIP() << "no Redis in this backend";
   ASSERT_TRUE(follow("a", "star").ok());
   ASSERT_TRUE(followers("star", "", 10).ok());  // cached, for the cache backend
-  redis_->stop(SIGKILL);
-  if (GetParam() == Backend::kRedis) {
+  redis()->stop(SIGKILL);
+  if (redisStore()) {
     auto failed = follow("b", "star");
     ASSERT_FALSE(failed.ok());
     EXPECT_EQ(failed.error().code, "social.store_unavailable");
@@ -645,13 +666,13 @@ TEST_P(GraphStoreTest, RedisKilledMidTest) {
     EXPECT_GT(cached().fallbacks(), before);
     EXPECT_FALSE(cached().usable());
   }
-  ASSERT_TRUE(redis_->start());
+  ASSERT_TRUE(redis()->start());
   ASSERT_TRUE(spin(loop_, [&] { return client_->connected(); })) << "reconnects by itself";
   EXPECT_GE(client_->reconnects(), 1u);
   ASSERT_TRUE(follow("c", "star").ok());
   auto page = followers("star", "", 10);
   ASSERT_TRUE(page.ok());
-  if (GetParam() == Backend::kRedis) {
+  if (redisStore()) {
     EXPECT_EQ(users(*page), (std::vector<std::string>{"c"})) << "a fresh, empty redis-server";
   } else {
     EXPECT_EQ(users(*page), (std::vector<std::string>{"c", "b", "a"}));
@@ -671,18 +692,18 @@ TEST_P(GraphStoreTest, InvalidationsMissedDuringAnOutageAreReplayed) {
   ASSERT_TRUE(waitCached(key));
   // Drop our connection (Redis itself stays up with the cached page), then write at once,
   // before the client reconnects.
-  redis_->command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
+  redis()->command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
   ASSERT_TRUE(spin(loop_, [&] { return !client_->connected(); }));
   ASSERT_TRUE(follow("b", "star").ok());
-  EXPECT_EQ(redis_->command({"EXISTS", key})->integer, 1) << "the stale page is still there";
+  EXPECT_EQ(redis()->command({"EXISTS", key})->integer, 1) << "the stale page is still there";
   ASSERT_TRUE(spin(loop_, [&] { return cached().usable(); }));
-  EXPECT_EQ(redis_->command({"EXISTS", key})->integer, 0) << "replayed on reconnect";
+  EXPECT_EQ(redis()->command({"EXISTS", key})->integer, 0) << "replayed on reconnect";
   EXPECT_EQ(users(*followers("star", "", 10)), (std::vector<std::string>{"b", "a"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, GraphStoreTest,
                          ::testing::Values(Backend::kSqlite, Backend::kRedis,
-                                           Backend::kSqliteCached),
+                                           Backend::kSqliteCached, Backend::kRedisCluster),
                          backendName);
 
 }  // namespace
