@@ -270,7 +270,7 @@ void RedisClient::refreshSlots() {
                 if (!reply || reply->type == RedisValue::Type::kError) {
                   log_.warn("redis.cluster_slots_failed node={} error=\"{}\"", address,
                             reply ? reply->text : reply.error().message);
-                  return;
+                  return refreshSlots();  // again once kSlotsRefreshMinMs has passed
                 }
                 applySlots(*reply, host);
               });
@@ -279,8 +279,9 @@ void RedisClient::refreshSlots() {
 void RedisClient::applySlots(const RedisValue& reply, const std::string& askedHost) {
   auto ranges = parseClusterSlots(reply);
   if (!ranges || ranges->empty()) {
+    // Not a cluster's answer, or a cluster not created yet: asked again a little later.
     log_.warn("redis.cluster_slots_invalid ranges={}", ranges ? 0 : -1);
-    return;
+    return refreshSlots();
   }
   std::vector<RedisConnection*> slots(kClusterSlots, nullptr);
   std::vector<RedisConnection*> masters;
@@ -298,6 +299,7 @@ void RedisClient::applySlots(const RedisValue& reply, const std::string& askedHo
   slots_ = std::move(slots);
   masters_ = std::move(masters);
   updateConnected();
+  if (uncovered > 0) refreshSlots();  // a cluster still forming, or a master lost
 }
 
 }  // namespace tidecast::social::store

@@ -3,7 +3,8 @@
 // nothing ever waits. Each node is one RedisConnection (reconnect with backoff, command
 // timeouts, bounded in-flight, failing at once while down: redis_connection.h).
 //
-// Cluster: the slot map is read with CLUSTER SLOTS from the seed (then from any node up),
+// Cluster: the slot map is read with CLUSTER SLOTS from the seed (then from any node up; read
+// again every kSlotsRefreshMinMs while unreadable or leaving slots without a master),
 // each command goes to the master of its key's slot (commandKey(): args[1], or the first key
 // of an EVAL), keyless ones to any master. -MOVED updates that slot, asks for a new map (at
 // most once per kSlotsRefreshMinMs) and resends to the named node; -ASK resends there after

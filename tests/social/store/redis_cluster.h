@@ -55,18 +55,24 @@ class RedisCluster final : public TestRedis {
 
   // Starts the nodes that are not running; the first time, creates the cluster. Waits
   // (bounded) until every node says cluster_state:ok.
-  bool start() override {
+  bool start() override { return startNodes() && create() && waitOk(30000); }
+
+  // The nodes that are not running, as nodes of no cluster yet the first time.
+  bool startNodes() {
     for (auto& node : nodes_) {
       if (!node.running() && !node.start()) return false;
     }
-    if (!created_) {
-      std::vector<std::string> args{"redis-cli", "--cluster", "create"};
-      for (const auto& node : nodes_) args.push_back("127.0.0.1:" + std::to_string(node.port()));
-      args.insert(args.end(), {"--cluster-replicas", "0", "--cluster-yes"});
-      if (!run(args, 30000)) return false;
-      created_ = true;
-    }
-    return waitOk(30000);
+    return true;
+  }
+
+  // Joins the nodes into one cluster, slots spread evenly (once).
+  bool create() {
+    if (created_) return true;
+    std::vector<std::string> args{"redis-cli", "--cluster", "create"};
+    for (const auto& node : nodes_) args.push_back("127.0.0.1:" + std::to_string(node.port()));
+    args.insert(args.end(), {"--cluster-replicas", "0", "--cluster-yes"});
+    created_ = run(args, 30000);
+    return created_;
   }
 
   void stop(int signal) override {

@@ -99,8 +99,12 @@ class RedisClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(cluster_.start()) << "redis-server/redis-cli did not make a cluster";
+    connect(cluster_.port());
+    ASSERT_TRUE(spin(loop_, [&] { return client_->connected(); })) << "slot map and 3 masters";
+  }
+  void connect(uint16_t seed) {
     RedisSettings s;
-    s.port = cluster_.port();
+    s.port = seed;
     s.cluster = true;
     s.reconnectMinMs = 20;
     s.reconnectMaxMs = 200;
@@ -108,7 +112,6 @@ class RedisClusterTest : public ::testing::Test {
     s.connectTimeoutMs = 1000;
     client_ = std::make_unique<RedisClient>(loop_, s, *log_);
     client_->start();
-    ASSERT_TRUE(spin(loop_, [&] { return client_->connected(); })) << "slot map and 3 masters";
   }
   void TearDown() override {
     client_.reset();
@@ -334,6 +337,78 @@ TEST_F(RedisClusterTest, AMasterKilledFailsItsSlotsOnlyAndComesBack) {
     return back->ok();
   })) << back->error().message;
   EXPECT_EQ(text(cluster_.node(1).command({"GET", onKilled})), "again");
+}
+
+TEST_F(RedisClusterTest, ClusterDownFailsAtOnce) {
+  std::string onLive = keyOnNode(0);
+  cluster_.node(1).stop(SIGKILL);
+  // Past the node timeout the others declare it failed and refuse every slot. (The loop runs
+  // meanwhile: its clock and the client's command timeouts stay current.)
+  ASSERT_TRUE(spin(
+      loop_,
+      [&] {
+        auto info = cluster_.node(0).command({"CLUSTER", "INFO"});
+        return text(info).find("cluster_state:fail") != std::string::npos;
+      },
+      20000))
+      << "node 0 never saw the cluster down";
+  uint64_t before = client_->failures();
+  auto refused = command({"GET", onLive});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "social.store_unavailable");
+  EXPECT_NE(refused.error().message.find("CLUSTERDOWN"), std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(client_->failures(), before + 1) << "answered once, not retried";
+  ASSERT_TRUE(cluster_.start()) << "the failed master rejoins";
+  std::optional<core::Result<RedisValue>> back;
+  ASSERT_TRUE(spin(loop_, [&] {
+    back = command({"SET", onLive, "again"});
+    if (!back->ok())
+      spin(
+          loop_, [] { return false; }, 50);
+    return back->ok();
+  })) << back->error().message;
+}
+
+// Against a plain (non-cluster) redis-server: never up, every command refused at once.
+TEST(RedisClusterClient, StaysDownAgainstAServerWithoutCluster) {
+  core::Loop loop;
+  auto log =
+      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+  testing::RedisServer plain;
+  ASSERT_TRUE(plain.start());
+  RedisSettings s;
+  s.port = plain.port();
+  s.cluster = true;
+  RedisClient client(loop, s, *log);
+  client.start();
+  EXPECT_FALSE(spin(
+      loop, [&] { return client.connected(); }, 1500));
+  std::optional<core::Result<RedisValue>> reply;
+  client.command({"GET", "k"}, [&](auto r) { reply.emplace(std::move(r)); });
+  ASSERT_TRUE(reply.has_value()) << "answered at once";
+  ASSERT_FALSE(reply->ok());
+  EXPECT_EQ(reply->error().code, "social.store_unavailable");
+}
+
+// Started before the cluster is created: keeps asking for the map until there is one.
+TEST(RedisClusterClient, ConnectsOnceTheClusterIsCreated) {
+  core::Loop loop;
+  auto log =
+      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+  RedisCluster cluster;
+  ASSERT_TRUE(cluster.startNodes());
+  RedisSettings s;
+  s.port = cluster.port();
+  s.cluster = true;
+  RedisClient client(loop, s, *log);
+  client.start();
+  EXPECT_FALSE(spin(
+      loop, [&] { return client.connected(); }, 300));
+  ASSERT_TRUE(cluster.create());
+  ASSERT_TRUE(spin(
+      loop, [&] { return client.connected() && client.masters().size() == RedisCluster::kNodes; },
+      20000));
 }
 
 }  // namespace
