@@ -24,6 +24,36 @@ core::Result<RedisValue> asResult(core::Result<RedisValue> reply) {
   return reply;
 }
 
+// N replies gathered in order: done gets them all, or the first error, once all are in.
+struct Gather {
+  std::vector<RedisValue> replies;
+  size_t remaining;
+  std::optional<core::Error> error;
+  RedisClient::PipelineCallback done;
+};
+
+std::shared_ptr<Gather> gather(size_t count, RedisClient::PipelineCallback done) {
+  auto out = std::make_shared<Gather>();
+  out->replies.resize(count);
+  out->remaining = count;
+  out->done = std::move(done);
+  return out;
+}
+
+// The callback of reply `i`.
+RedisClient::Callback replyInto(std::shared_ptr<Gather> gather, size_t i) {
+  return [gather = std::move(gather), i](core::Result<RedisValue> reply) {
+    if (!reply) {
+      if (!gather->error) gather->error = reply.error();
+    } else {
+      gather->replies[i] = std::move(*reply);
+    }
+    if (--gather->remaining > 0) return;
+    if (gather->error) return gather->done(*gather->error);
+    gather->done(std::move(gather->replies));
+  };
+}
+
 }  // namespace
 
 // A cluster command on its way: its redirections so far.
@@ -168,29 +198,10 @@ bool RedisClient::redirected(const std::shared_ptr<Routed>& routed, const RedisV
 }
 
 void RedisClient::pipeline(std::vector<Command> commands, PipelineCallback done) {
-  struct Gather {
-    std::vector<RedisValue> replies;
-    size_t remaining;
-    std::optional<core::Error> error;
-    PipelineCallback done;
-  };
   if (commands.empty()) return done(std::vector<RedisValue>{});
-  auto gather = std::make_shared<Gather>();
-  gather->replies.resize(commands.size());
-  gather->remaining = commands.size();
-  gather->done = std::move(done);
-  for (size_t i = 0; i < commands.size(); ++i) {
-    command(std::move(commands[i]), [gather, i](core::Result<RedisValue> reply) {
-      if (!reply) {
-        if (!gather->error) gather->error = reply.error();
-      } else {
-        gather->replies[i] = std::move(*reply);
-      }
-      if (--gather->remaining > 0) return;
-      if (gather->error) return gather->done(*gather->error);
-      gather->done(std::move(gather->replies));
-    });
-  }
+  auto replies = gather(commands.size(), std::move(done));
+  for (size_t i = 0; i < commands.size(); ++i)
+    command(std::move(commands[i]), replyInto(replies, i));
 }
 
 std::vector<std::string> RedisClient::masters() const {
@@ -218,28 +229,8 @@ void RedisClient::commandOnAllMasters(Command args, PipelineCallback done) {
     ++failures_;
     return done(redisUnavailable("cluster slot map not known yet"));
   }
-  struct Gather {
-    std::vector<RedisValue> replies;
-    size_t remaining;
-    std::optional<core::Error> error;
-    PipelineCallback done;
-  };
-  auto gather = std::make_shared<Gather>();
-  gather->replies.resize(nodes.size());
-  gather->remaining = nodes.size();
-  gather->done = std::move(done);
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    commandOn(nodes[i], args, [gather, i](core::Result<RedisValue> reply) {
-      if (!reply) {
-        if (!gather->error) gather->error = reply.error();
-      } else {
-        gather->replies[i] = std::move(*reply);
-      }
-      if (--gather->remaining > 0) return;
-      if (gather->error) return gather->done(*gather->error);
-      gather->done(std::move(gather->replies));
-    });
-  }
+  auto replies = gather(nodes.size(), std::move(done));
+  for (size_t i = 0; i < nodes.size(); ++i) commandOn(nodes[i], args, replyInto(replies, i));
 }
 
 // ---- the slot map ------------------------------------------------------------------------

@@ -21,12 +21,14 @@
 #include "social/store/sqlite_graph_store.h"
 #include "tests/social/store/redis_cluster.h"
 #include "tests/social/store/redis_server.h"
+#include "tests/social/store/spin_loop.h"
 
 namespace tidecast::social::store {
 namespace {
 
 using testing::RedisCluster;
 using testing::RedisServer;
+using testing::spin;
 using testing::TestRedis;
 
 enum class Backend { kSqlite, kRedis, kSqliteCached, kRedisCluster };
@@ -43,18 +45,6 @@ std::string backendName(const ::testing::TestParamInfo<Backend>& info) {
       return "redis_cluster";
   }
   return "unknown";
-}
-
-// Runs the loop until `done` holds or the deadline passes. A referenced timer keeps the loop
-// alive meanwhile (the Redis connection's handles are unreferenced).
-template <class Pred>
-bool spin(core::Loop& loop, Pred done, uint64_t deadlineMs = 10000) {
-  bool expired = false;
-  core::Timer deadline(loop);
-  deadline.start(deadlineMs, 0, [&] { expired = true; });
-  while (!done() && !expired) uv_run(loop.raw(), UV_RUN_ONCE);
-  deadline.stop();
-  return done();
 }
 
 class GraphStoreTest : public ::testing::TestWithParam<Backend> {

@@ -14,11 +14,13 @@
 #include "social/store/redis_client.h"
 #include "social/store/redis_cluster_slots.h"
 #include "tests/social/store/redis_cluster.h"
+#include "tests/social/store/spin_loop.h"
 
 namespace tidecast::social::store {
 namespace {
 
 using testing::RedisCluster;
+using testing::spin;
 
 // ---- the slot function and the protocol pieces (no server) ------------------------------
 
@@ -77,16 +79,6 @@ TEST(RedisClusterSlots, ParsesRedirections) {
 }
 
 // ---- against a cluster ----------------------------------------------------------------------
-
-template <class Pred>
-bool spin(core::Loop& loop, Pred done, uint64_t deadlineMs = 10000) {
-  bool expired = false;
-  core::Timer deadline(loop);
-  deadline.start(deadlineMs, 0, [&] { expired = true; });
-  while (!done() && !expired) uv_run(loop.raw(), UV_RUN_ONCE);
-  deadline.stop();
-  return done();
-}
 
 std::string text(const testing::ReplyPtr& reply) {
   return reply && (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS ||
