@@ -38,7 +38,8 @@ std::string CachedGraphStore::cacheKey(std::string_view user) {
 }
 
 CachedGraphStore::CachedGraphStore(std::unique_ptr<GraphStore> inner, RedisClient& redis,
-                                   uint32_t ttlSeconds, core::MetricsRegistry& metrics)
+                                   uint32_t ttlSeconds, core::MetricsRegistry& metrics,
+                                   size_t maxPending)
     : inner_(std::move(inner)),
       redis_(redis),
       ttl_(std::to_string(ttlSeconds)),
@@ -46,9 +47,9 @@ CachedGraphStore::CachedGraphStore(std::unique_ptr<GraphStore> inner, RedisClien
                             "Followers pages answered from the Redis cache")),
       misses_(metrics.counter("tidecast_social_followers_cache_misses_total",
                               "Followers pages read from SQLite and cached")),
-      fallbacks_(
-          metrics.counter("tidecast_social_followers_cache_fallbacks_total",
-                          "Followers pages read from SQLite because Redis was unavailable")) {
+      fallbacks_(metrics.counter("tidecast_social_followers_cache_fallbacks_total",
+                                 "Followers pages read from SQLite because Redis was unavailable")),
+      maxPending_(maxPending) {
   metrics.gaugeCallback("tidecast_social_followers_cache_up",
                         "1 when the followers cache is in use, 0 when not",
                         [alive = alive_, this] { return *alive && usable() ? 1.0 : 0.0; });
@@ -87,7 +88,7 @@ void CachedGraphStore::invalidate(std::vector<std::string> users, std::function<
   }
   auto remember = [this](const std::vector<std::string>& missed) {
     for (const std::string& user : missed) {
-      if (pending_.size() < kMaxPendingInvalidations) {
+      if (pending_.size() < maxPending_) {
         pending_.insert(user);
       } else {
         pendingOverflow_ = true;

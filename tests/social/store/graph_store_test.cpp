@@ -1,8 +1,8 @@
 // One suite, every backend: SQLite, Redis (a redis-server this fixture starts on a free
 // loopback port), Redis Cluster (three masters, started for the tests that use it) and SQLite
-// behind the Redis followers cache. Every store operation, paging
-// edge cases, block semantics, the cache invalidation rule, outbox delivery after a simulated
-// crash and Redis killed mid-test.
+// behind the Redis followers cache (on the one server and on the cluster). Every store operation,
+// paging edge cases, block semantics, the cache invalidation rule, outbox delivery after a
+// simulated crash and Redis killed mid-test.
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
@@ -31,7 +31,7 @@ using testing::RedisServer;
 using testing::spin;
 using testing::TestRedis;
 
-enum class Backend { kSqlite, kRedis, kSqliteCached, kRedisCluster };
+enum class Backend { kSqlite, kRedis, kSqliteCached, kRedisCluster, kSqliteCachedByCluster };
 
 std::string backendName(const ::testing::TestParamInfo<Backend>& info) {
   switch (info.param) {
@@ -43,6 +43,8 @@ std::string backendName(const ::testing::TestParamInfo<Backend>& info) {
       return "sqlite_with_cache";
     case Backend::kRedisCluster:
       return "redis_cluster";
+    case Backend::kSqliteCachedByCluster:
+      return "sqlite_with_cache_on_cluster";
   }
   return "unknown";
 }
@@ -65,9 +67,17 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
     if (cluster_ == nullptr) cluster_ = new RedisCluster();
     return cluster_;
   }
-  bool clustered() const { return GetParam() == Backend::kRedisCluster; }
+  bool clustered() const {
+    return GetParam() == Backend::kRedisCluster || GetParam() == Backend::kSqliteCachedByCluster;
+  }
+  // SQLite behind the Redis followers cache (one server or the cluster).
+  bool cachedStore() const {
+    return GetParam() == Backend::kSqliteCached || GetParam() == Backend::kSqliteCachedByCluster;
+  }
   // The Redis store, on one server or on the cluster.
-  bool redisStore() const { return GetParam() == Backend::kRedis || clustered(); }
+  bool redisStore() const {
+    return GetParam() == Backend::kRedis || GetParam() == Backend::kRedisCluster;
+  }
   TestRedis* redis() const { return clustered() ? cluster() : redis_; }
 
   void SetUp() override {
@@ -127,7 +137,7 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
       auto sqlite = SqliteGraphStore::open(loop_, dbPath_, limits_);
       ASSERT_TRUE(sqlite.ok()) << sqlite.error().message;
       store_ = std::move(*sqlite);
-      if (GetParam() == Backend::kSqliteCached) {
+      if (cachedStore()) {
         store_ = std::make_unique<CachedGraphStore>(std::move(store_), *client_, 86400, metrics_);
       }
     }
@@ -594,7 +604,7 @@ TEST_P(GraphStoreTest, RedisOutboxIsBoundedPerUser) {
 }
 
 TEST_P(GraphStoreTest, CacheIsFilledOnAMissAndDroppedOnEveryFollowChange) {
-  if (GetParam() != Backend::kSqliteCached) GTEST_SKIP() << "the cache fronts SQLite only";
+  if (!cachedStore()) GTEST_SKIP() << "the cache fronts SQLite only";
   ASSERT_TRUE(follow("a", "star").ok());
   ASSERT_TRUE(followers("star", "", 10).ok());
   EXPECT_EQ(cached().misses(), 1u);
@@ -621,7 +631,7 @@ TEST_P(GraphStoreTest, CacheIsFilledOnAMissAndDroppedOnEveryFollowChange) {
 }
 
 TEST_P(GraphStoreTest, AFillNeverResurrectsAnInvalidatedPage) {
-  if (GetParam() != Backend::kSqliteCached) GTEST_SKIP() << "the cache fronts SQLite only";
+  if (!cachedStore()) GTEST_SKIP() << "the cache fronts SQLite only";
   ASSERT_TRUE(follow("a", "star").ok());
   // A read misses; before its SQLite answer arrives, a follow commits and invalidates.
   std::optional<core::Result<Page>> read;
@@ -671,7 +681,7 @@ TEST_P(GraphStoreTest, RedisKilledMidTest) {
 }
 
 TEST_P(GraphStoreTest, InvalidationsMissedDuringAnOutageAreReplayed) {
-  if (GetParam() != Backend::kSqliteCached) GTEST_SKIP() << "the cache fronts SQLite only";
+  if (!cachedStore()) GTEST_SKIP() << "the cache fronts SQLite only";
   store_.reset();
   client_.reset();
   reconnectMinMs_ = 1000;  // time enough to write while the client is disconnected
@@ -691,9 +701,46 @@ TEST_P(GraphStoreTest, InvalidationsMissedDuringAnOutageAreReplayed) {
   EXPECT_EQ(users(*followers("star", "", 10)), (std::vector<std::string>{"b", "a"}));
 }
 
+// More invalidations missed than remembered: every cached page (on every master of a
+// cluster) is deleted by SCAN before the cache is used again; other keys stay.
+TEST_P(GraphStoreTest, AnOutagePastTheBoundFlushesEveryCachedPage) {
+  if (!cachedStore()) GTEST_SKIP() << "the cache fronts SQLite only";
+  store_.reset();
+  client_.reset();
+  reconnectMinMs_ = 1000;  // time enough to write while the client is disconnected
+  open();
+  store_.reset();  // first: it unhooks itself from the client's state changes
+  auto sqlite = SqliteGraphStore::open(loop_, dbPath_, limits_);
+  ASSERT_TRUE(sqlite.ok());
+  store_ = std::make_unique<CachedGraphStore>(std::move(*sqlite), *client_, 86400, metrics_,
+                                              /*maxPending=*/1);
+  constexpr int kStars = 30;  // spread over every node of a cluster
+  for (int i = 0; i < kStars; ++i) {
+    std::string star = "star" + std::to_string(i);
+    ASSERT_TRUE(follow("a", star).ok());
+    ASSERT_TRUE(followers(star, "", 10).ok());
+    ASSERT_TRUE(waitCached(CachedGraphStore::cacheKey(star)));
+  }
+  redis()->command({"SET", "unrelated", "kept"});
+  redis()->command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
+  ASSERT_TRUE(spin(loop_, [&] { return !client_->connected(); }));
+  ASSERT_TRUE(follow("b", "star0").ok());
+  ASSERT_TRUE(follow("b", "star1").ok());  // past the bound of 1
+  ASSERT_TRUE(spin(loop_, [&] { return cached().usable(); }));
+  for (int i = 0; i < kStars; ++i) {
+    auto key = CachedGraphStore::cacheKey("star" + std::to_string(i));
+    EXPECT_EQ(redis()->command({"EXISTS", key})->integer, 0) << key;
+  }
+  auto kept = redis()->command({"GET", "unrelated"});
+  ASSERT_TRUE(kept && kept->type == REDIS_REPLY_STRING);
+  EXPECT_EQ(std::string(kept->str, kept->len), "kept");
+  EXPECT_EQ(users(*followers("star1", "", 10)), (std::vector<std::string>{"b", "a"}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, GraphStoreTest,
                          ::testing::Values(Backend::kSqlite, Backend::kRedis,
-                                           Backend::kSqliteCached, Backend::kRedisCluster),
+                                           Backend::kSqliteCached, Backend::kRedisCluster,
+                                           Backend::kSqliteCachedByCluster),
                          backendName);
 
 }  // namespace
