@@ -1,8 +1,8 @@
 // A 3-master Redis Cluster for tests: three redis-servers in cluster mode on free loopback
-// ports (client and bus ports both picked free), no persistence but their cluster config
-// files in a temporary directory, joined with `redis-cli --cluster create`. Every wait is
-// bounded; only the PIDs started here are stopped; the directory is removed at the end.
-// A node stopped and started again keeps its port, node id and slots (its nodes-<port>.conf).
+// ports (client and bus ports both picked free, below the ephemeral range), no persistence but
+// their cluster config files in a temporary directory, joined with `redis-cli --cluster create`.
+// Every wait is bounded; only the PIDs started here are stopped; the directory is removed at the
+// end. A node stopped and started again keeps its port, node id and slots (its nodes-<port>.conf).
 #pragma once
 
 #include <fcntl.h>
@@ -32,7 +32,7 @@ class RedisCluster final : public TestRedis {
     for (auto& node : nodes_) {
       std::string port = std::to_string(node.port());
       node.setExtraArgs({"--cluster-enabled", "yes", "--cluster-port",
-                         std::to_string(freeLoopbackPort()), "--cluster-config-file",
+                         std::to_string(freeFixedLoopbackPort()), "--cluster-config-file",
                          (dir_ / ("nodes-" + port + ".conf")).string(), "--cluster-node-timeout",
                          "3000", "--dir", dir_.string()});
     }
@@ -172,7 +172,9 @@ class RedisCluster final : public TestRedis {
   }
 
   std::filesystem::path dir_;
-  std::array<RedisServer, kNodes> nodes_;
+  // Client and bus ports below the ephemeral range: a killed node's ports stay free for its
+  // restart while the others (and the client) keep reconnecting to it.
+  std::array<RedisServer, kNodes> nodes_{RedisServer(true), RedisServer(true), RedisServer(true)};
   bool created_ = false;
 };
 

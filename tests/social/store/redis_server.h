@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +33,25 @@ inline uint16_t freeLoopbackPort() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+// A free loopback port below Linux's ephemeral range (32768+): one that outgoing connections
+// never take as their source port while its server is down (a node killed, then restarted
+// on the same port). Random in [20000, 32000), checked by binding; 0 if none was found.
+inline uint16_t freeFixedLoopbackPort() {
+  static std::mt19937 random(std::random_device{}());
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    uint16_t port = static_cast<uint16_t>(20000 + random() % 12000);
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    ::close(fd);
+    if (free) return port;
+  }
+  return 0;
 }
 
 struct RedisReplyFree {
@@ -71,7 +91,10 @@ class TestRedis {
 
 class RedisServer final : public TestRedis {
  public:
-  RedisServer() : port_(freeLoopbackPort()) {}
+  // `fixedRange`: a port below the ephemeral range (freeFixedLoopbackPort), for servers
+  // killed and restarted on the same port.
+  explicit RedisServer(bool fixedRange = false)
+      : port_(fixedRange ? freeFixedLoopbackPort() : freeLoopbackPort()) {}
   ~RedisServer() override { stop(SIGTERM); }
 
   uint16_t port() const override { return port_; }
