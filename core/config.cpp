@@ -383,6 +383,7 @@ Fields redisFields(RedisConfig& c) {
       {"reconnect_min_ms", integer(c.reconnectMinMs, 1, kMaxMillis)},
       {"reconnect_max_ms", integer(c.reconnectMaxMs, 1, kMaxMillis)},
       {"max_in_flight", integer(c.maxInFlight, 1, 1000000)},
+      {"cluster", boolean(c.cluster)},
   };
 }
 

@@ -239,6 +239,7 @@ struct RedisConfig {
   uint32_t reconnectMinMs = 100;     // first retry; doubled up to reconnectMaxMs
   uint32_t reconnectMaxMs = 5000;
   uint32_t maxInFlight = 10000;  // commands awaiting a reply; past it they fail at once
+  bool cluster = false;          // Redis Cluster: host/port is the seed node
   bool operator==(const RedisConfig&) const = default;
 };
 

@@ -7,10 +7,12 @@
 //   tidecast-social-bench --backend sqlite|redis|cache --users 1000000 --follows 20000000
 //                         --db /tmp/social.db --redis-port 6399 [--queries 2000] [--no-load]
 //                         [--bucket 128]   (the Redis store's followers per bucket)
+//                         [--cluster]      (redis: --redis-port is a Redis Cluster seed node)
 //
 // Loading: SQLite in one transaction with a prepared statement, journal off, the secondary
 // indexes dropped during the load and built after; Redis pipelined (kPipeline commands per
-// round trip). Every loop is bounded by the counts given.
+// round trip; on a cluster through RedisClient's pipelines, split by node). Every loop is bounded
+// by the counts given.
 #include <hiredis/hiredis.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
@@ -54,6 +56,7 @@ struct Options {
   uint32_t cacheReads = 50000;
   uint32_t bucket = store::RedisGraphLayout{}.followersBucket;
   bool load = true;
+  bool cluster = false;
 };
 
 double seconds(Clock::time_point since) {
@@ -127,8 +130,8 @@ bool loadRedis(const Options& o, GraphGenerator& graph, uint64_t& edges) {
   redisReply* flushed = static_cast<redisReply*>(redisCommand(c, "FLUSHALL"));
   if (flushed) freeReplyObject(flushed);
   std::string script(store::scripts::kFollowersAdd);
-  auto* loaded = static_cast<redisReply*>(
-      redisCommand(c, "SCRIPT LOAD %b", script.data(), script.size()));
+  auto* loaded =
+      static_cast<redisReply*>(redisCommand(c, "SCRIPT LOAD %b", script.data(), script.size()));
   if (loaded == nullptr || loaded->type != REDIS_REPLY_STRING) {
     return std::fprintf(stderr, "redis: SCRIPT LOAD failed\n"), false;
   }
@@ -160,8 +163,8 @@ bool loadRedis(const Options& o, GraphGenerator& graph, uint64_t& edges) {
       redisAppendCommand(c, "EVALSHA %s 3 %s %s %s %s %s %s", sha.c_str(),
                          store::RedisGraphStore::followersKey(b).c_str(),
                          store::RedisGraphStore::followersIndexKey(b).c_str(),
-                         store::RedisGraphStore::followersCountKey(b).c_str(), p.c_str(),
-                         a.c_str(), bucket.c_str());
+                         store::RedisGraphStore::followersCountKey(b).c_str(), p.c_str(), a.c_str(),
+                         bucket.c_str());
       queued += 2;
       ++edges;
       if (queued >= kPipeline && !drain()) return false;
@@ -170,6 +173,59 @@ bool loadRedis(const Options& o, GraphGenerator& graph, uint64_t& edges) {
   bool ok = drain();
   redisFree(c);
   return ok;
+}
+
+// Runs the loop until `done`; a referenced timer keeps it alive (Redis handles are not).
+template <class Pred>
+void spin(core::Loop& loop, Pred done) {
+  core::Timer keepAlive(loop);
+  keepAlive.start(60000, 0, [] {});
+  while (!done()) uv_run(loop.raw(), UV_RUN_ONCE);
+  keepAlive.stop();
+}
+
+// The same load as loadRedis, through RedisClient (a cluster: each pipeline split by node;
+// SCRIPT LOAD reaches every master).
+bool loadRedisCluster(const Options& o, GraphGenerator& graph, uint64_t& edges, core::Loop& loop,
+                      store::RedisClient& redis) {
+  auto call = [&](store::RedisClient::Command args) {
+    std::optional<core::Result<store::RedisValue>> reply;
+    redis.command(std::move(args), [&](auto r) { reply.emplace(std::move(r)); });
+    spin(loop, [&] { return reply.has_value(); });
+    if (!*reply) std::fprintf(stderr, "redis: %s\n", reply->error().message.c_str());
+    return std::move(*reply);
+  };
+  std::optional<core::Result<std::vector<store::RedisValue>>> flushed;
+  redis.commandOnAllMasters({"FLUSHALL"}, [&](auto r) { flushed.emplace(std::move(r)); });
+  spin(loop, [&] { return flushed.has_value(); });
+  auto sha = call({"SCRIPT", "LOAD", std::string(store::scripts::kFollowersAdd)});
+  if (!*flushed || !sha) return false;
+  std::vector<store::RedisClient::Command> batch;
+  auto drain = [&] {
+    std::optional<core::Result<std::vector<store::RedisValue>>> replies;
+    redis.pipeline(std::move(batch), [&](auto r) { replies.emplace(std::move(r)); });
+    batch.clear();
+    spin(loop, [&] { return replies.has_value(); });
+    if (!*replies) std::fprintf(stderr, "redis: %s\n", replies->error().message.c_str());
+    return replies->ok();
+  };
+  std::string bucket = std::to_string(o.bucket);
+  int64_t position = 1704067200 - store::kPositionEpochUnixS;
+  for (uint32_t u = 0; u < o.users; ++u) {
+    std::string a = GraphGenerator::name(u);
+    std::string followingKey = store::RedisGraphStore::followingKey(a);
+    for (uint32_t v : graph.followingOf(u)) {
+      std::string b = GraphGenerator::name(v);
+      std::string p = std::to_string(position++);
+      batch.push_back({"ZADD", followingKey, p, b});
+      batch.push_back({"EVALSHA", sha->text, "3", store::RedisGraphStore::followersKey(b),
+                       store::RedisGraphStore::followersIndexKey(b),
+                       store::RedisGraphStore::followersCountKey(b), p, a, bucket});
+      ++edges;
+      if (batch.size() >= kPipeline && !drain()) return false;
+    }
+  }
+  return drain();
 }
 
 // redis-server's INFO memory field `name` (bytes), in MiB.
@@ -189,15 +245,6 @@ double redisMemoryMiB(uint16_t port, const char* name) {
 }
 
 // ---- timing ---------------------------------------------------------------------------------
-
-// Runs the loop until `done`; a referenced timer keeps it alive (Redis handles are not).
-template <class Pred>
-void spin(core::Loop& loop, Pred done) {
-  core::Timer keepAlive(loop);
-  keepAlive.start(60000, 0, [] {});
-  while (!done()) uv_run(loop.raw(), UV_RUN_ONCE);
-  keepAlive.stop();
-}
 
 struct Series {
   explicit Series(std::string n) : name(std::move(n)) {}
@@ -236,15 +283,6 @@ int run(const Options& o) {
               static_cast<unsigned long>(o.follows), o.queries);
   store::GraphLimits limits;
   GraphGenerator graph(o.users, o.follows, limits.maxFollowing, kSeed);
-  if (o.load) {
-    uint64_t edges = 0;
-    auto start = Clock::now();
-    bool ok = o.backend == "redis" ? loadRedis(o, graph, edges) : loadSqlite(o, graph, edges);
-    if (!ok) return std::fprintf(stderr, "load failed\n"), 1;
-    std::printf("load: %lu edges in %.1f s (%.0f edges/s), RSS %.0f MiB\n",
-                static_cast<unsigned long>(edges), seconds(start), edges / seconds(start),
-                rssMiB());
-  }
   core::Loop loop;
   core::MetricsRegistry metrics;
   auto log =
@@ -253,9 +291,21 @@ int run(const Options& o) {
   if (o.backend != "sqlite") {
     store::RedisSettings settings;
     settings.port = o.redisPort;
+    settings.cluster = o.cluster;
     redis = std::make_unique<store::RedisClient>(loop, settings, *log);
     redis->start();
     spin(loop, [&] { return redis->connected(); });
+  }
+  if (o.load) {
+    uint64_t edges = 0;
+    auto start = Clock::now();
+    bool ok = o.backend != "redis" ? loadSqlite(o, graph, edges)
+              : o.cluster          ? loadRedisCluster(o, graph, edges, loop, *redis)
+                                   : loadRedis(o, graph, edges);
+    if (!ok) return std::fprintf(stderr, "load failed\n"), 1;
+    std::printf("load: %lu edges in %.1f s (%.0f edges/s), RSS %.0f MiB\n",
+                static_cast<unsigned long>(edges), seconds(start), edges / seconds(start),
+                rssMiB());
   }
   std::unique_ptr<store::GraphStore> graphStore;
   if (o.backend == "redis") {
@@ -327,7 +377,7 @@ int run(const Options& o) {
     }
   }
   std::printf("RSS of this process after the queries: %.0f MiB\n", rssMiB());
-  if (redis) {
+  if (redis && !o.cluster) {
     std::printf("redis-server: used_memory %.1f MiB, RSS %.1f MiB (followers bucket %u)\n",
                 redisMemoryMiB(o.redisPort, "used_memory"),
                 redisMemoryMiB(o.redisPort, "used_memory_rss"), o.bucket);
@@ -361,6 +411,8 @@ int main(int argc, char** argv) {
       o.bucket = static_cast<uint32_t>(std::stoul(next()));
     else if (arg == "--no-load")
       o.load = false;
+    else if (arg == "--cluster")
+      o.cluster = true;
     else {
       std::fprintf(stderr, "unknown argument %s\n", arg.c_str());
       return 2;

@@ -38,7 +38,8 @@ std::string CachedGraphStore::cacheKey(std::string_view user) {
 }
 
 CachedGraphStore::CachedGraphStore(std::unique_ptr<GraphStore> inner, RedisClient& redis,
-                                   uint32_t ttlSeconds, core::MetricsRegistry& metrics)
+                                   uint32_t ttlSeconds, core::MetricsRegistry& metrics,
+                                   size_t maxPending)
     : inner_(std::move(inner)),
       redis_(redis),
       ttl_(std::to_string(ttlSeconds)),
@@ -46,9 +47,9 @@ CachedGraphStore::CachedGraphStore(std::unique_ptr<GraphStore> inner, RedisClien
                             "Followers pages answered from the Redis cache")),
       misses_(metrics.counter("tidecast_social_followers_cache_misses_total",
                               "Followers pages read from SQLite and cached")),
-      fallbacks_(
-          metrics.counter("tidecast_social_followers_cache_fallbacks_total",
-                          "Followers pages read from SQLite because Redis was unavailable")) {
+      fallbacks_(metrics.counter("tidecast_social_followers_cache_fallbacks_total",
+                                 "Followers pages read from SQLite because Redis was unavailable")),
+      maxPending_(maxPending) {
   metrics.gaugeCallback("tidecast_social_followers_cache_up",
                         "1 when the followers cache is in use, 0 when not",
                         [alive = alive_, this] { return *alive && usable() ? 1.0 : 0.0; });
@@ -87,7 +88,7 @@ void CachedGraphStore::invalidate(std::vector<std::string> users, std::function<
   }
   auto remember = [this](const std::vector<std::string>& missed) {
     for (const std::string& user : missed) {
-      if (pending_.size() < kMaxPendingInvalidations) {
+      if (pending_.size() < maxPending_) {
         pending_.insert(user);
       } else {
         pendingOverflow_ = true;
@@ -191,7 +192,7 @@ void CachedGraphStore::reconnected() {
   if (pendingOverflow_) {
     pendingOverflow_ = false;
     pending_.clear();
-    return flushAll("0");
+    return flushAll();
   }
   std::vector<RedisClient::Command> dels;
   for (const auto& user : pending_) dels.push_back({"DEL", cacheKey(user)});
@@ -206,30 +207,50 @@ void CachedGraphStore::reconnected() {
   });
 }
 
-// Deletes every cached followers page, SCAN by SCAN (never KEYS: it would block Redis).
-void CachedGraphStore::flushAll(std::string scanCursor) {
-  redis_.command({"SCAN", std::move(scanCursor), "MATCH", "social:followers:*", "COUNT",
-                  std::to_string(kCacheFlushScanCount)},
-                 [this, alive = alive_](auto reply) {
-                   if (!*alive) return;
-                   if (!reply || reply->elements.size() != 2) {
-                     pendingOverflow_ = true;
-                     return;
-                   }
-                   std::string next = reply->elements[0].text;
-                   RedisClient::Command unlink{"UNLINK"};
-                   for (const auto& k : reply->elements[1].elements) unlink.push_back(k.text);
-                   auto proceed = [this, alive, next](auto) {
+// Deletes every cached followers page on every master (a cluster's nodes each SCAN their own
+// keys), SCAN by SCAN (never KEYS: it would block Redis), one UNLINK per key (the keys of one
+// SCAN reply may hash to several slots).
+void CachedGraphStore::flushAll() {
+  std::vector<std::string> masters = redis_.masters();
+  if (masters.empty()) {
+    pendingOverflow_ = true;
+    return;
+  }
+  auto flush = std::make_shared<Flush>();
+  flush->remaining = masters.size();
+  for (std::string& node : masters) flushNode(flush, std::move(node), "0");
+}
+
+void CachedGraphStore::flushNode(std::shared_ptr<Flush> flush, std::string node,
+                                 std::string scanCursor) {
+  auto finished = [this, flush](bool ok) {
+    if (!ok) flush->failed = true;
+    if (--flush->remaining > 0) return;
+    if (flush->failed) {
+      pendingOverflow_ = true;  // flushed again on the next reconnect
+    } else {
+      ready_ = true;
+    }
+  };
+  redis_.commandOn(node,
+                   {"SCAN", std::move(scanCursor), "MATCH", "social:followers:*", "COUNT",
+                    std::to_string(kCacheFlushScanCount)},
+                   [this, alive = alive_, flush, node, finished](auto reply) {
                      if (!*alive) return;
-                     if (next == "0") {
-                       ready_ = true;
-                     } else {
-                       flushAll(next);
+                     if (!reply || reply->elements.size() != 2) return finished(false);
+                     std::string next = reply->elements[0].text;
+                     std::vector<RedisClient::Command> unlinks;
+                     for (const auto& k : reply->elements[1].elements) {
+                       unlinks.push_back({"UNLINK", k.text});
                      }
-                   };
-                   if (unlink.size() == 1) return proceed(core::Result<RedisValue>(RedisValue{}));
-                   redis_.command(std::move(unlink), proceed);
-                 });
+                     redis_.pipeline(std::move(unlinks),
+                                     [this, alive, flush, node, next, finished](auto unlinked) {
+                                       if (!*alive) return;
+                                       if (!unlinked) return finished(false);
+                                       if (next == "0") return finished(true);
+                                       flushNode(flush, node, next);
+                                     });
+                   });
 }
 
 }  // namespace tidecast::social::store

@@ -28,8 +28,10 @@ inline constexpr uint32_t kCacheFlushScanCount = 1000;
 
 class CachedGraphStore final : public GraphStore {
  public:
+  // maxPending: invalidations remembered while Redis is down, past which every cached page
+  // is flushed on reconnect (tests set a small one).
   CachedGraphStore(std::unique_ptr<GraphStore> inner, RedisClient& redis, uint32_t ttlSeconds,
-                   core::MetricsRegistry& metrics);
+                   core::MetricsRegistry& metrics, size_t maxPending = kMaxPendingInvalidations);
   ~CachedGraphStore() override;
 
   static std::string cacheKey(std::string_view user);
@@ -78,7 +80,12 @@ class CachedGraphStore final : public GraphStore {
   bool mayFill(const std::string& user, uint64_t readEpoch) const;
   void fromStore(std::string user, std::string cursor, uint32_t limit, Done<Page> done);
   void reconnected();
-  void flushAll(std::string scanCursor);
+  struct Flush {  // one flushAll() over every master
+    size_t remaining = 0;
+    bool failed = false;
+  };
+  void flushAll();
+  void flushNode(std::shared_ptr<Flush> flush, std::string node, std::string scanCursor);
 
   std::unique_ptr<GraphStore> inner_;
   RedisClient& redis_;
@@ -86,7 +93,8 @@ class CachedGraphStore final : public GraphStore {
   core::Counter& hits_;
   core::Counter& misses_;
   core::Counter& fallbacks_;
-  bool ready_ = true;                        // false while missed invalidations are being replayed
+  bool ready_ = true;  // false while missed invalidations are being replayed
+  size_t maxPending_;
   std::unordered_set<std::string> pending_;  // invalidations Redis did not get
   bool pendingOverflow_ = false;
   uint64_t epoch_ = 0;

@@ -1,52 +1,43 @@
-// One asynchronous Redis connection on the loop (hiredis with its libuv adapter): commands are
-// sent at once and answered through a callback on the loop thread; nothing ever waits.
-// Reconnects by itself with exponential backoff (reconnectMinMs doubling to reconnectMaxMs).
-// While it is down, commands fail at once with social.store_unavailable (never queued), and
-// so do the commands in flight when the connection drops or the oldest of them exceeds
-// commandTimeoutMs (the connection is then dropped and reopened). Commands in flight are
-// bounded by maxInFlight. Loop thread only. Social plug-ins share one client per process.
+// The social store's Redis: one node, or a Redis Cluster (settings.cluster, host/port being
+// a seed node). Commands are sent at once and answered through a callback on the loop thread;
+// nothing ever waits. Each node is one RedisConnection (reconnect with backoff, command
+// timeouts, bounded in-flight, failing at once while down: redis_connection.h).
+//
+// Cluster: the slot map is read with CLUSTER SLOTS from the seed (then from any node up; read
+// again every kSlotsRefreshMinMs while unreadable or leaving slots without a master),
+// each command goes to the master of its key's slot (commandKey(): args[1], or the first key
+// of an EVAL), keyless ones to any master. -MOVED updates that slot, asks for a new map (at
+// most once per kSlotsRefreshMinMs) and resends to the named node; -ASK resends there after
+// ASKING, the map unchanged; past kMaxRedirects a command fails (social.store).
+// -TRYAGAIN and -CLUSTERDOWN fail the command (social.store_unavailable) at once: the
+// caller's retry policy applies, the client never spins. Connections to nodes that left the
+// map are kept (and keep reconnecting) but no longer count for connected(). Loop thread
+// only. Social plug-ins share one client per process.
 #pragma once
 
 #include <spdlog/logger.h>
 
+#include <array>
 #include <cstdint>
-#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/loop.h"
 #include "core/result.h"
-
-struct redisAsyncContext;
+#include "social/store/redis_cluster_slots.h"
+#include "social/store/redis_connection.h"
 
 namespace tidecast::social::store {
 
-// A reply, copied out of hiredis's reply object.
-struct RedisValue {
-  enum class Type { kNil, kString, kInteger, kArray, kStatus, kError };
-  Type type = Type::kNil;
-  std::string text;  // string, status, error
-  int64_t integer = 0;
-  std::vector<RedisValue> elements;
-
-  bool isNil() const { return type == Type::kNil; }
-};
-
-struct RedisSettings {
-  std::string host = "127.0.0.1";
-  uint16_t port = 6379;
-  uint32_t connectTimeoutMs = 2000;
-  uint32_t commandTimeoutMs = 2000;
-  uint32_t reconnectMinMs = 100;
-  uint32_t reconnectMaxMs = 5000;
-  uint32_t maxInFlight = 10000;
-};
+inline constexpr uint32_t kMaxRedirects = 5;          // MOVED/ASK followed per command
+inline constexpr uint32_t kSlotsRefreshMinMs = 1000;  // between two CLUSTER SLOTS
 
 class RedisClient {
  public:
-  using Command = std::vector<std::string>;
+  using Command = RedisConnection::Command;
   using Callback = std::function<void(core::Result<RedisValue>)>;
   using PipelineCallback = std::function<void(core::Result<std::vector<RedisValue>>)>;
 
@@ -57,47 +48,58 @@ class RedisClient {
 
   // Starts connecting (and keeps reconnecting until destroyed).
   void start();
+  // One node: its connection is up. Cluster: the slot map is known and every master's
+  // connection is up.
   bool connected() const { return connected_; }
+  bool cluster() const { return settings_.cluster; }
   core::Loop& loop() { return loop_; }
   // Called on every change of connected() (a cache flushing what it missed while down).
   void onStateChange(std::function<void(bool connected)> fn) { stateChange_ = std::move(fn); }
 
-  // One command; an error reply is a social.store error.
+  // One command; an error reply is a social.store error. In a cluster, routed by its key;
+  // SCRIPT (LOAD, FLUSH, EXISTS) goes to every master and is answered with the first reply.
   void command(Command args, Callback done);
-  // Several commands sent back to back; done gets every reply in order, or the first error.
+  // Several commands sent back to back (in a cluster: each to its node, so one pipeline per
+  // node); done gets every reply in order, or the first error.
   void pipeline(std::vector<Command> commands, PipelineCallback done);
 
-  uint64_t reconnects() const { return reconnects_; }
+  // The masters, "host:port" (one node: that node): what scans every master goes through.
+  std::vector<std::string> masters() const;
+  // One command to one node of masters(), redirections not followed (SCAN's cursor is the
+  // node's own).
+  void commandOn(const std::string& node, Command args, Callback done);
+  // One command on every master; the replies in masters() order, or the first error.
+  void commandOnAllMasters(Command args, PipelineCallback done);
+
+  uint64_t reconnects() const;                     // summed over the nodes
   uint64_t failures() const { return failures_; }  // commands answered with an error
 
  private:
-  struct Pending;
-  static void onConnect(const redisAsyncContext* context, int status);
-  static void onDisconnect(const redisAsyncContext* context, int status);
-  static void onReply(redisAsyncContext* context, void* reply, void* privdata);
-  void connect();
-  void lost(const char* why);
-  void scheduleReconnect();
-  void checkTimeouts();
-  void setConnected(bool up);
+  struct Routed;
+  RedisConnection& node(const std::string& host, uint16_t port);
+  void nodeStateChanged();
+  void updateConnected();
+  void route(std::shared_ptr<Routed> routed, RedisConnection* to, bool asking);
+  bool redirected(const std::shared_ptr<Routed>& routed, const RedisValue& reply);
+  RedisConnection* nodeFor(const Command& args) const;
+  void refreshSlots();
+  void applySlots(const RedisValue& reply, const std::string& askedHost);
+  Callback counted(Callback done);
 
   core::Loop& loop_;
   RedisSettings settings_;
   spdlog::logger& log_;
-  redisAsyncContext* context_ = nullptr;
+  std::map<std::string, std::unique_ptr<RedisConnection>> nodes_;  // by "host:port"
+  RedisConnection* seed_ = nullptr;  // the one node when not a cluster
+  // Cluster: the slot map (null: no master known for it) and its distinct masters.
+  std::vector<RedisConnection*> slots_;
+  std::vector<RedisConnection*> masters_;
+  bool refreshing_ = false;
+  uint64_t lastRefreshMs_ = 0;
+  core::Timer refreshTimer_;
   bool connected_ = false;
-  bool closing_ = false;
-  uint32_t backoffMs_ = 0;
-  core::Timer reconnectTimer_;
-  core::Timer watchdog_;  // connect timeout and command timeouts
-  uint64_t connectStartedMs_ = 0;
-  std::deque<uint64_t> sentAtMs_;  // replies come in order: the front is the oldest in flight
-  uint64_t reconnects_ = 0;
   uint64_t failures_ = 0;
   std::function<void(bool)> stateChange_;
 };
-
-// The integer of an integer reply, 0 otherwise.
-int64_t integerOf(const RedisValue& value);
 
 }  // namespace tidecast::social::store

@@ -10,7 +10,7 @@ namespace tidecast::social::store {
 
 RedisSettings redisSettings(const core::RedisConfig& c) {
   return {c.host,           c.port,           c.connectTimeoutMs, c.commandTimeoutMs,
-          c.reconnectMinMs, c.reconnectMaxMs, c.maxInFlight};
+          c.reconnectMinMs, c.reconnectMaxMs, c.maxInFlight,      c.cluster};
 }
 
 GraphLimits graphLimits(const core::SocialConfig& c) {
@@ -27,7 +27,8 @@ core::Status SocialStorePlugin::mount(api::PluginContext& context) {
     redis_ = std::make_unique<RedisClient>(context.loop.loop, redisSettings(config.redis),
                                            context.loop.log);
     redis_->start();
-    metrics.gaugeCallback("tidecast_social_redis_up", "1 while the Redis connection is up",
+    metrics.gaugeCallback("tidecast_social_redis_up",
+                          "1 while the Redis connection (cluster: every master's) is up",
                           [redis = redis_.get()] { return redis->connected() ? 1.0 : 0.0; });
     metrics.counterCallback(
         "tidecast_social_redis_reconnects_total", "Redis connection attempts after the first",

@@ -83,18 +83,22 @@ TEST(Config, EmptyDocumentGivesBuiltInDefaults) {
 
 TEST(Config, ParsesTheRedisAndSocialSections) {
   Result<Config> c = parseConfig(
-      "redis: {host: 127.0.0.1, port: 6380, command_timeout_ms: 500}\n"
+      "redis: {host: 127.0.0.1, port: 6380, command_timeout_ms: 500, cluster: true}\n"
       "social: {store: redis, max_following: 10, writes_per_second: 2}\n",
       "x");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->redis.host, "127.0.0.1");
   EXPECT_EQ(c->redis.port, 6380);
   EXPECT_EQ(c->redis.commandTimeoutMs, 500u);
+  EXPECT_TRUE(c->redis.cluster);
+  EXPECT_FALSE(RedisConfig{}.cluster);
   EXPECT_EQ(c->social.store, "redis");
   EXPECT_EQ(c->social.maxFollowing, 10u);
   EXPECT_EQ(c->social.writesPerSecond, 2u);
   Result<Config> bad = parseConfig("social: {store: mysql}\n", "x");
   ASSERT_FALSE(bad.ok());
+  Error notBool = parseError("redis: {cluster: yes please}\n");
+  EXPECT_NE(notBool.message.find("redis.cluster"), std::string::npos) << notBool.message;
 }
 
 TEST(Config, RedisStoreLayoutAndOutboxTimes) {

@@ -1,15 +1,19 @@
 """The social graph over HTTP against the real binary, with real HS256 JWTs: follow, unfollow,
 is-following, paging with cursors, counts, mutual follows, blocks, recommendations, the notify
 flag, validation errors, per-user write rate limits, identity rules, persistence across a
-restart (SQLite), the Redis store, and the Redis followers cache with its metrics while a
-real redis-server (started here, killed here) comes and goes."""
+restart (SQLite), the Redis store (on one redis-server and on a 3-master Redis Cluster, one
+master killed and restarted), and the Redis followers cache with its metrics while a real
+redis-server (started here, killed here) comes and goes."""
 
 import base64
 import hashlib
 import hmac
 import json
+import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -60,6 +64,41 @@ class SocialGraphTest(ProcessTestCase):
                 return False
         wait_until(answers, 10, message="redis-server answers PING")
         return proc, port
+
+    def redis_cli(self, port, *args):
+        """One redis-cli command to one node (no redirections followed): its output, stripped."""
+        done = subprocess.run(["redis-cli", "-h", LOCALHOST, "-p", str(port), *args],
+                              capture_output=True, timeout=10, text=True)
+        return done.stdout.strip()
+
+    def redis_cluster_node(self, port, bus, directory):
+        return self.spawn(["redis-server", "--port", str(port), "--bind", LOCALHOST,
+                           "--save", "", "--appendonly", "no", "--loglevel", "warning",
+                           "--cluster-enabled", "yes", "--cluster-port", str(bus),
+                           "--cluster-config-file", os.path.join(directory, f"nodes-{port}.conf"),
+                           "--dir", directory])
+
+    def wait_cluster_ok(self, ports):
+        wait_until(lambda: all("cluster_state:ok" in self.redis_cli(p, "CLUSTER", "INFO")
+                               for p in ports), 30, 0.1, message="cluster_state:ok everywhere")
+
+    def redis_cluster(self):
+        """Three masters on free loopback ports, joined by redis-cli --cluster create: a list
+        of (port, bus port), their directory."""
+        directory = tempfile.mkdtemp(prefix="tidecast-cluster-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        nodes = [(free_port(), free_port()) for _ in range(3)]
+        procs = [self.redis_cluster_node(port, bus, directory) for port, bus in nodes]
+        for port, _ in nodes:
+            wait_until(lambda: self.redis_cli(port, "PING") == "PONG", 10,
+                       message="redis-server answers PING")
+        create = subprocess.run(["redis-cli", "--cluster", "create",
+                                 *[f"{LOCALHOST}:{port}" for port, _ in nodes],
+                                 "--cluster-replicas", "0", "--cluster-yes"],
+                                capture_output=True, timeout=60, text=True)
+        self.assertEqual(create.returncode, 0, create.stdout + create.stderr)
+        self.wait_cluster_ok([port for port, _ in nodes])
+        return nodes, procs, directory
 
     def call(self, server, method, path, user=None, body=None, token=None, raw_body=None):
         headers = {}
@@ -203,6 +242,50 @@ class SocialGraphTest(ProcessTestCase):
         wait_until(lambda: metric_value(server.metrics(),
                                         "tidecast_social_outbox_delivered_total") == 2, 10)
         self.assertIn("tidecast_social_outbox_pending_users", server.metrics())
+
+    def test_redis_cluster_store(self):
+        nodes, procs, directory = self.redis_cluster()
+        ports = [port for port, _ in nodes]
+        server = self.server({"redis": {"host": LOCALHOST, "port": ports[0], "cluster": True,
+                                        "reconnect_min_ms": 50, "reconnect_max_ms": 200},
+                              "social": {"store": "redis"}})
+        wait_until(lambda: metric_value(server.metrics(), "tidecast_social_redis_up") == 1, 10)
+        users = [f"fan{i}" for i in range(12)]
+        for user in users:
+            self.assertEqual(self.follow(server, user, "star")[0], 201)
+        self.assertEqual(self.follow(server, "star", "fan0")[0], 201)
+        _, _, page = self.call(server, "GET", "/api/v1/users/star/followers?limit=50", user="x")
+        self.assertEqual(sorted(self.users(page)), sorted(users))
+        _, _, body = self.call(server, "GET", "/api/v1/users/star/mutual", user="star")
+        self.assertEqual(body["users"], ["fan0"])
+        wait_until(lambda: metric_value(server.metrics(),
+                                        "tidecast_social_outbox_delivered_total") == 13, 10)
+        # Which master holds each fan's keys (every master got some of them).
+        owner = {}
+        for user in users:
+            key = "social:graph:following:{" + user + "}"
+            owner[user] = [i for i, port in enumerate(ports)
+                           if self.redis_cli(port, "EXISTS", key) == "1"]
+        self.assertTrue(all(len(found) == 1 for found in owner.values()), owner)
+        killed = owner[users[0]][0]
+        procs[killed].kill()
+        procs[killed].wait()
+        wait_until(lambda: metric_value(server.metrics(), "tidecast_social_redis_up") == 0, 10)
+        # The killed master's users answer 503 at once, the others' 200; the server answers.
+        for user in users:
+            status, _, _ = self.call(server, "GET", f"/api/v1/users/{user}/following", user=user)
+            self.assertEqual(status, 503 if owner[user][0] == killed else 200, user)
+        self.assertEqual(server.get("/healthz")[0], 200)
+        # Back on its port, with its node id and slots (not its data: no persistence).
+        procs[killed] = self.redis_cluster_node(*nodes[killed], directory)
+        self.wait_cluster_ok(ports)
+        wait_until(lambda: metric_value(server.metrics(), "tidecast_social_redis_up") == 1, 10)
+        self.assertGreaterEqual(
+            metric_value(server.metrics(), "tidecast_social_redis_reconnects_total"), 1)
+        wait_until(lambda: self.follow(server, users[0], "another")[0] == 201, 10, 0.1)
+        _, _, page = self.call(server, "GET", f"/api/v1/users/{users[0]}/following",
+                               user=users[0])
+        self.assertEqual(self.users(page), ["another"])
 
     def test_followers_cache_and_redis_outage(self):
         proc, port = self.redis()

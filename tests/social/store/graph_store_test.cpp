@@ -1,7 +1,8 @@
 // One suite, every backend: SQLite, Redis (a redis-server this fixture starts on a free
-// loopback port) and SQLite behind the Redis followers cache. Every store operation, paging
-// edge cases, block semantics, the cache invalidation rule, outbox delivery after a simulated
-// crash and Redis killed mid-test.
+// loopback port), Redis Cluster (three masters, started for the tests that use it) and SQLite
+// behind the Redis followers cache (on the one server and on the cluster). Every store operation,
+// paging edge cases, block semantics, the cache invalidation rule, outbox delivery after a
+// simulated crash and Redis killed mid-test.
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
@@ -18,14 +19,19 @@
 #include "social/store/cached_graph_store.h"
 #include "social/store/redis_graph_store.h"
 #include "social/store/sqlite_graph_store.h"
+#include "tests/social/store/redis_cluster.h"
 #include "tests/social/store/redis_server.h"
+#include "tests/social/store/spin_loop.h"
 
 namespace tidecast::social::store {
 namespace {
 
+using testing::RedisCluster;
 using testing::RedisServer;
+using testing::spin;
+using testing::TestRedis;
 
-enum class Backend { kSqlite, kRedis, kSqliteCached };
+enum class Backend { kSqlite, kRedis, kSqliteCached, kRedisCluster, kSqliteCachedByCluster };
 
 std::string backendName(const ::testing::TestParamInfo<Backend>& info) {
   switch (info.param) {
@@ -35,20 +41,12 @@ std::string backendName(const ::testing::TestParamInfo<Backend>& info) {
       return "redis";
     case Backend::kSqliteCached:
       return "sqlite_with_cache";
+    case Backend::kRedisCluster:
+      return "redis_cluster";
+    case Backend::kSqliteCachedByCluster:
+      return "sqlite_with_cache_on_cluster";
   }
   return "unknown";
-}
-
-// Runs the loop until `done` holds or the deadline passes. A referenced timer keeps the loop
-// alive meanwhile (the Redis connection's handles are unreferenced).
-template <class Pred>
-bool spin(core::Loop& loop, Pred done, uint64_t deadlineMs = 10000) {
-  bool expired = false;
-  core::Timer deadline(loop);
-  deadline.start(deadlineMs, 0, [&] { expired = true; });
-  while (!done() && !expired) uv_run(loop.raw(), UV_RUN_ONCE);
-  deadline.stop();
-  return done();
 }
 
 class GraphStoreTest : public ::testing::TestWithParam<Backend> {
@@ -60,14 +58,34 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
   static void TearDownTestSuite() {
     delete redis_;
     redis_ = nullptr;
+    delete cluster_;
+    cluster_ = nullptr;
   }
+
+  // The Redis Cluster backend's cluster, started by the first test that uses it.
+  static TestRedis* cluster() {
+    if (cluster_ == nullptr) cluster_ = new RedisCluster();
+    return cluster_;
+  }
+  bool clustered() const {
+    return GetParam() == Backend::kRedisCluster || GetParam() == Backend::kSqliteCachedByCluster;
+  }
+  // SQLite behind the Redis followers cache (one server or the cluster).
+  bool cachedStore() const {
+    return GetParam() == Backend::kSqliteCached || GetParam() == Backend::kSqliteCachedByCluster;
+  }
+  // The Redis store, on one server or on the cluster.
+  bool redisStore() const {
+    return GetParam() == Backend::kRedis || GetParam() == Backend::kRedisCluster;
+  }
+  TestRedis* redis() const { return clustered() ? cluster() : redis_; }
 
   void SetUp() override {
     ASSERT_TRUE(started_) << "redis-server did not start (scripts/setup installs it)";
-    if (!redis_->running()) {
-      ASSERT_TRUE(redis_->start());
+    if (!redis()->running()) {
+      ASSERT_TRUE(redis()->start());
     }
-    redis_->command({"FLUSHALL"});
+    redis()->command({"FLUSHALL"});
     dir_ = std::filesystem::temp_directory_path() /
            ("tidecast-graph-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -87,7 +105,8 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
 
   RedisSettings settings() const {
     RedisSettings s;
-    s.port = redis_->port();
+    s.port = redis()->port();
+    s.cluster = clustered();
     s.reconnectMinMs = reconnectMinMs_;
     s.reconnectMaxMs = 200;
     s.commandTimeoutMs = 1000;
@@ -112,13 +131,13 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
       client_->start();
       ASSERT_TRUE(spin(loop_, [&] { return client_->connected(); }));
     }
-    if (GetParam() == Backend::kRedis) {
+    if (redisStore()) {
       store_ = std::make_unique<RedisGraphStore>(*client_, limits_, outboxSettings(), layout());
     } else {
       auto sqlite = SqliteGraphStore::open(loop_, dbPath_, limits_);
       ASSERT_TRUE(sqlite.ok()) << sqlite.error().message;
       store_ = std::move(*sqlite);
-      if (GetParam() == Backend::kSqliteCached) {
+      if (cachedStore()) {
         store_ = std::make_unique<CachedGraphStore>(std::move(store_), *client_, 86400, metrics_);
       }
     }
@@ -140,7 +159,7 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
     return spin(
         loop_,
         [&] {
-          return redis_->command({"EXISTS", key})->integer == 1;
+          return redis()->command({"EXISTS", key})->integer == 1;
         },
         2000);
   }
@@ -203,6 +222,7 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
   }
 
   static RedisServer* redis_;
+  static RedisCluster* cluster_;
   static bool started_;
   core::Loop loop_;
   core::MetricsRegistry metrics_;
@@ -221,6 +241,7 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
 };
 
 RedisServer* GraphStoreTest::redis_ = nullptr;
+RedisCluster* GraphStoreTest::cluster_ = nullptr;
 bool GraphStoreTest::started_ = false;
 
 TEST_P(GraphStoreTest, FollowAndUnfollowAreIdempotent) {
@@ -460,17 +481,17 @@ TEST_P(GraphStoreTest, OutboxRedeliversAfterACrashNeverLosesNorDuplicates) {
   ASSERT_TRUE(follow("d", "b").ok());
   ASSERT_TRUE(spin(loop_, [&] { return !events_.empty(); }));
   ASSERT_EQ(unfollow("nobody", "b").value(), false);
-  if (GetParam() == Backend::kRedis) {
+  if (redisStore()) {
     spin(
         loop_, [] { return false; }, 2 * outboxSettings().graceMs);  // sweeps come and go
   }
   ASSERT_EQ(events_.size(), 1u) << "nothing delivered twice";
   EXPECT_GT(events_[0].id, second);
   EXPECT_EQ(counts("b").followers, 3u);
-  if (GetParam() == Backend::kRedis) {
-    EXPECT_EQ(redis_->command({"ZCARD", RedisGraphStore::pendingKey()})->integer, 0)
+  if (redisStore()) {
+    EXPECT_EQ(redis()->command({"ZCARD", RedisGraphStore::pendingKey()})->integer, 0)
         << "sweeps drop the marks of dispatched users";
-    EXPECT_EQ(redis_->command({"EXISTS", RedisGraphStore::outboxKey("c")})->integer, 0);
+    EXPECT_EQ(redis()->command({"EXISTS", RedisGraphStore::outboxKey("c")})->integer, 0);
   }
 }
 
@@ -510,7 +531,7 @@ TEST_P(GraphStoreTest, BlockGoesThroughTheOutboxAfterACrash) {
 // Two tidecast nodes on one Redis: each entry is delivered by one of them, once, while both
 // sweep the same pending users and write for the same users.
 TEST_P(GraphStoreTest, TwoNodesOnOneRedisDeliverEachEventOnce) {
-  if (GetParam() != Backend::kRedis) GTEST_SKIP() << "several nodes share a Redis store only";
+  if (!redisStore()) GTEST_SKIP() << "several nodes share a Redis store only";
   // A node wrote and died before dispatching.
   open(/*withSink=*/false);
   constexpr int kOrphans = 20;
@@ -552,14 +573,14 @@ TEST_P(GraphStoreTest, TwoNodesOnOneRedisDeliverEachEventOnce) {
   }
   EXPECT_EQ(ids.size(), size_t{kOrphans + kRacing});
   EXPECT_EQ(total(), size_t{kOrphans + kRacing});
-  EXPECT_EQ(redis_->command({"ZCARD", RedisGraphStore::followersKey("star")})->integer, kOrphans);
-  EXPECT_EQ(redis_->command({"ZCARD", RedisGraphStore::pendingKey()})->integer, 0);
+  EXPECT_EQ(redis()->command({"ZCARD", RedisGraphStore::followersKey("star")})->integer, kOrphans);
+  EXPECT_EQ(redis()->command({"ZCARD", RedisGraphStore::pendingKey()})->integer, 0);
   for (auto& node : nodes) node.store.reset();
   for (auto& node : nodes) node.client.reset();
 }
 
 TEST_P(GraphStoreTest, RedisOutboxIsBoundedPerUser) {
-  if (GetParam() != Backend::kRedis) GTEST_SKIP() << "the Redis outbox's bound";
+  if (!redisStore()) GTEST_SKIP() << "the Redis outbox's bound";
   // Nothing dispatches (no sink): the user's entries pile up to the bound, then writes fail.
   RedisOutboxSettings settings = outboxSettings();
   settings.maxPerUser = 2;
@@ -575,7 +596,7 @@ TEST_P(GraphStoreTest, RedisOutboxIsBoundedPerUser) {
   store_->setEventSink([this](const core::Event& e) { events_.push_back(e); });
   ASSERT_TRUE(spin(loop_, [&] { return events_.size() == 3; }));
   ASSERT_TRUE(spin(loop_, [&] {
-    return redis_->command({"LLEN", RedisGraphStore::outboxKey("a")})->integer == 0;
+    return redis()->command({"LLEN", RedisGraphStore::outboxKey("a")})->integer == 0;
   })) << "trimmed after the hand-over";
   EXPECT_TRUE(follow("a", "z").ok());
   EXPECT_EQ(events_.size(), 4u);
@@ -583,34 +604,34 @@ TEST_P(GraphStoreTest, RedisOutboxIsBoundedPerUser) {
 }
 
 TEST_P(GraphStoreTest, CacheIsFilledOnAMissAndDroppedOnEveryFollowChange) {
-  if (GetParam() != Backend::kSqliteCached) GTEST_SKIP() << "the cache fronts SQLite only";
+  if (!cachedStore()) GTEST_SKIP() << "the cache fronts SQLite only";
   ASSERT_TRUE(follow("a", "star").ok());
   ASSERT_TRUE(followers("star", "", 10).ok());
   EXPECT_EQ(cached().misses(), 1u);
   auto key = CachedGraphStore::cacheKey("star");
   ASSERT_TRUE(waitCached(key));
-  auto ttl = redis_->command({"TTL", key});
+  auto ttl = redis()->command({"TTL", key});
   EXPECT_GT(ttl->integer, 86000);
   EXPECT_LE(ttl->integer, 86400);
   auto hit = followers("star", "", 10);
   EXPECT_EQ(cached().hits(), 1u);
   EXPECT_EQ(users(*hit), (std::vector<std::string>{"a"}));
   ASSERT_TRUE(follow("b", "star").ok());
-  EXPECT_EQ(redis_->command({"EXISTS", key})->integer, 0) << "follow invalidates";
+  EXPECT_EQ(redis()->command({"EXISTS", key})->integer, 0) << "follow invalidates";
   EXPECT_EQ(users(*followers("star", "", 10)), (std::vector<std::string>{"b", "a"}));
   ASSERT_TRUE(waitCached(key));
   ASSERT_TRUE(unfollow("a", "star").ok());
-  EXPECT_EQ(redis_->command({"EXISTS", key})->integer, 0) << "unfollow invalidates";
+  EXPECT_EQ(redis()->command({"EXISTS", key})->integer, 0) << "unfollow invalidates";
   EXPECT_EQ(users(*followers("star", "", 10)), (std::vector<std::string>{"b"}));
   ASSERT_TRUE(follow("b", "star", false).ok());
-  EXPECT_EQ(redis_->command({"EXISTS", key})->integer, 0) << "a bell change invalidates";
+  EXPECT_EQ(redis()->command({"EXISTS", key})->integer, 0) << "a bell change invalidates";
   EXPECT_FALSE(followers("star", "", 10)->items[0].notify);
   ASSERT_TRUE(block("star", "b").ok());
   EXPECT_TRUE(followers("star", "", 10)->items.empty()) << "block invalidates";
 }
 
 TEST_P(GraphStoreTest, AFillNeverResurrectsAnInvalidatedPage) {
-  if (GetParam() != Backend::kSqliteCached) GTEST_SKIP() << "the cache fronts SQLite only";
+  if (!cachedStore()) GTEST_SKIP() << "the cache fronts SQLite only";
   ASSERT_TRUE(follow("a", "star").ok());
   // A read misses; before its SQLite answer arrives, a follow commits and invalidates.
   std::optional<core::Result<Page>> read;
@@ -627,8 +648,8 @@ TEST_P(GraphStoreTest, RedisKilledMidTest) {
   if (GetParam() == Backend::kSqlite) GTEST_SKIP() << "no Redis in this backend";
   ASSERT_TRUE(follow("a", "star").ok());
   ASSERT_TRUE(followers("star", "", 10).ok());  // cached, for the cache backend
-  redis_->stop(SIGKILL);
-  if (GetParam() == Backend::kRedis) {
+  redis()->stop(SIGKILL);
+  if (redisStore()) {
     auto failed = follow("b", "star");
     ASSERT_FALSE(failed.ok());
     EXPECT_EQ(failed.error().code, "social.store_unavailable");
@@ -645,13 +666,13 @@ TEST_P(GraphStoreTest, RedisKilledMidTest) {
     EXPECT_GT(cached().fallbacks(), before);
     EXPECT_FALSE(cached().usable());
   }
-  ASSERT_TRUE(redis_->start());
+  ASSERT_TRUE(redis()->start());
   ASSERT_TRUE(spin(loop_, [&] { return client_->connected(); })) << "reconnects by itself";
   EXPECT_GE(client_->reconnects(), 1u);
   ASSERT_TRUE(follow("c", "star").ok());
   auto page = followers("star", "", 10);
   ASSERT_TRUE(page.ok());
-  if (GetParam() == Backend::kRedis) {
+  if (redisStore()) {
     EXPECT_EQ(users(*page), (std::vector<std::string>{"c"})) << "a fresh, empty redis-server";
   } else {
     EXPECT_EQ(users(*page), (std::vector<std::string>{"c", "b", "a"}));
@@ -660,7 +681,7 @@ TEST_P(GraphStoreTest, RedisKilledMidTest) {
 }
 
 TEST_P(GraphStoreTest, InvalidationsMissedDuringAnOutageAreReplayed) {
-  if (GetParam() != Backend::kSqliteCached) GTEST_SKIP() << "the cache fronts SQLite only";
+  if (!cachedStore()) GTEST_SKIP() << "the cache fronts SQLite only";
   store_.reset();
   client_.reset();
   reconnectMinMs_ = 1000;  // time enough to write while the client is disconnected
@@ -671,18 +692,55 @@ TEST_P(GraphStoreTest, InvalidationsMissedDuringAnOutageAreReplayed) {
   ASSERT_TRUE(waitCached(key));
   // Drop our connection (Redis itself stays up with the cached page), then write at once,
   // before the client reconnects.
-  redis_->command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
+  redis()->command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
   ASSERT_TRUE(spin(loop_, [&] { return !client_->connected(); }));
   ASSERT_TRUE(follow("b", "star").ok());
-  EXPECT_EQ(redis_->command({"EXISTS", key})->integer, 1) << "the stale page is still there";
+  EXPECT_EQ(redis()->command({"EXISTS", key})->integer, 1) << "the stale page is still there";
   ASSERT_TRUE(spin(loop_, [&] { return cached().usable(); }));
-  EXPECT_EQ(redis_->command({"EXISTS", key})->integer, 0) << "replayed on reconnect";
+  EXPECT_EQ(redis()->command({"EXISTS", key})->integer, 0) << "replayed on reconnect";
   EXPECT_EQ(users(*followers("star", "", 10)), (std::vector<std::string>{"b", "a"}));
+}
+
+// More invalidations missed than remembered: every cached page (on every master of a
+// cluster) is deleted by SCAN before the cache is used again; other keys stay.
+TEST_P(GraphStoreTest, AnOutagePastTheBoundFlushesEveryCachedPage) {
+  if (!cachedStore()) GTEST_SKIP() << "the cache fronts SQLite only";
+  store_.reset();
+  client_.reset();
+  reconnectMinMs_ = 1000;  // time enough to write while the client is disconnected
+  open();
+  store_.reset();  // first: it unhooks itself from the client's state changes
+  auto sqlite = SqliteGraphStore::open(loop_, dbPath_, limits_);
+  ASSERT_TRUE(sqlite.ok());
+  store_ = std::make_unique<CachedGraphStore>(std::move(*sqlite), *client_, 86400, metrics_,
+                                              /*maxPending=*/1);
+  constexpr int kStars = 30;  // spread over every node of a cluster
+  for (int i = 0; i < kStars; ++i) {
+    std::string star = "star" + std::to_string(i);
+    ASSERT_TRUE(follow("a", star).ok());
+    ASSERT_TRUE(followers(star, "", 10).ok());
+    ASSERT_TRUE(waitCached(CachedGraphStore::cacheKey(star)));
+  }
+  redis()->command({"SET", "unrelated", "kept"});
+  redis()->command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
+  ASSERT_TRUE(spin(loop_, [&] { return !client_->connected(); }));
+  ASSERT_TRUE(follow("b", "star0").ok());
+  ASSERT_TRUE(follow("b", "star1").ok());  // past the bound of 1
+  ASSERT_TRUE(spin(loop_, [&] { return cached().usable(); }));
+  for (int i = 0; i < kStars; ++i) {
+    auto key = CachedGraphStore::cacheKey("star" + std::to_string(i));
+    EXPECT_EQ(redis()->command({"EXISTS", key})->integer, 0) << key;
+  }
+  auto kept = redis()->command({"GET", "unrelated"});
+  ASSERT_TRUE(kept && kept->type == REDIS_REPLY_STRING);
+  EXPECT_EQ(std::string(kept->str, kept->len), "kept");
+  EXPECT_EQ(users(*followers("star1", "", 10)), (std::vector<std::string>{"b", "a"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, GraphStoreTest,
                          ::testing::Values(Backend::kSqlite, Backend::kRedis,
-                                           Backend::kSqliteCached),
+                                           Backend::kSqliteCached, Backend::kRedisCluster,
+                                           Backend::kSqliteCachedByCluster),
                          backendName);
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "core/loop.h"
 #include "social/store/redis_graph_store.h"
 #include "tests/social/store/redis_server.h"
+#include "tests/social/store/spin_loop.h"
 
 namespace tidecast::social::store {
 namespace {
@@ -63,12 +64,7 @@ class RedisFollowersBucketsTest : public ::testing::Test {
 
   template <class Pred>
   bool run(Pred done, uint64_t deadlineMs = 10000) {
-    bool expired = false;
-    core::Timer deadline(loop_);
-    deadline.start(deadlineMs, 0, [&] { expired = true; });
-    while (!done() && !expired) uv_run(loop_.raw(), UV_RUN_ONCE);
-    deadline.stop();
-    return done();
+    return testing::spin(loop_, done, deadlineMs);
   }
 
   template <class T, class Op>
