@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <functional>
@@ -86,9 +87,11 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
       ASSERT_TRUE(redis()->start());
     }
     redis()->command({"FLUSHALL"});
+    // A parameterized test's name is "Test/backend": one directory, not a parent left behind.
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(name.begin(), name.end(), '/', '-');
     dir_ = std::filesystem::temp_directory_path() /
-           ("tidecast-graph-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("tidecast-graph-" + std::to_string(::getpid()) + "-" + name);
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     dbPath_ = (dir_ / "social.db").string();
