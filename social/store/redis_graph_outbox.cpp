@@ -124,12 +124,11 @@ void RedisGraphStore::round(const std::string& user) {
         switch (e.kind) {
           case 'f':
           case 'u':
-            apply.push_back({"EVAL",
-                             std::string(e.kind == 'f' ? scripts::kFollowersAdd
-                                                       : scripts::kFollowersRemove),
-                             "3", followersKey(e.other), followersIndexKey(e.other),
-                             followersCountKey(e.other), e.position, user,
-                             std::to_string(layout_.followersBucket)});
+            apply.push_back(
+                {"EVAL",
+                 std::string(e.kind == 'f' ? scripts::kFollowersAdd : scripts::kFollowersRemove),
+                 "3", followersKey(e.other), followersIndexKey(e.other), followersCountKey(e.other),
+                 e.position, user, std::to_string(layout_.followersBucket)});
             break;
           case 'b': {
             const auto& mark = (*marked)[m++].elements;

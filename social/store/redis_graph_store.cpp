@@ -65,8 +65,7 @@ core::Result<PageStart> pageStart(const std::string& cursor) {
   if (ec != std::errc{} || end != number.data() + number.size() || value <= 0 || !userOk) {
     return core::makeError("social.bad_cursor", "cursor is not one this API returned");
   }
-  return PageStart{std::string(number),
-                   colon == std::string::npos ? "" : cursor.substr(colon + 1)};
+  return PageStart{std::string(number), colon == std::string::npos ? "" : cursor.substr(colon + 1)};
 }
 
 }  // namespace
@@ -248,8 +247,8 @@ void RedisGraphStore::edge(std::string a, std::string b, Done<std::optional<Edge
                   });
 }
 
-void RedisGraphStore::page(bool followersSide, std::string user, std::string cursor,
-                           uint32_t limit, Done<Page> done) {
+void RedisGraphStore::page(bool followersSide, std::string user, std::string cursor, uint32_t limit,
+                           Done<Page> done) {
   auto start = pageStart(cursor);
   if (!start) return done(start.error());
   Command range{"EVAL", std::string(scripts::kPage)};
@@ -362,18 +361,19 @@ void RedisGraphStore::mutualByFollowees(std::string user,
   if (found->size() >= limit || from >= followees->size()) return done(std::move(*found));
   size_t to = std::min(followees->size(), from + kChunk);
   std::vector<Command> checks;
-  for (size_t i = from; i < to; ++i) checks.push_back({"ZSCORE", followingKey((*followees)[i]), user});
-  redis_.pipeline(std::move(checks), [this, alive = alive_, user = std::move(user), followees,
-                                      from, to, limit, found,
-                                      done = std::move(done)](auto replies) mutable {
-    if (!*alive) return;
-    if (!replies) return done(replies.error());
-    for (size_t i = from; i < to && found->size() < limit; ++i) {
-      if (!(*replies)[i - from].isNil()) found->push_back((*followees)[i]);
-    }
-    mutualByFollowees(std::move(user), std::move(followees), to, limit, std::move(found),
-                      std::move(done));
-  });
+  for (size_t i = from; i < to; ++i)
+    checks.push_back({"ZSCORE", followingKey((*followees)[i]), user});
+  redis_.pipeline(std::move(checks),
+                  [this, alive = alive_, user = std::move(user), followees, from, to, limit, found,
+                   done = std::move(done)](auto replies) mutable {
+                    if (!*alive) return;
+                    if (!replies) return done(replies.error());
+                    for (size_t i = from; i < to && found->size() < limit; ++i) {
+                      if (!(*replies)[i - from].isNil()) found->push_back((*followees)[i]);
+                    }
+                    mutualByFollowees(std::move(user), std::move(followees), to, limit,
+                                      std::move(found), std::move(done));
+                  });
 }
 
 void RedisGraphStore::blocked(std::string blocker, std::string other, Done<bool> done) {
