@@ -53,14 +53,14 @@ CachedGraphStore::CachedGraphStore(std::unique_ptr<GraphStore> inner, RedisClien
   metrics.gaugeCallback("tidecast_social_followers_cache_up",
                         "1 when the followers cache is in use, 0 when not",
                         [alive = alive_, this] { return *alive && usable() ? 1.0 : 0.0; });
-  redis_.onStateChange([this](bool up) {
+  stateToken_ = redis_.subscribe([this](bool up) {
     if (up) reconnected();
   });
 }
 
 CachedGraphStore::~CachedGraphStore() {
   *alive_ = false;
-  redis_.onStateChange(nullptr);
+  redis_.unsubscribe(stateToken_);
 }
 
 void CachedGraphStore::noteWrite(std::string_view user) {

@@ -89,6 +89,7 @@ class CachedGraphStore final : public GraphStore {
 
   std::unique_ptr<GraphStore> inner_;
   RedisClient& redis_;
+  uint64_t stateToken_ = 0;  // our subscription to redis_'s state changes
   std::string ttl_;
   core::Counter& hits_;
   core::Counter& misses_;

@@ -69,7 +69,7 @@ RedisClient::RedisClient(core::Loop& loop, RedisSettings settings, spdlog::logge
 
 // The connections go first: their pending callbacks are dropped, never run.
 RedisClient::~RedisClient() {
-  stateChange_ = nullptr;
+  subscribers_.clear();
   for (auto& [address, connection] : nodes_) connection->onStateChange(nullptr);
   nodes_.clear();
 }
@@ -125,8 +125,19 @@ void RedisClient::updateConnected() {
   if (connected_ == up) return;
   connected_ = up;
   log_.info("redis.state up={} cluster={} masters={}", up, settings_.cluster, masters_.size());
-  if (stateChange_) stateChange_(up);
+  // A copy: a subscriber may unsubscribe (or subscribe another) from inside its call.
+  auto subscribers = subscribers_;
+  for (auto& [token, fn] : subscribers) {
+    if (subscribers_.count(token)) fn(up);
+  }
 }
+
+uint64_t RedisClient::subscribe(std::function<void(bool connected)> fn) {
+  subscribers_.emplace(nextToken_, std::move(fn));
+  return nextToken_++;
+}
+
+void RedisClient::unsubscribe(uint64_t token) { subscribers_.erase(token); }
 
 // ---- commands ----------------------------------------------------------------------------
 

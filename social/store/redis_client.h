@@ -53,8 +53,10 @@ class RedisClient {
   bool connected() const { return connected_; }
   bool cluster() const { return settings_.cluster; }
   core::Loop& loop() { return loop_; }
-  // Called on every change of connected() (a cache flushing what it missed while down).
-  void onStateChange(std::function<void(bool connected)> fn) { stateChange_ = std::move(fn); }
+  // Calls fn on every change of connected() (a cache flushing what it missed while down),
+  // until unsubscribed with the returned token; every plug-in sharing the client may listen.
+  uint64_t subscribe(std::function<void(bool connected)> fn);
+  void unsubscribe(uint64_t token);
 
   // One command; an error reply is a social.store error. In a cluster, routed by its key;
   // SCRIPT (LOAD, FLUSH, EXISTS) goes to every master and is answered with the first reply.
@@ -99,7 +101,8 @@ class RedisClient {
   core::Timer refreshTimer_;
   bool connected_ = false;
   uint64_t failures_ = 0;
-  std::function<void(bool)> stateChange_;
+  std::map<uint64_t, std::function<void(bool)>> subscribers_;  // by token
+  uint64_t nextToken_ = 1;
 };
 
 }  // namespace tidecast::social::store

@@ -712,7 +712,6 @@ TEST_P(GraphStoreTest, AnOutagePastTheBoundFlushesEveryCachedPage) {
   client_.reset();
   reconnectMinMs_ = 1000;  // time enough to write while the client is disconnected
   open();
-  store_.reset();  // first: it unhooks itself from the client's state changes
   auto sqlite = SqliteGraphStore::open(loop_, dbPath_, limits_);
   ASSERT_TRUE(sqlite.ok());
   store_ = std::make_unique<CachedGraphStore>(std::move(*sqlite), *client_, 86400, metrics_,

@@ -5,8 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <csignal>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "core/loop.h"
 #include "social/store/redis_client.h"
@@ -87,6 +89,27 @@ TEST_F(RedisClientTest, AnOverdueReplyStillDropsTheConnection) {
   EXPECT_EQ(slow->error().code, "social.store_unavailable");
   ASSERT_TRUE(spin(loop_, [&] { return client_->connected(); })) << "reopened";
   EXPECT_GE(client_->reconnects(), 1u);
+}
+
+// Every subscriber hears each change of connected() until it unsubscribes (plug-ins sharing
+// one client each keep their own subscription).
+TEST_F(RedisClientTest, EverySubscriberHearsStateChangesUntilItUnsubscribes) {
+  std::vector<bool> first, second, third;
+  uint64_t a = client_->subscribe([&](bool up) { first.push_back(up); });
+  uint64_t b = client_->subscribe([&](bool up) { second.push_back(up); });
+  uint64_t c = client_->subscribe([&](bool up) { third.push_back(up); });
+  EXPECT_NE(a, b);
+  client_->unsubscribe(b);
+  server_.stop(SIGKILL);
+  ASSERT_TRUE(spin(loop_, [&] { return !client_->connected(); }));
+  client_->unsubscribe(c);
+  ASSERT_TRUE(server_.start());
+  ASSERT_TRUE(spin(
+      loop_, [&] { return client_->connected(); }, 10000));
+  EXPECT_EQ(first, (std::vector<bool>{false, true}));
+  EXPECT_TRUE(second.empty());
+  EXPECT_EQ(third, (std::vector<bool>{false}));
+  client_->unsubscribe(a);
 }
 
 }  // namespace
