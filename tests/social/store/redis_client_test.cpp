@@ -49,7 +49,7 @@ class RedisClientTest : public ::testing::Test {
   core::Loop loop_;
   std::shared_ptr<spdlog::logger> log_ =
       std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-  testing::RedisServer server_;
+  testing::RedisServer server_{true};  // restarted on its port in a test
   std::unique_ptr<RedisClient> client_;
 };
 
@@ -101,6 +101,7 @@ TEST_F(RedisClientTest, EverySubscriberHearsStateChangesUntilItUnsubscribes) {
   EXPECT_NE(a, b);
   client_->unsubscribe(b);
   server_.stop(SIGKILL);
+  command({"PING"});  // fails: the client learns of the loss now, not only when idle EOF shows
   ASSERT_TRUE(spin(loop_, [&] { return !client_->connected(); }));
   client_->unsubscribe(c);
   ASSERT_TRUE(server_.start());
