@@ -1,11 +1,12 @@
 # The README's commands. Everything real lives in CMake (CMakePresets.json) and scripts/.
-#   make run        set-up, release build, run tidecast on conf/tidecast.yaml
+#   make run        set-up (build and run dependencies), the server's release build, run it
+#                   on conf/tidecast.yaml
 #   make test       set-up, build, the whole CTest suite
 #   make test-asan  unit + integration tests under ASan + UBSan
 #   make test-tsan  unit tests under TSan; make test-tsan-threads: where threads meet (CI)
 #   make fuzz       every fuzz target for FUZZ_SECONDS (default 30)
 #   make bench      micro-benchmarks
-.PHONY: all setup build run test test-asan test-tsan test-tsan-threads fuzz bench clean
+.PHONY: all setup setup-run server build run test test-asan test-tsan test-tsan-threads fuzz bench clean
 
 FUZZ_SECONDS ?= 30
 # ThreadSanitizer: stop at the first report; suppressions only for third-party libraries' races.
@@ -23,19 +24,29 @@ TSAN_THREAD_TESTS = ^($(TSAN_THREAD_UNIT))\.|^integration_test_(srt|transcode|so
 CONFIG ?= conf/tidecast.yaml
 JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
-# ccache keys on paths relative to the checkout, so every clone shares one warm cache.
+# ccache keys on paths relative to the checkout and, with debug info (-g), not on the build
+# directory (CMake maps it out of the debug info), so every clone shares one warm cache.
 export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= 1
 
 all: build
 
 setup:
 	@scripts/setup
 
+setup-run:
+	@scripts/setup run
+
+# The server alone: what make run needs (no test, benchmark or browser dependency).
+server: setup-run
+	@scripts/configure release server
+	cmake --build build/release -j $(JOBS) --target tidecast
+
 build: setup
 	@scripts/configure release
 	cmake --build build/release -j $(JOBS)
 
-run: build
+run: server
 	./build/release/server/tidecast --config $(CONFIG)
 
 test: build
