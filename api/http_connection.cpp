@@ -46,7 +46,7 @@ void HttpConnection::processInput(std::string_view bytes) {
     if (!parser_.inMessage()) {
       // Limits reloaded by SIGHUP apply to open keep-alive connections from their next
       // request on; a request already being read keeps the limits it started with.
-      const core::HttpLimits& limits = server_.limits();
+      const HttpLimits& limits = server_.limits();
       parser_.setLimits({limits.maxHeaderBytes, limits.maxBodyBytes});
     }
     if (queue_.size() >= server_.limits().maxPipelined) {
@@ -209,7 +209,7 @@ void HttpConnection::handOff(HttpResponse::UpgradeFn upgrade) {
 
 void HttpConnection::rearmTimer() {
   if (closed_ || closing_) return;
-  const core::HttpLimits& limits = server_.limits();
+  const HttpLimits& limits = server_.limits();
   TimerMode want = TimerMode::kIdle;
   if (parser_.inMessage() || (!seenRequest_ && queue_.empty())) {
     want = TimerMode::kHeader;

@@ -91,7 +91,7 @@ void HttpServer::accept(std::unique_ptr<core::TcpStream> stream) {
 }
 
 bool HttpServer::admit(const core::PeerAddress& peer, std::string& reason) {
-  const core::HttpLimits& l = limits();
+  const HttpLimits& l = limits();
   if (connections_.size() >= l.maxConnections) {
     rejectedTotal_.inc();
     reason = "server connection limit (" + std::to_string(l.maxConnections) + ") reached";
@@ -160,7 +160,7 @@ std::string_view HttpServer::dateHeader() {
 
 std::string_view HttpServer::commonHeaders() {
   std::string_view date = dateHeader();
-  const std::string& cors = context_.config.http.corsAllowOrigin;
+  const std::string& cors = context_.config.get<HttpConfig>().corsAllowOrigin;
   if (commonSecond_ != dateSecond_ || commonCors_ != cors) {
     commonSecond_ = dateSecond_;
     commonCors_ = cors;

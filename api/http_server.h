@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "api/http_config.h"
 #include "api/http_connection.h"
 #include "core/graveyard.h"
 #include "core/loop_context.h"
@@ -42,7 +43,7 @@ class HttpServer {
 
   // Used by connections.
   core::LoopContext& context() { return context_; }
-  const core::HttpLimits& limits() const { return context_.config.http.limits; }
+  const HttpLimits& limits() const { return context_.config.get<HttpConfig>().limits; }
   void handle(HttpRequest& request, const std::shared_ptr<HttpResponse>& response);
   std::string_view dateHeader();
   // "Server: …\r\nDate: …\r\n" plus the CORS header when configured, cached per second.

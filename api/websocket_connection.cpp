@@ -11,7 +11,7 @@ namespace tidecast::api {
 
 namespace {
 
-WebSocketLimits limitsFrom(const core::WebSocketConfig& config) {
+WebSocketLimits limitsFrom(const WebSocketConfig& config) {
   return {config.maxFrameBytes, config.maxMessageBytes};
 }
 
@@ -207,7 +207,7 @@ bool WebSocketConnection::writeFrame(const WebSocketFrame& frame) {
 
 void WebSocketConnection::scheduleTimer() {
   if (state_ == State::kGone) return;
-  const core::WebSocketConfig& config = server_.config();
+  const WebSocketConfig& config = server_.config();
   const uint64_t now = stream_->loop().nowMs();
   const uint64_t due = state_ == State::kOpen
                            ? std::min(nextPingMs_, lastFrameMs_ + config.idleTimeoutMs)
@@ -216,7 +216,7 @@ void WebSocketConnection::scheduleTimer() {
 }
 
 void WebSocketConnection::onTimer() {
-  const core::WebSocketConfig& config = server_.config();
+  const WebSocketConfig& config = server_.config();
   const uint64_t now = stream_->loop().nowMs();
   if (state_ != State::kOpen) {
     if (now >= closeStartedMs_ + config.closeTimeoutMs) {

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "api/http_server.h"
+#include "api/websocket_config.h"
 #include "api/websocket_connection.h"
 #include "core/graveyard.h"
 #include "core/loop_context.h"
@@ -38,7 +39,7 @@ class WebSocketServer {
 
   // Used by connections.
   core::LoopContext& context() { return context_; }
-  const core::WebSocketConfig& config() const { return context_.config.websocket; }
+  const WebSocketConfig& config() const { return context_.config.get<WebSocketConfig>(); }
   void release(WebSocketConnection& connection);
   void countMessageIn(size_t bytes);
   void countMessageOut(size_t bytes);

@@ -17,6 +17,7 @@ struct BacklogLimits {
   // Not a limit but the same viewers' output policy: once the viewer has its start-up burst,
   // its writes are merged for up to this long (core::TcpStream::setWriteMerge); 0 = per turn.
   uint32_t writeMergeMs = 0;
+  bool operator==(const BacklogLimits&) const = default;
 };
 
 class BacklogPolicy {

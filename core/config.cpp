@@ -1,28 +1,25 @@
-// YAML → Config. The schema is a set of tables, one line per key (see the "schema" section):
-// adding a key is adding a line, adding a section is adding a table and one line naming it.
+// Reading, validating, reloading and printing the sections the rooms declare (core/config.h).
 #include "core/config.h"
 
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <functional>
-#include <initializer_list>
-#include <limits>
 #include <map>
-#include <memory>
 #include <sstream>
-#include <utility>
 
 namespace tidecast::core {
-namespace {
 
 // ---- error text ----------------------------------------------------------------------------
+
+namespace config_detail {
 
 constexpr size_t kMaxQuotedChars = 64;  // longer values are cut in messages
 
@@ -47,6 +44,50 @@ std::string quoted(std::string_view text) {
   return out + "'";
 }
 
+// "file:line:col" (1-based); just "file" when there is no position (an override).
+std::string position(std::string_view file, const YAML::Mark& mark) {
+  std::string out(file);
+  if (mark.line >= 0 && mark.column >= 0) {
+    out += ':' + std::to_string(mark.line + 1) + ':' + std::to_string(mark.column + 1);
+  }
+  return out;
+}
+
+std::string dotted(std::string_view parent, std::string_view name) {
+  if (parent.empty()) return std::string(name);
+  if (name.empty()) return std::string(parent);
+  return std::string(parent) + "." + std::string(name);
+}
+
+Status scalarText(const ConfigValue& v, std::string_view expected, std::string& out) {
+  if (v.node.IsMap() || v.node.IsSequence()) return v.invalid("a scalar");
+  if (!v.node.IsScalar()) return v.invalid(expected);
+  out = v.node.Scalar();
+  return {};
+}
+
+bool parseDecimal(std::string_view text, uint64_t& out) {
+  if (text.empty()) return false;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, out);
+  return ec == std::errc() && ptr == end;  // from_chars takes no sign for unsigned types
+}
+
+std::string renderScalar(const std::string& text) {
+  YAML::Emitter out;
+  out << text;
+  std::string yaml = out.c_str();
+  return yaml.empty() ? "\"\"" : yaml;
+}
+
+}  // namespace config_detail
+
+using config_detail::dotted;
+using config_detail::position;
+using config_detail::quoted;
+
+namespace {
+
 // What a node is, for "got ..." in messages.
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
@@ -61,649 +102,68 @@ std::string describe(const YAML::Node& node) {
   }
 }
 
-// "file:line:col" (1-based); just "file" when yaml-cpp has no position.
-std::string position(std::string_view file, const YAML::Mark& mark) {
-  std::string out(file);
-  if (mark.line >= 0 && mark.column >= 0) {
-    out += ':' + std::to_string(mark.line + 1) + ':' + std::to_string(mark.column + 1);
-  }
-  return out;
+}  // namespace
+
+Error ConfigValue::invalid(std::string_view expected) const {
+  const std::string name = key.empty() ? "top level" : key;
+  return makeError("config.invalid_value", position(file, mark) + ": " + name + ": expected " +
+                                               std::string(expected) + ", got " + describe(node));
 }
 
-// ---- binding values to fields --------------------------------------------------------------
-
-// A node being parsed, with what an error about it must name.
-struct Value {
-  const YAML::Node& node;
-  std::string_view file;
-  std::string key;  // dotted, "" for the top level
-  YAML::Mark mark;  // where errors point
-
-  Error invalid(std::string_view expected) const {
-    const std::string name = key.empty() ? "top level" : key;
-    return makeError("config.invalid_value", position(file, mark) + ": " + name + ": expected " +
-                                                 std::string(expected) + ", got " + describe(node));
-  }
-};
-
-// Parses one value into the field it was bound to.
-using FieldParser = std::function<Status(const Value&)>;
-
-struct Field {
-  std::string_view name;
-  FieldParser parse;
-};
-using Fields = std::vector<Field>;
-
-std::string dotted(const std::string& parent, const std::string& name) {
-  return parent.empty() ? name : parent + "." + name;
+ConfigValue ConfigValue::at(const YAML::Node& other, std::string subkey) const {
+  // An override has no position: its items have none either.
+  return ConfigValue{other, file, dotted(key, subkey), mark.line < 0 ? mark : other.Mark()};
 }
 
-const Field* findField(const Fields& fields, std::string_view name) {
-  for (const Field& field : fields) {
-    if (field.name == name) return &field;
+// ---- schema and config ---------------------------------------------------------------------
+
+const ConfigSection* ConfigSchema::find(std::string_view name) const {
+  for (const ConfigSection* section : sections_) {
+    if (section->name == name) return section;
   }
   return nullptr;
 }
 
-// Parses one mapping entry against `fields`; `seenAt` remembers each key's line for duplicates.
-Status parseEntry(const Value& map, const YAML::Node& key, const YAML::Node& value,
-                  const Fields& fields, std::map<std::string, int>& seenAt) {
-  if (!key.IsScalar()) {
-    return Value{key, map.file, map.key, key.Mark()}.invalid("a scalar key");
+Config::Config(const ConfigSchema& schema) : schema_(&schema) {
+  for (const ConfigSection* section : schema.sections()) {
+    entries_.push_back(Entry{section, section->type, section->make(), section->clone});
   }
-  const std::string name = dotted(map.key, key.Scalar());
-  const std::string where = position(map.file, key.Mark());
-  const auto [previous, inserted] = seenAt.emplace(key.Scalar(), key.Mark().line + 1);
-  if (!inserted) {
-    return makeError("config.duplicate_key", where + ": duplicate key " + quoted(name) +
-                                                 " (first at line " +
-                                                 std::to_string(previous->second) + ")");
+}
+
+Config::Config(const Config& other) { *this = other; }
+
+Config& Config::operator=(const Config& other) {
+  if (this == &other) return *this;
+  schema_ = other.schema_;
+  sourcePath_ = other.sourcePath_;
+  entries_.clear();
+  for (const Entry& e : other.entries_) {
+    entries_.push_back(Entry{e.section, e.type, e.clone(e.value.get()), e.clone});
   }
-  const Field* field = findField(fields, key.Scalar());
-  if (field == nullptr) {
-    return makeError("config.unknown_key", where + ": unknown key " + quoted(name));
+  return *this;
+}
+
+const void* Config::find(std::type_index type) const {
+  for (const Entry& e : entries_) {
+    if (e.type == type) return e.value.get();
   }
-  // An empty value ("port:") has yaml-cpp's mark on the next token: point at the key instead.
-  const YAML::Mark mark = value.IsNull() ? key.Mark() : value.Mark();
-  return field->parse(Value{value, map.file, name, mark});
+  return nullptr;
 }
 
-// A mapping whose keys are `fields`. Null (a section with every key commented out) keeps the
-// defaults.
-Status parseMapping(const Value& v, const Fields& fields) {
-  if (v.node.IsNull()) return {};
-  if (!v.node.IsMap()) return v.invalid("a mapping");
-  std::map<std::string, int> seenAt;
-  for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-    Status status = parseEntry(v, it->first, it->second, fields, seenAt);
-    if (!status) return status;
+void* Config::find(std::type_index type) {
+  for (Entry& e : entries_) {
+    if (e.type == type) return e.value.get();
   }
-  return {};
+  return nullptr;
 }
 
-FieldParser section(Fields fields) {
-  return [fields = std::move(fields)](const Value& v) { return parseMapping(v, fields); };
-}
+void* Config::valueOf(const ConfigSection& section) { return find(section.type); }
 
-// A scalar's text, or an "expected a scalar" error for mappings, sequences and null.
-Status scalarText(const Value& v, std::string_view expected, std::string& out) {
-  if (v.node.IsMap() || v.node.IsSequence()) return v.invalid("a scalar");
-  if (!v.node.IsScalar()) return v.invalid(expected);
-  out = v.node.Scalar();
-  return {};
-}
+const void* Config::sectionValue(const ConfigSection& section) const { return find(section.type); }
 
-// Decimal digits only: no sign, no hex/octal, no exponent, no overflow.
-bool parseDecimal(std::string_view text, uint64_t& out) {
-  if (text.empty()) return false;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, out);
-  return ec == std::errc() && ptr == end;  // from_chars takes no sign for unsigned types
-}
+// ---- reading -------------------------------------------------------------------------------
 
-// An unsigned integer in min..max (bytes, milliseconds, counts, a port).
-template <class T>
-FieldParser integer(T& out, uint64_t min, uint64_t max = std::numeric_limits<T>::max()) {
-  return [&out, min, max](const Value& v) -> Status {
-    const std::string expected =
-        "an integer in " + std::to_string(min) + ".." + std::to_string(max);
-    std::string scalar;
-    if (Status status = scalarText(v, expected, scalar); !status) return status;
-    uint64_t n = 0;
-    if (!parseDecimal(scalar, n) || n < min || n > max) return v.invalid(expected);
-    out = static_cast<T>(n);
-    return {};
-  };
-}
-
-enum class Empty { kAllowed, kRejected };
-
-// Any scalar as a string; `empty` says whether "" is accepted.
-FieldParser text(std::string& out, Empty empty) {
-  return [&out, empty](const Value& v) -> Status {
-    const std::string_view expected = empty == Empty::kAllowed ? "a string" : "a non-empty string";
-    std::string value;
-    if (Status status = scalarText(v, expected, value); !status) return status;
-    if (empty == Empty::kRejected && value.empty()) return v.invalid(expected);
-    out = std::move(value);
-    return {};
-  };
-}
-
-// One of a fixed set of names, each mapped to a value of T.
-template <class T>
-FieldParser oneOf(T& out, std::vector<std::pair<std::string_view, T>> choices) {
-  return [&out, choices = std::move(choices)](const Value& v) -> Status {
-    std::string expected = "one of ";
-    for (size_t i = 0; i < choices.size(); ++i) {
-      expected += (i > 0 ? "|" : "") + std::string(choices[i].first);
-    }
-    std::string value;
-    if (Status status = scalarText(v, expected, value); !status) return status;
-    for (const auto& [name, choice] : choices) {
-      if (name == value) {
-        out = choice;
-        return {};
-      }
-    }
-    return v.invalid(expected);
-  };
-}
-
-// One of a fixed set of names, kept as the name itself.
-FieldParser oneOfNames(std::string& out, std::initializer_list<std::string_view> names) {
-  std::vector<std::pair<std::string_view, std::string>> choices;
-  for (std::string_view name : names) choices.emplace_back(name, std::string(name));
-  return oneOf(out, std::move(choices));
-}
-
-// ---- schema: one line per key --------------------------------------------------------------
-
-constexpr uint64_t kMaxBytes = uint64_t{1} << 40;  // 1 TiB: any byte limit past this is a typo
-constexpr uint64_t kMaxMillis = uint64_t{24} * 3600 * 1000;  // one day
-
-Fields logFields(LogConfig& c) {
-  return {
-      {"level",
-       oneOfNames(c.level, {"trace", "debug", "info", "warn", "error", "critical", "off"})},
-      {"format", oneOf(c.format, {{"text", LogFormat::kText}, {"json", LogFormat::kJson}})},
-  };
-}
-
-Fields httpLimitFields(HttpLimits& c) {
-  return {
-      {"max_header_bytes", integer(c.maxHeaderBytes, 1, kMaxBytes)},
-      {"max_body_bytes", integer(c.maxBodyBytes, 1, kMaxBytes)},
-      {"header_timeout_ms", integer(c.headerTimeoutMs, 1, kMaxMillis)},
-      {"idle_timeout_ms", integer(c.idleTimeoutMs, 1, kMaxMillis)},
-      {"max_connections", integer(c.maxConnections, 1)},
-      {"max_connections_per_ip", integer(c.maxConnectionsPerIp, 1)},
-      {"max_pipelined", integer(c.maxPipelined, 1)},
-      {"max_response_backlog_bytes", integer(c.maxResponseBacklogBytes, 1, kMaxBytes)},
-  };
-}
-
-Fields httpFields(HttpConfig& c) {
-  return {
-      {"listen", text(c.listen, Empty::kRejected)},
-      {"port", integer(c.port, 1)},
-      {"cors_allow_origin", text(c.corsAllowOrigin, Empty::kAllowed)},
-      {"limits", section(httpLimitFields(c.limits))},
-  };
-}
-
-Fields serverFields(ServerConfig& c) {
-  return {
-      {"shutdown_timeout_ms", integer(c.shutdownTimeoutMs, 0, kMaxMillis)},
-  };
-}
-
-FieldParser boolean(bool& out) { return oneOf(out, {{"true", true}, {"false", false}}); }
-
-Fields rtmpLimitFields(RtmpConfig& c) {
-  return {
-      {"max_chunk_size", integer(c.maxChunkSize, 128, 0x7FFFFFFF)},
-      {"max_message_bytes", integer(c.maxMessageBytes, 1024, 0xFFFFFF)},
-      {"max_chunk_streams", integer(c.maxChunkStreams, 1, 65599)},
-      {"max_pending_bytes", integer(c.maxPendingBytes, 1024, kMaxBytes)},
-  };
-}
-
-Fields rtmpFields(RtmpConfig& c) {
-  return {
-      {"enabled", boolean(c.enabled)},
-      {"listen", text(c.listen, Empty::kRejected)},
-      {"port", integer(c.port, 1)},
-      {"chunk_size", integer(c.chunkSize, 128, 0xFFFFFF)},
-      {"window_ack_size", integer(c.windowAckSize, 1)},
-      {"connect_timeout_ms", integer(c.connectTimeoutMs, 1, kMaxMillis)},
-      {"commands_per_second", integer(c.commandsPerSecond, 1)},
-      {"max_connections", integer(c.maxConnections, 1)},
-      {"limits", section(rtmpLimitFields(c))},
-  };
-}
-
-Fields tlsListenerFields(TlsListenerConfig& c) {
-  return {
-      {"enabled", boolean(c.enabled)},
-      {"listen", text(c.listen, Empty::kRejected)},
-      {"port", integer(c.port, 1)},
-      {"cert_file", text(c.certFile, Empty::kAllowed)},
-      {"key_file", text(c.keyFile, Empty::kAllowed)},
-      {"ciphers", text(c.ciphers, Empty::kAllowed)},
-      {"ciphersuites", text(c.ciphersuites, Empty::kAllowed)},
-      {"handshake_timeout_ms", integer(c.handshakeTimeoutMs, 1, kMaxMillis)},
-  };
-}
-
-Fields streamsFields(StreamsConfig& c) {
-  return {
-      {"publisher_timeout_ms", integer(c.publisherTimeoutMs, 100, kMaxMillis)},
-      {"gop_cache_max_bytes", integer(c.gopCacheMaxBytes, 0, kMaxBytes)},
-      {"player_max_backlog_bytes", integer(c.playerMaxBacklogBytes, 1024, kMaxBytes)},
-      {"player_max_backlog_ms", integer(c.playerMaxBacklogMs, 100, kMaxMillis)},
-      {"player_write_merge_ms", integer(c.playerWriteMergeMs, 0, 1000)},
-  };
-}
-
-Fields cmafFields(CmafConfig& c) {
-  return {
-      {"segment_target_ms", integer(c.segmentTargetMs, 500, 60000)},
-      {"part_target_ms", integer(c.partTargetMs, 50, 5000)},
-      {"window_segments", integer(c.windowSegments, 3, 1000)},
-      {"linger_ms", integer(c.lingerMs, 0, kMaxMillis)},
-      {"max_held_requests_per_stream", integer(c.maxHeldRequestsPerStream, 1)},
-      {"sendfile_segments", integer(c.sendfileSegments, 0, 1000)},
-  };
-}
-
-Fields dashFields(DashConfig& c) {
-  return {
-      {"latency_target_ms", integer(c.latencyTargetMs, 100, 60000)},
-  };
-}
-
-// A list of lower-case hex SHA-256 digests.
-FieldParser sha256List(std::vector<std::string>& out) {
-  return [&out](const Value& v) -> Status {
-    if (!v.node.IsSequence()) return v.invalid("a list of hex SHA-256 digests");
-    out.clear();
-    for (const auto& item : v.node) {
-      const std::string text = item.IsScalar() ? item.Scalar() : std::string();
-      bool hex =
-          text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string::npos;
-      if (!hex) {
-        return Value{item, v.file, v.key, item.Mark()}.invalid(
-            "64 lower-case hex digits (tidecast --hash-token TOKEN prints them)");
-      }
-      out.push_back(text);
-    }
-    return {};
-  };
-}
-
-Fields adminRateFields(AdminConfig& c) {
-  return {
-      {"per_ip_per_second", integer(c.perIpPerSecond, 1)},
-      {"per_ip_burst", integer(c.perIpBurst, 1)},
-      {"per_token_per_second", integer(c.perTokenPerSecond, 1)},
-      {"per_token_burst", integer(c.perTokenBurst, 1)},
-  };
-}
-
-Fields adminFields(AdminConfig& c) {
-  return {
-      {"enabled", boolean(c.enabled)},
-      {"token_sha256", sha256List(c.tokenSha256)},
-      {"read_token_sha256", sha256List(c.readTokenSha256)},
-      {"token_file", text(c.tokenFile, Empty::kRejected)},
-      {"rate_limit", section(adminRateFields(c))},
-  };
-}
-
-Fields websocketFields(WebSocketConfig& c) {
-  return {
-      {"max_frame_bytes", integer(c.maxFrameBytes, 125, kMaxBytes)},
-      {"max_message_bytes", integer(c.maxMessageBytes, 125, kMaxBytes)},
-      {"ping_interval_ms", integer(c.pingIntervalMs, 100, kMaxMillis)},
-      {"idle_timeout_ms", integer(c.idleTimeoutMs, 100, kMaxMillis)},
-      {"close_timeout_ms", integer(c.closeTimeoutMs, 10, kMaxMillis)},
-      {"max_send_backlog_bytes", integer(c.maxSendBacklogBytes, 1024, kMaxBytes)},
-      {"max_connections", integer(c.maxConnections, 1)},
-  };
-}
-
-Fields redisFields(RedisConfig& c) {
-  return {
-      {"host", text(c.host, Empty::kAllowed)},
-      {"port", integer(c.port, 1)},
-      {"connect_timeout_ms", integer(c.connectTimeoutMs, 10, kMaxMillis)},
-      {"command_timeout_ms", integer(c.commandTimeoutMs, 10, kMaxMillis)},
-      {"reconnect_min_ms", integer(c.reconnectMinMs, 1, kMaxMillis)},
-      {"reconnect_max_ms", integer(c.reconnectMaxMs, 1, kMaxMillis)},
-      {"max_in_flight", integer(c.maxInFlight, 1, 1000000)},
-      {"cluster", boolean(c.cluster)},
-  };
-}
-
-Fields socialFields(SocialConfig& c) {
-  return {
-      {"enabled", boolean(c.enabled)},
-      {"store", oneOfNames(c.store, {"sqlite", "redis"})},
-      {"sqlite_file", text(c.sqliteFile, Empty::kRejected)},
-      {"followers_cache_ttl_s", integer(c.followersCacheTtlS, 1, 30 * 86400)},
-      {"max_following", integer(c.maxFollowing, 1, 1000000)},
-      {"page_size_default", integer(c.pageSizeDefault, 1, 1000)},
-      {"page_size_max", integer(c.pageSizeMax, 1, 1000)},
-      {"mutual_max", integer(c.mutualMax, 1, 10000)},
-      {"recommendations_max", integer(c.recommendationsMax, 1, 1000)},
-      {"recommendation_sources", integer(c.recommendationSources, 1, 10000)},
-      {"recommendation_per_source", integer(c.recommendationPerSource, 1, 10000)},
-      {"writes_per_second", integer(c.writesPerSecond, 1, 100000)},
-      {"write_burst", integer(c.writeBurst, 1, 100000)},
-      {"redis_followers_bucket", integer(c.redisFollowersBucket, 16, 4096)},
-      {"redis_outbox_lease_ms", integer(c.redisOutboxLeaseMs, 100, 3600000)},
-      {"redis_outbox_grace_ms", integer(c.redisOutboxGraceMs, 200, 3600000)},
-  };
-}
-
-// The Redis outbox's times against the Redis command timeout: a dispatch round (up to four
-// commands) ends inside its lease, and a write's two commands inside half the grace period.
-Status checkRedisOutboxTimes(const Config& c, std::string_view file) {
-  const uint64_t commandMs = c.redis.commandTimeoutMs;
-  if (c.social.redisOutboxLeaseMs < 4 * commandMs) {
-    return makeError("config.invalid_value",
-                     std::string(file) + ": social.redis_outbox_lease_ms: expected at least " +
-                         std::to_string(4 * commandMs) + " (4 x redis.command_timeout_ms)");
-  }
-  if (c.social.redisOutboxGraceMs < 4 * commandMs) {
-    return makeError("config.invalid_value",
-                     std::string(file) + ": social.redis_outbox_grace_ms: expected at least " +
-                         std::to_string(4 * commandMs) + " (4 x redis.command_timeout_ms)");
-  }
-  return {};
-}
-
-// publish_keys: "any", or a list of non-empty keys.
-FieldParser publishKeys(AppConfig& app) {
-  return [&app](const Value& v) -> Status {
-    const std::string_view expected = "'any' or a list of stream keys";
-    if (v.node.IsScalar() && v.node.Scalar() == "any") {
-      app.anyKey = true;
-      app.publishKeys.clear();
-      return {};
-    }
-    if (!v.node.IsSequence()) return v.invalid(expected);
-    app.anyKey = false;
-    app.publishKeys.clear();
-    for (const auto& item : v.node) {
-      if (!item.IsScalar() || item.Scalar().empty()) {
-        return Value{item, v.file, v.key, item.Mark()}.invalid("a non-empty stream key");
-      }
-      app.publishKeys.push_back(item.Scalar());
-    }
-    return {};
-  };
-}
-
-Fields appFields(AppConfig& app) {
-  return {
-      {"publish_keys", publishKeys(app)},
-      {"on_conflict", oneOf(app.takeover, {{"reject", false}, {"takeover", true}})},
-      {"playback_secret", text(app.playbackSecret, Empty::kAllowed)},
-      {"playback_ttl_ms", integer(app.playbackTtlMs, 1000, uint64_t{30} * kMaxMillis)},
-      {"transcode", text(app.transcode, Empty::kAllowed)},
-  };
-}
-
-Fields jwtFields(JwtConfig& c) {
-  return {
-      {"algorithm",
-       oneOf(c.algorithm, {{"hs256", JwtAlgorithm::kHs256}, {"rs256", JwtAlgorithm::kRs256}})},
-      {"secret", text(c.secret, Empty::kAllowed)},
-      {"public_key_file", text(c.publicKeyFile, Empty::kAllowed)},
-      {"audience", text(c.audience, Empty::kAllowed)},
-      {"leeway_ms", integer(c.leewayMs, 0, kMaxMillis)},
-  };
-}
-
-Fields authFields(AuthConfig& c) { return {{"jwt", section(jwtFields(c.jwt))}}; }
-
-Fields webhooksFields(WebhooksConfig& c) {
-  return {
-      {"on_publish", text(c.onPublish, Empty::kAllowed)},
-      {"on_publish_done", text(c.onPublishDone, Empty::kAllowed)},
-      {"on_play", text(c.onPlay, Empty::kAllowed)},
-      {"on_play_done", text(c.onPlayDone, Empty::kAllowed)},
-      {"timeout_ms", integer(c.timeoutMs, 10, 600000)},
-      {"retries", integer(c.retries, 0, 10)},
-      {"retry_backoff_ms", integer(c.retryBackoffMs, 0, 600000)},
-      {"max_in_flight", integer(c.maxInFlight, 1, 100000)},
-  };
-}
-
-bool validAppName(std::string_view name) {
-  if (name.empty() || name.size() > 128 || name == "." || name == "..") return false;
-  for (std::string_view reserved : kReservedAppNames) {
-    if (name == reserved) return false;
-  }
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// apps: a mapping from app name to its settings. Given, it replaces the default app list.
-FieldParser apps(std::vector<AppConfig>& out) {
-  return [&out](const Value& v) -> Status {
-    out.clear();
-    if (v.node.IsNull()) return {};
-    if (!v.node.IsMap()) return v.invalid("a mapping of app names");
-    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-      // yaml-cpp iterators yield temporaries: keep copies (Node handles), not references.
-      const YAML::Node key = it->first;
-      const YAML::Node value = it->second;
-      Value name{key, v.file, v.key, key.Mark()};
-      if (!key.IsScalar() || !validAppName(key.Scalar())) {
-        return name.invalid("an app name of [A-Za-z0-9_.-], not one of the reserved routes");
-      }
-      for (const auto& app : out) {
-        if (app.name == key.Scalar()) {
-          return makeError("config.duplicate_key", position(v.file, key.Mark()) +
-                                                       ": duplicate key " +
-                                                       quoted(dotted(v.key, key.Scalar())));
-        }
-      }
-      out.push_back(AppConfig{key.Scalar(), true, {}, false});
-      const std::string appKey = dotted(v.key, key.Scalar());
-      Value body{value, v.file, appKey, value.IsNull() ? key.Mark() : value.Mark()};
-      if (Status status = parseMapping(body, appFields(out.back())); !status) return status;
-    }
-    return {};
-  };
-}
-
-// ---- transcode ----------------------------------------------------------------------------
-
-constexpr uint64_t kMaxBitrate = 200'000'000;  // 200 Mbit/s: anything past it is a typo
-
-Fields renditionFields(RenditionConfig& r) {
-  return {
-      {"name", text(r.name, Empty::kRejected)},
-      {"width", integer(r.width, 0, 8192)},
-      {"height", integer(r.height, 0, 8192)},
-      {"fps", integer(r.fps, 0, 240)},
-      {"video_bitrate", integer(r.videoBitrate, 10000, kMaxBitrate)},
-      {"maxrate", integer(r.maxrate, 0, kMaxBitrate)},
-      {"bufsize", integer(r.bufsize, 0, 2 * kMaxBitrate)},
-      {"profile", oneOfNames(r.profile, {"baseline", "main", "high"})},
-      {"preset", oneOfNames(r.preset, {"ultrafast", "superfast", "veryfast", "faster", "fast",
-                                       "medium", "slow", "slower", "veryslow"})},
-      {"bframes", integer(r.bframes, 0, 4)},
-  };
-}
-
-// A rung name becomes a stream name part and a URL segment next to the track names.
-bool validRenditionName(std::string_view name) {
-  if (!validAppName(name) || name == "video" || name == "audio" || name == "index") return false;
-  return true;
-}
-
-FieldParser renditions(std::vector<RenditionConfig>& out) {
-  return [&out](const Value& v) -> Status {
-    if (!v.node.IsSequence()) return v.invalid("a list of renditions");
-    out.clear();
-    for (const auto& item : v.node) {
-      Value entry{item, v.file, v.key, item.Mark()};
-      out.emplace_back();
-      if (Status status = parseMapping(entry, renditionFields(out.back())); !status) return status;
-      if (!validRenditionName(out.back().name)) {
-        return entry.invalid("a rendition with a name of [A-Za-z0-9_.-] other than video/audio");
-      }
-      for (size_t i = 0; i + 1 < out.size(); ++i) {
-        if (out[i].name == out.back().name) return entry.invalid("a rendition name used once");
-      }
-    }
-    return {};
-  };
-}
-
-// ladders: a mapping from ladder name to {source, renditions}.
-FieldParser ladders(std::vector<LadderConfig>& out) {
-  return [&out](const Value& v) -> Status {
-    out.clear();
-    if (v.node.IsNull()) return {};
-    if (!v.node.IsMap()) return v.invalid("a mapping of ladder names");
-    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-      const YAML::Node key = it->first;
-      const YAML::Node value = it->second;
-      if (!key.IsScalar() || key.Scalar().empty()) {
-        return Value{key, v.file, v.key, key.Mark()}.invalid("a ladder name");
-      }
-      out.push_back(LadderConfig{key.Scalar(), true, {}});
-      LadderConfig& ladder = out.back();
-      Value body{value, v.file, dotted(v.key, key.Scalar()),
-                 value.IsNull() ? key.Mark() : value.Mark()};
-      Fields fields{{"source", boolean(ladder.source)},
-                    {"renditions", renditions(ladder.renditions)}};
-      if (Status status = parseMapping(body, fields); !status) return status;
-    }
-    return {};
-  };
-}
-
-Fields transcodeFields(TranscodeConfig& c) {
-  return {
-      {"workers", integer(c.workers, 1, 256)},
-      {"max_queue_frames", integer(c.maxQueueFrames, 2, 10000)},
-      {"encoder_threads", integer(c.encoderThreads, 0, 64)},
-      {"max_jobs", integer(c.maxJobs, 0, 10000)},
-      {"audio_bitrate", integer(c.audioBitrate, 16000, 512000)},
-      {"ladders", ladders(c.ladders)},
-  };
-}
-
-// Every app's transcode names a ladder that exists.
-Status checkLadderReferences(const Config& c, std::string_view file) {
-  for (const AppConfig& app : c.apps) {
-    if (app.transcode.empty()) continue;
-    bool found = false;
-    for (const LadderConfig& ladder : c.transcode.ladders) found |= ladder.name == app.transcode;
-    if (!found) {
-      return makeError("config.invalid_value", std::string(file) + ": apps." + app.name +
-                                                   ".transcode: no ladder named " +
-                                                   quoted(app.transcode) + " in transcode.ladders");
-    }
-  }
-  return {};
-}
-
-// ---- srt ------------------------------------------------------------------------------------
-
-constexpr size_t kSrtPassphraseMin = 10;  // libsrt's limits on SRTO_PASSPHRASE
-constexpr size_t kSrtPassphraseMax = 79;
-
-FieldParser srtPassphrase(std::string& out) {
-  return [&out](const Value& v) -> Status {
-    const std::string_view expected = "a passphrase of 10..79 characters, or \"\"";
-    std::string value;
-    if (Status status = scalarText(v, expected, value); !status) return status;
-    if (!value.empty() && (value.size() < kSrtPassphraseMin || value.size() > kSrtPassphraseMax)) {
-      return v.invalid(expected);
-    }
-    out = std::move(value);
-    return {};
-  };
-}
-
-// srt.apps: app name -> { passphrase }.
-FieldParser srtApps(std::vector<std::pair<std::string, std::string>>& out) {
-  return [&out](const Value& v) -> Status {
-    out.clear();
-    if (v.node.IsNull()) return {};
-    if (!v.node.IsMap()) return v.invalid("a mapping of app names");
-    std::map<std::string, int> seenAt;
-    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-      const YAML::Node key = it->first;
-      const YAML::Node value = it->second;
-      if (!key.IsScalar() || !validAppName(key.Scalar())) {
-        return Value{key, v.file, v.key, key.Mark()}.invalid("an app name");
-      }
-      out.emplace_back(key.Scalar(), "");
-      Fields fields{{"passphrase", srtPassphrase(out.back().second)}};
-      Status status = parseEntry(v, key, value, {{key.Scalar(), section(fields)}}, seenAt);
-      if (!status) return status;
-    }
-    return {};
-  };
-}
-
-Fields srtFields(SrtConfig& c) {
-  return {
-      {"enabled", boolean(c.enabled)},
-      {"listen", text(c.listen, Empty::kRejected)},
-      {"port", integer(c.port, 1)},
-      {"latency_ms", integer(c.latencyMs, 20, 60000)},
-      {"max_bandwidth", integer(c.maxBandwidth, 0, kMaxBytes)},
-      {"passphrase", srtPassphrase(c.passphrase)},
-      {"pbkeylen", oneOf<uint32_t>(c.pbkeylen, {{"16", 16}, {"24", 24}, {"32", 32}})},
-      {"apps", srtApps(c.appPassphrases)},
-      {"max_connections", integer(c.maxConnections, 1, 100000)},
-      {"receive_queue_bytes", integer(c.receiveQueueBytes, 64 * 1024, kMaxBytes)},
-      {"loop_queue_packets", integer(c.loopQueuePackets, 64, 10000000)},
-      {"handshake_timeout_ms", integer(c.handshakeTimeoutMs, 10, 60000)},
-      {"stats_interval_ms", integer(c.statsIntervalMs, 100, kMaxMillis)},
-  };
-}
-
-Fields configFields(Config& c) {
-  return {
-      {"data_dir", text(c.dataDir, Empty::kRejected)},
-      {"log", section(logFields(c.log))},
-      {"http", section(httpFields(c.http))},
-      {"server", section(serverFields(c.server))},
-      {"rtmp", section(rtmpFields(c.rtmp))},
-      {"apps", apps(c.apps)},
-      {"https", section(tlsListenerFields(c.https))},
-      {"rtmps", section(tlsListenerFields(c.rtmps))},
-      {"streams", section(streamsFields(c.streams))},
-      {"auth", section(authFields(c.auth))},
-      {"webhooks", section(webhooksFields(c.webhooks))},
-      {"cmaf", section(cmafFields(c.cmaf))},
-      {"dash", section(dashFields(c.dash))},
-      {"admin", section(adminFields(c.admin))},
-      {"websocket", section(websocketFields(c.websocket))},
-      {"srt", section(srtFields(c.srt))},
-      {"redis", section(redisFields(c.redis))},
-      {"social", section(socialFields(c.social))},
-      {"transcode", section(transcodeFields(c.transcode))},
-  };
-}
-
-// ---- documents -----------------------------------------------------------------------------
+namespace {
 
 // Records where each document starts; ignores the rest.
 class DocumentStarts : public YAML::EventHandler {
@@ -762,15 +222,154 @@ Result<YAML::Node> loadDocument(std::string_view yamlText, std::string_view file
   }
 }
 
-Result<Config> parseDocument(std::string_view yamlText, std::string_view file) {
+bool hasNested(const ConfigSection& section, std::string_view prefix) {
+  for (const ConfigField& f : section.fields) {
+    if (f.key.size() > prefix.size() && f.key.compare(0, prefix.size(), prefix) == 0 &&
+        f.key[prefix.size()] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
+const ConfigField* findField(const ConfigSection& section, std::string_view key) {
+  for (const ConfigField& f : section.fields) {
+    if (f.key == key) return &f;
+  }
+  return nullptr;
+}
+
+// Reads one file's mappings into the sections of a Config.
+class Reader {
+ public:
+  Reader(Config& config, std::function<void*(const ConfigSection&)> valueOf)
+      : config_(config), valueOf_(std::move(valueOf)) {}
+
+  // The top level: a mapping of section names.
+  Status readRoot(const YAML::Node& root, std::string_view file) {
+    if (root.IsNull()) return {};
+    const ConfigValue top{root, file, "", root.Mark()};
+    if (!root.IsMap()) return top.invalid("a mapping");
+    std::map<std::string, int> seenAt;
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      const YAML::Node key = it->first;  // iterators yield temporaries: keep Node handles
+      const YAML::Node value = it->second;
+      if (Status status = checkKey(top, key, seenAt); !status) return status;
+      const ConfigSection* section =
+          config_.schema() ? config_.schema()->find(key.Scalar()) : nullptr;
+      if (section == nullptr) {
+        return makeError("config.unknown_key",
+                         position(file, key.Mark()) + ": unknown key " + quoted(key.Scalar()));
+      }
+      const ConfigValue v{value, file, key.Scalar(), value.IsNull() ? key.Mark() : value.Mark()};
+      if (Status status = readSection(*section, v, ""); !status) return status;
+    }
+    return {};
+  }
+
+  // A section's mapping (or nested mapping `prefix`), or its whole value (key "").
+  Status readSection(const ConfigSection& section, const ConfigValue& v,
+                     const std::string& prefix) {
+    if (prefix.empty()) {
+      if (const ConfigField* whole = findField(section, ""); whole != nullptr) {
+        return whole->parse(v, valueOf_(section));
+      }
+    }
+    if (v.node.IsNull()) return {};  // every key commented out: the defaults
+    if (!v.node.IsMap()) return v.invalid("a mapping");
+    std::map<std::string, int> seenAt;
+    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
+      if (Status status = checkKey(v, key, seenAt); !status) return status;
+      const std::string local = dotted(prefix, key.Scalar());
+      // An empty value ("port:") has yaml-cpp's mark on the next token: point at the key.
+      const ConfigValue entry{value, v.file, dotted(section.name, local),
+                              value.IsNull() ? key.Mark() : value.Mark()};
+      if (const ConfigField* field = findField(section, local); field != nullptr) {
+        if (Status status = field->parse(entry, valueOf_(section)); !status) return status;
+      } else if (hasNested(section, local)) {
+        if (Status status = readSection(section, entry, local); !status) return status;
+      } else {
+        return makeError("config.unknown_key", position(v.file, key.Mark()) + ": unknown key " +
+                                                   quoted(dotted(section.name, local)));
+      }
+    }
+    return {};
+  }
+
+ private:
+  // A scalar key, not seen before in this mapping.
+  static Status checkKey(const ConfigValue& map, const YAML::Node& key,
+                         std::map<std::string, int>& seenAt) {
+    if (!key.IsScalar()) return map.at(key).invalid("a scalar key");
+    const auto [previous, inserted] = seenAt.emplace(key.Scalar(), key.Mark().line + 1);
+    if (!inserted) {
+      return makeError("config.duplicate_key", position(map.file, key.Mark()) + ": duplicate key " +
+                                                   quoted(dotted(map.key, key.Scalar())) +
+                                                   " (first at line " +
+                                                   std::to_string(previous->second) + ")");
+    }
+    return {};
+  }
+
+  Config& config_;
+  std::function<void*(const ConfigSection&)> valueOf_;
+};
+
+// TIDECAST_<SECTION>_<KEY> overrides, each read as a YAML value (lists and maps inline).
+Status readEnvironment(const ConfigSchema& schema, const Environment& env,
+                       const std::function<void*(const ConfigSection&)>& valueOf) {
+  for (const ConfigSection* section : schema.sections()) {
+    for (const ConfigField& field : section->fields) {
+      const std::string name = environmentName(*section, field);
+      const char* text = env(name.c_str());
+      if (text == nullptr) continue;
+      YAML::Node node;
+      try {
+        node = YAML::Load(text);
+      } catch (const YAML::Exception& e) {
+        return makeError("config.syntax", name + ": " + e.msg);
+      }
+      const ConfigValue v{node, name, dotted(section->name, field.key), YAML::Mark::null_mark()};
+      if (Status status = field.parse(v, valueOf(*section)); !status) return status;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+// The one door to a Config's section structs by descriptor (Config::valueOf is private).
+class ConfigLoader {
+ public:
+  static std::function<void*(const ConfigSection&)> valueOf(Config& config) {
+    return [&config](const ConfigSection& section) { return config.valueOf(section); };
+  }
+};
+
+namespace {
+
+// Each section's checks against the others, once every value is read.
+Status checkSections(const ConfigSchema& schema, const Config& config, std::string_view where) {
+  for (const ConfigSection* section : schema.sections()) {
+    if (!section->check) continue;
+    if (Status status = section->check(config, where); !status) return status;
+  }
+  return {};
+}
+
+Result<Config> parseDocument(const ConfigSchema& schema, std::string_view yamlText,
+                             std::string_view file, const Environment& env) {
   Result<YAML::Node> root = loadDocument(yamlText, file);
   if (!root) return root.error();
-  Config config;
-  config.sourcePath = std::string(file);
-  Status status = parseMapping(Value{*root, file, "", root->Mark()}, configFields(config));
-  if (!status) return status.error();
-  if (Status refs = checkLadderReferences(config, file); !refs) return refs.error();
-  if (Status times = checkRedisOutboxTimes(config, file); !times) return times.error();
+  Config config(schema);
+  config.setSourcePath(std::string(file));
+  const auto valueOf = ConfigLoader::valueOf(config);
+  Reader reader(config, valueOf);
+  if (Status status = reader.readRoot(*root, file); !status) return status.error();
+  if (Status status = readEnvironment(schema, env, valueOf); !status) return status.error();
+  if (Status status = checkSections(schema, config, file); !status) return status.error();
   return config;
 }
 
@@ -780,10 +379,28 @@ struct FileCloser {
 
 }  // namespace
 
-Result<Config> parseConfig(std::string_view yamlText, std::string_view sourceName) {
+Environment processEnvironment() {
+  return [](const char* name) { return std::getenv(name); };
+}
+
+Environment noEnvironment() {
+  return [](const char*) -> const char* { return nullptr; };
+}
+
+std::string environmentName(const ConfigSection& section, const ConfigField& field) {
+  std::string name = "TIDECAST_" + dotted(section.name, field.key);
+  for (char& c : name) {
+    c = (c == '.' || c == '-') ? '_'
+                               : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return name;
+}
+
+Result<Config> parseConfig(const ConfigSchema& schema, std::string_view yamlText,
+                           std::string_view sourceName, const Environment& env) {
   const std::string_view file = sourceName.empty() ? "<config>" : sourceName;
   try {
-    return parseDocument(yamlText, file);
+    return parseDocument(schema, yamlText, file, env);
   } catch (const YAML::Exception& e) {
     return makeError("config.syntax", position(file, e.mark) + ": " + e.msg);
   } catch (const std::exception& e) {
@@ -791,7 +408,13 @@ Result<Config> parseConfig(std::string_view yamlText, std::string_view sourceNam
   }
 }
 
-Result<Config> loadConfigFile(const std::string& path) {
+Result<Config> loadConfigFile(const ConfigSchema& schema, const std::string& path,
+                              const Environment& env) {
+  if (path.empty()) {
+    Result<Config> config = parseConfig(schema, "", "<built-in defaults>", env);
+    if (config) config->setSourcePath("");
+    return config;
+  }
   errno = 0;
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) return makeError("config.io", path + ": cannot read: " + std::strerror(errno));
@@ -802,51 +425,207 @@ Result<Config> loadConfigFile(const std::string& path) {
   if (std::ferror(file.get())) {
     return makeError("config.io", path + ": cannot read: " + std::strerror(errno));
   }
-  return parseConfig(yaml, path);
+  return parseConfig(schema, yaml, path, env);
 }
+
+// ---- reload --------------------------------------------------------------------------------
 
 std::vector<std::string> applyReload(Config& live, const Config& fresh) {
   std::vector<std::string> needRestart;
-  auto restartIfChanged = [&needRestart](bool changed, const char* key) {
-    if (changed) needRestart.emplace_back(key);
-  };
-  restartIfChanged(live.dataDir != fresh.dataDir, "data_dir");
-  restartIfChanged(live.http.listen != fresh.http.listen, "http.listen");
-  restartIfChanged(live.http.port != fresh.http.port, "http.port");
-
-  restartIfChanged(live.rtmp != fresh.rtmp, "rtmp");
-  // TLS listeners: the address needs a restart; certificate, key, ciphers, timeout reload.
-  auto reloadTls = [&restartIfChanged](TlsListenerConfig& running, const TlsListenerConfig& next,
-                                       const char* key) {
-    restartIfChanged(running.enabled != next.enabled || running.listen != next.listen ||
-                         running.port != next.port,
-                     key);
-    TlsListenerConfig reloaded = next;
-    reloaded.enabled = running.enabled;
-    reloaded.listen = running.listen;
-    reloaded.port = running.port;
-    running = std::move(reloaded);
-  };
-  reloadTls(live.https, fresh.https, "https");
-  reloadTls(live.rtmps, fresh.rtmps, "rtmps");
-  restartIfChanged(live.srt != fresh.srt, "srt");
-  restartIfChanged(live.cmaf != fresh.cmaf, "cmaf");
-  restartIfChanged(live.dash != fresh.dash, "dash");
-  restartIfChanged(live.transcode != fresh.transcode, "transcode");
-
-  live.log = fresh.log;
-  live.apps = fresh.apps;
-  restartIfChanged(live.auth != fresh.auth, "auth");  // verifiers are built at start
-  live.webhooks = fresh.webhooks;                     // URLs and timeouts apply to the next request
-  live.streams = fresh.streams;
-  live.websocket = fresh.websocket;
-  live.http.limits = fresh.http.limits;
-  live.http.corsAllowOrigin = fresh.http.corsAllowOrigin;
-  live.server = fresh.server;  // read when a shutdown starts
-  live.admin = fresh.admin;    // tokens and rate limits apply to the next request
-  restartIfChanged(live.redis != fresh.redis, "redis");  // the connection is opened at start
-  restartIfChanged(live.social != fresh.social, "social");
+  for (Config::Entry& entry : live.entries_) {
+    if (entry.section == nullptr) continue;
+    const void* next = fresh.find(entry.type);
+    if (next == nullptr) continue;
+    for (const ConfigField& field : entry.section->fields) {
+      if (field.equal(entry.value.get(), next)) continue;
+      if (field.reload == Reload::kLive) {
+        field.assign(entry.value.get(), next);
+      } else {
+        needRestart.push_back(dotted(entry.section->name, field.key));
+      }
+    }
+  }
   return needRestart;
+}
+
+// ---- printing ------------------------------------------------------------------------------
+
+namespace {
+
+constexpr size_t kPrintWidth = 96;
+
+// `text` as comment lines at `indent`, wrapped at kPrintWidth. A line of the text that starts
+// with a space is an example, kept as it is.
+void comment(std::string& out, std::string_view text, size_t indent) {
+  const std::string lead = std::string(indent, ' ') + "#";
+  std::istringstream lines{std::string(text)};
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] == ' ') {
+      out += lead + (line.empty() ? "" : " " + line) + "\n";
+      continue;
+    }
+    std::istringstream words(line);
+    std::string word;
+    std::string current = lead;
+    while (words >> word) {
+      if (current.size() > lead.size() && current.size() + 1 + word.size() > kPrintWidth) {
+        out += current + "\n";
+        current = lead;
+      }
+      current += " " + word;
+    }
+    out += current + "\n";
+  }
+}
+
+std::string reloadText(Reload reload) { return reload == Reload::kLive ? "yes" : "restart"; }
+
+// "Default: 8080 (ms). 1..65535. Reload: yes." for a field whose default fits on a line.
+std::string fieldFacts(const ConfigField& field, const std::string& defaults) {
+  std::string facts = field.type;
+  facts[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(facts[0])));
+  if (!field.unit.empty()) facts += " (" + field.unit + ")";
+  facts += ". ";
+  if (defaults.find('\n') == std::string::npos) facts += "Default: " + defaults + ". ";
+  return facts + "Reload: " + reloadText(field.reload) + ".";
+}
+
+// A value after "key:" (one line) or under it (block YAML, indented).
+void value(std::string& out, const std::string& yaml, size_t indent) {
+  if (yaml.find('\n') == std::string::npos) {
+    out += " " + yaml + "\n";
+    return;
+  }
+  out += "\n";
+  std::istringstream lines(yaml);
+  std::string line;
+  while (std::getline(lines, line)) out += std::string(indent + 2, ' ') + line + "\n";
+}
+
+std::vector<std::string> split(const std::string& key) {
+  std::vector<std::string> parts;
+  std::istringstream in(key);
+  std::string part;
+  while (std::getline(in, part, '.')) parts.push_back(part);
+  return parts;
+}
+
+// One key: its doc, its facts, a NOTE when it differs from the built-in default, its value.
+// `label` names a section's whole value (field.key "").
+void printField(std::string& out, const ConfigField& field, std::string_view label,
+                const void* current, const void* defaults, std::vector<std::string>& open,
+                size_t base) {
+  std::vector<std::string> path = field.key.empty() ? std::vector<std::string>{} : split(field.key);
+  const std::vector<std::string> parents(path.begin(), path.end() - (path.empty() ? 0 : 1));
+  size_t common = 0;
+  while (common < open.size() && common < parents.size() && open[common] == parents[common]) {
+    ++common;
+  }
+  open.resize(common);
+  for (size_t i = common; i < parents.size(); ++i) {
+    out += "\n" + std::string(base + 2 * i, ' ') + parents[i] + ":\n";
+    open.push_back(parents[i]);
+  }
+  const size_t indent = base + 2 * parents.size();
+  const std::string defaultYaml = field.render(defaults);
+  const std::string currentYaml = field.render(current);
+  comment(out, field.doc, indent);
+  comment(out, fieldFacts(field, defaultYaml), indent);
+  if (!field.equal(current, defaults)) {
+    const bool block = defaultYaml.find('\n') != std::string::npos;
+    comment(out,
+            std::string("NOTE: differs from the built-in default") + (block ? ", which is:" : "."),
+            indent);
+    std::istringstream lines(block ? defaultYaml : "");
+    std::string line;
+    while (std::getline(lines, line)) out += std::string(indent, ' ') + "#   " + line + "\n";
+  }
+  out += std::string(indent, ' ') + (path.empty() ? std::string(label) : path.back()) + ":";
+  value(out, currentYaml, indent);
+}
+
+constexpr std::string_view kFileHeader =
+    "# tidecast configuration.\n"
+    "#\n"
+    "# Generated from the sections the code declares (`tidecast --print-config --config FILE`\n"
+    "# prints a file like this one for FILE's values). Every key is listed with what it does,\n"
+    "# what it takes, its built-in default and whether SIGHUP reloads it; a value that differs\n"
+    "# from the built-in default says so in a NOTE line above it. Removing a key gives it its\n"
+    "# built-in default; an empty file runs on the defaults.\n"
+    "#\n"
+    "# Unknown or duplicate keys, wrong types and out-of-range values are errors naming the\n"
+    "# file, line, column and key. Sizes are plain integers in bytes, durations plain integers\n"
+    "# in milliseconds (or seconds where the key says _s).\n"
+    "#\n"
+    "# Every key can be overridden from the environment: TIDECAST_<SECTION>_<KEY>, dots as '_'\n"
+    "# (TIDECAST_HTTP_PORT=8081, TIDECAST_HTTP_LIMITS_MAX_BODY_BYTES=4096, "
+    "TIDECAST_LOG_LEVEL=debug;\n"
+    "# lists and maps as inline YAML: TIDECAST_ADMIN_TOKEN_SHA256='[\"ab12…\"]'), checked as the\n"
+    "# file is; an error names the variable. Variables win over the file.\n"
+    "#\n"
+    "# SIGHUP re-reads this file: \"Reload: yes\" keys take the new value at once; \"Reload:\n"
+    "# restart\" keys keep their running value until the next restart, and the server warns\n"
+    "# naming each one that changed.\n";
+
+}  // namespace
+
+std::string printConfig(const Config& config) {
+  std::string out(kFileHeader);
+  if (config.schema() == nullptr) return out;
+  for (const ConfigSection* section : config.schema()->sections()) {
+    const std::shared_ptr<void> defaults = section->make();
+    const void* current = config.sectionValue(*section);
+    out += "\n";
+    comment(out, section->doc, 0);
+    std::vector<std::string> open;
+    if (findField(*section, "") != nullptr) {
+      printField(out, *findField(*section, ""), section->name, current, defaults.get(), open, 0);
+      continue;
+    }
+    out += section->name + ":\n";
+    for (const ConfigField& field : section->fields) {
+      printField(out, field, "", current, defaults.get(), open, 2);
+    }
+  }
+  return out;
+}
+
+std::string printConfigReference(const ConfigSchema& schema) {
+  auto cell = [](std::string text) {
+    std::string out;
+    for (char c : text) {
+      if (c == '|') {
+        out += "\\|";
+      } else if (c == '\n') {
+        out += ' ';
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  };
+  std::string out =
+      "# Configuration reference\n\n"
+      "Generated by `tidecast --print-config-reference` from the sections the code declares;\n"
+      "a test fails when this file and the code disagree. `conf/tidecast.yaml` is the same\n"
+      "information as a commented configuration file. Every key can be overridden by the\n"
+      "environment variable shown (a YAML value: lists and maps inline).\n";
+  for (const ConfigSection* section : schema.sections()) {
+    const std::shared_ptr<void> defaults = section->make();
+    out += "\n## `" + section->name + "`\n\n" + cell(section->doc) + "\n\n";
+    out += "| key | value | default | reload | environment | description |\n";
+    out += "|---|---|---|---|---|---|\n";
+    for (const ConfigField& field : section->fields) {
+      std::string def = field.render(defaults.get());
+      if (def.find('\n') != std::string::npos) def = "(see conf/tidecast.yaml)";
+      std::string type = field.type + (field.unit.empty() ? "" : " (" + field.unit + ")");
+      out += "| `" + dotted(section->name, field.key) + "` | " + cell(type) + " | `" + cell(def) +
+             "` | " + reloadText(field.reload) + " | `" + environmentName(*section, field) +
+             "` | " + cell(field.doc) + " |\n";
+    }
+  }
+  return out;
 }
 
 }  // namespace tidecast::core

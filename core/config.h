@@ -1,309 +1,389 @@
-// Typed configuration, read from one YAML file (conf/tidecast.yaml documents every key).
+// The configuration machinery: reading one YAML file (plus TIDECAST_* environment overrides)
+// into the sections the rooms declare, validating it, reporting errors, reloading it, and
+// printing it back with its documentation. core/ knows how; it does not know what `rtmp:` or
+// `social:` hold: each room declares its sections next to its code (one struct, one field
+// table), the way an nginx module declares its directives.
 //
-// parseConfig/loadConfigFile never throw: every problem comes back as an Error whose message
-// names the file, line, column and dotted key ("conf/x.yaml:4:3: unknown key 'http.prot'"),
+// A room's section:
+//
+//   struct DashConfig { uint32_t latencyTargetMs = 1000; };
+//   const core::ConfigSection& dashConfigSection() {
+//     static const core::ConfigSection section =
+//         core::SectionBuilder<DashConfig>("dash", "LL-DASH manifests (delivery/dash).")
+//             .integer("latency_target_ms", &DashConfig::latencyTargetMs, 100, 60000, "ms",
+//                      core::Reload::kRestart, "ServiceDescription latency target.")
+//             .build();
+//     return section;
+//   }
+//
+// and the room's list of sections (e.g. delivery::configSections()) names it once; server/
+// puts the rooms' lists together into one ConfigSchema. Code reads its section with
+// `config.get<DashConfig>()`: a reference that stays valid for the Config's lifetime and sees
+// SIGHUP's new values (reload assigns fields in place).
+//
+// Loading never throws: every problem is an Error whose message names the file, line, column
+// and dotted key ("conf/x.yaml:4:3: unknown key 'http.prot'"), or for an environment override
+// the variable ("TIDECAST_HTTP_PORT: http.port: expected an integer in 1..65535, got 'x'"),
 // with a stable code:
 //   config.io             the file is missing or unreadable
 //   config.syntax         the text is not YAML (or holds more than one document)
-//   config.unknown_key    a key the schema does not know (typos are errors, never ignored)
+//   config.unknown_key    a key no section declares (typos are errors, never ignored)
 //   config.duplicate_key  the same key twice in one mapping
 //   config.invalid_value  wrong type, out of range, not one of the allowed names
 // A missing key keeps its built-in default; an empty document gives all defaults.
 //
-// Plain values, no threads: the server loads a Config at start and on SIGHUP, and hands the
-// sections to whoever needs them.
+// Plain values, no threads: the server loads a Config at start and on SIGHUP.
 #pragma once
+
+#include <yaml-cpp/yaml.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <limits>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <typeindex>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
 
 namespace tidecast::core {
 
-enum class LogFormat { kText, kJson };
+// Whether SIGHUP applies a changed value (kLive) or the running value stays until a restart
+// (kRestart: the reload names the key in its warning).
+enum class Reload { kRestart, kLive };
 
-struct LogConfig {
-  std::string level = "info";  // trace|debug|info|warn|error|critical|off
-  LogFormat format = LogFormat::kText;
+inline constexpr uint64_t kConfigMaxBytes = uint64_t{1} << 40;            // 1 TiB: past it, a typo
+inline constexpr uint64_t kConfigMaxMillis = uint64_t{24} * 3600 * 1000;  // one day
+
+// A YAML value being read, with what an error about it must name.
+struct ConfigValue {
+  const YAML::Node& node;
+  std::string_view file;  // "conf/x.yaml", or "TIDECAST_HTTP_PORT" for an override
+  std::string key;        // dotted, "http.port"
+  YAML::Mark mark;        // where errors point (no position for an override)
+
+  // config.invalid_value: "<where>: <key>: expected <expected>, got <what the node is>".
+  Error invalid(std::string_view expected) const;
+  // The same value at another node (an item of a list, a key of a mapping).
+  ConfigValue at(const YAML::Node& other, std::string subkey = {}) const;
 };
 
-struct HttpLimits {
-  size_t maxHeaderBytes = 16 * 1024;                 // 431 past it
-  size_t maxBodyBytes = 1024 * 1024;                 // 413 past it
-  uint32_t headerTimeoutMs = 10000;                  // whole request head must arrive within this
-  uint32_t idleTimeoutMs = 60000;                    // keep-alive idle
-  uint32_t maxConnections = 10000;                   // accepted connections, all clients
-  uint32_t maxConnectionsPerIp = 1000;               // accepted connections from one address
-  uint32_t maxPipelined = 16;                        // requests parsed ahead of responses
-  size_t maxResponseBacklogBytes = 8 * 1024 * 1024;  // unsent bytes per connection before drop
+// The field-table helpers for custom values (a mapping of names, a list of records).
+namespace config_detail {
+std::string quoted(std::string_view text);  // 'text', escaped and cut for messages
+std::string position(std::string_view file, const YAML::Mark& mark);
+std::string dotted(std::string_view parent, std::string_view name);
+// A scalar's text, or "expected a scalar" for mappings, sequences and null.
+Status scalarText(const ConfigValue& v, std::string_view expected, std::string& out);
+bool parseDecimal(std::string_view text, uint64_t& out);  // digits only, no overflow
+// Bare YAML for a scalar ("8080", "\"*\"", "\"\"").
+std::string renderScalar(const std::string& text);
+}  // namespace config_detail
+
+// One key of a section, type-erased over the section's struct.
+struct ConfigField {
+  std::string key;   // within the section, dotted for nested mappings ("limits.max_body_bytes");
+                     // "" for a section whose whole value is this field (data_dir, apps)
+  std::string type;  // what a value must be: "an integer in 1..65535", "one of text|json"
+  std::string unit;  // "ms", "bytes", "" for none
+  Reload reload = Reload::kRestart;
+  std::string doc;  // what it does, one or more sentences
+  std::function<Status(const ConfigValue&, void* section)> parse;
+  // The value as YAML: a scalar on one line, or block YAML (several lines) for lists and maps.
+  std::function<std::string(const void* section)> render;
+  std::function<bool(const void* a, const void* b)> equal;
+  std::function<void(void* to, const void* from)> assign;
 };
 
-struct HttpConfig {
-  std::string listen = "0.0.0.0";
-  uint16_t port = 8080;
-  HttpLimits limits;
-  std::string corsAllowOrigin = "*";  // Access-Control-Allow-Origin; "" sends none
+class Config;
+
+// A section: the top-level key, its doc, its fields, and how to make its default struct.
+struct ConfigSection {
+  std::string name;  // "rtmp"
+  std::string doc;
+  std::type_index type{typeid(void)};
+  std::vector<ConfigField> fields;
+  std::function<std::shared_ptr<void>()> make;              // a default-constructed struct
+  std::function<std::shared_ptr<void>(const void*)> clone;  // a copy of one
+  // Checks between this section and others once everything is read (a ladder an app names
+  // exists); `where` names the file or "environment".
+  std::function<Status(const Config&, std::string_view where)> check;
 };
 
-struct ServerConfig {
-  uint32_t shutdownTimeoutMs = 5000;  // graceful drain on SIGTERM/SIGINT before closing hard
+// Declares a section of struct S, field by field. Each field names a member of S, or a member
+// of a member (two member pointers) for nested keys.
+template <class S>
+class SectionBuilder {
+ public:
+  SectionBuilder(std::string name, std::string doc) {
+    section_.name = std::move(name);
+    section_.doc = std::move(doc);
+    section_.type = std::type_index(typeid(S));
+    section_.make = [] { return std::make_shared<S>(); };
+    section_.clone = [](const void* s) { return std::make_shared<S>(*static_cast<const S*>(s)); };
+  }
+
+  template <class T>
+  using Ref = std::function<T&(S&)>;
+  template <class T>
+  static Ref<T> member(T S::*m) {
+    return [m](S& s) -> T& { return s.*m; };
+  }
+  template <class M, class T>
+  static Ref<T> member(M S::*outer, T M::*inner) {
+    return [outer, inner](S& s) -> T& { return (s.*outer).*inner; };
+  }
+
+  // An unsigned integer in min..max (a size, a duration, a count, a port).
+  template <class T>
+  SectionBuilder& integer(std::string key, Ref<T> ref, uint64_t min, uint64_t max, std::string unit,
+                          Reload reload, std::string doc) {
+    std::string type = "an integer in " + std::to_string(min) + ".." + std::to_string(max);
+    auto parse = [ref, min, max, type](const ConfigValue& v, S& s) -> Status {
+      std::string text;
+      if (Status status = config_detail::scalarText(v, type, text); !status) return status;
+      uint64_t n = 0;
+      if (!config_detail::parseDecimal(text, n) || n < min || n > max) return v.invalid(type);
+      ref(s) = static_cast<T>(n);
+      return {};
+    };
+    auto render = [ref](S& s) { return std::to_string(ref(s)); };
+    return add<T>(std::move(key), std::move(type), std::move(unit), reload, std::move(doc), ref,
+                  parse, render);
+  }
+  template <class T>
+  SectionBuilder& integer(std::string key, T S::*m, uint64_t min, uint64_t max, std::string unit,
+                          Reload reload, std::string doc) {
+    return integer<T>(std::move(key), member(m), min, max, std::move(unit), reload, std::move(doc));
+  }
+
+  SectionBuilder& flag(std::string key, Ref<bool> ref, Reload reload, std::string doc) {
+    return choice<bool>(std::move(key), ref, {{"true", true}, {"false", false}}, reload,
+                        std::move(doc));
+  }
+  SectionBuilder& flag(std::string key, bool S::*m, Reload reload, std::string doc) {
+    return flag(std::move(key), member(m), reload, std::move(doc));
+  }
+
+  enum class Empty { kAllowed, kRejected };
+  SectionBuilder& text(std::string key, Ref<std::string> ref, Empty empty, Reload reload,
+                       std::string doc) {
+    std::string type = empty == Empty::kAllowed ? "a string" : "a non-empty string";
+    auto parse = [ref, empty, type](const ConfigValue& v, S& s) -> Status {
+      std::string value;
+      if (Status status = config_detail::scalarText(v, type, value); !status) return status;
+      if (empty == Empty::kRejected && value.empty()) return v.invalid(type);
+      ref(s) = std::move(value);
+      return {};
+    };
+    auto render = [ref](S& s) { return config_detail::renderScalar(ref(s)); };
+    return add<std::string>(std::move(key), std::move(type), "", reload, std::move(doc), ref, parse,
+                            render);
+  }
+  SectionBuilder& text(std::string key, std::string S::*m, Empty empty, Reload reload,
+                       std::string doc) {
+    return text(std::move(key), member(m), empty, reload, std::move(doc));
+  }
+
+  // One of a fixed set of names, each standing for a value of T.
+  template <class T>
+  SectionBuilder& choice(std::string key, Ref<T> ref,
+                         std::vector<std::pair<std::string, T>> choices, Reload reload,
+                         std::string doc) {
+    std::string type = "one of ";
+    for (size_t i = 0; i < choices.size(); ++i) type += (i > 0 ? "|" : "") + choices[i].first;
+    auto parse = [ref, choices, type](const ConfigValue& v, S& s) -> Status {
+      std::string value;
+      if (Status status = config_detail::scalarText(v, type, value); !status) return status;
+      for (const auto& [name, choice] : choices) {
+        if (name == value) {
+          ref(s) = choice;
+          return {};
+        }
+      }
+      return v.invalid(type);
+    };
+    auto render = [ref, choices](S& s) {
+      for (const auto& [name, choice] : choices) {
+        if (choice == ref(s)) return config_detail::renderScalar(name);
+      }
+      return std::string("~");
+    };
+    return add<T>(std::move(key), std::move(type), "", reload, std::move(doc), ref, parse, render);
+  }
+  template <class T>
+  SectionBuilder& choice(std::string key, T S::*m, std::vector<std::pair<std::string, T>> choices,
+                         Reload reload, std::string doc) {
+    return choice<T>(std::move(key), member(m), std::move(choices), reload, std::move(doc));
+  }
+  // One of a fixed set of names, kept as the name.
+  SectionBuilder& name(std::string key, std::string S::*m, std::initializer_list<const char*> names,
+                       Reload reload, std::string doc) {
+    std::vector<std::pair<std::string, std::string>> choices;
+    for (const char* n : names) choices.emplace_back(n, n);
+    return choice<std::string>(std::move(key), member(m), std::move(choices), reload,
+                               std::move(doc));
+  }
+
+  // Anything else (a list of records, a mapping of names): the room parses and renders it.
+  // `type` says what a value must be, as error messages and the reference show it.
+  template <class T>
+  SectionBuilder& custom(std::string key, Ref<T> ref, std::string type, Reload reload,
+                         std::string doc, std::function<Status(const ConfigValue&, T&)> parse,
+                         std::function<std::string(const T&)> render) {
+    auto parseSection = [ref, parse](const ConfigValue& v, S& s) { return parse(v, ref(s)); };
+    auto renderSection = [ref, render](S& s) { return render(ref(s)); };
+    return add<T>(std::move(key), std::move(type), "", reload, std::move(doc), ref, parseSection,
+                  renderSection);
+  }
+  template <class T>
+  SectionBuilder& custom(std::string key, T S::*m, std::string type, Reload reload, std::string doc,
+                         std::function<Status(const ConfigValue&, T&)> parse,
+                         std::function<std::string(const T&)> render) {
+    return custom<T>(std::move(key), member(m), std::move(type), reload, std::move(doc),
+                     std::move(parse), std::move(render));
+  }
+
+  SectionBuilder& check(std::function<Status(const Config&, std::string_view)> check) {
+    section_.check = std::move(check);
+    return *this;
+  }
+
+  ConfigSection build() { return std::move(section_); }
+
+ private:
+  template <class T, class Parse, class Render>
+  SectionBuilder& add(std::string key, std::string type, std::string unit, Reload reload,
+                      std::string doc, Ref<T> ref, Parse parse, Render render) {
+    ConfigField field;
+    field.key = std::move(key);
+    field.type = std::move(type);
+    field.unit = std::move(unit);
+    field.reload = reload;
+    field.doc = std::move(doc);
+    field.parse = [parse](const ConfigValue& v, void* s) { return parse(v, *static_cast<S*>(s)); };
+    // Reading through a non-const accessor: the renderers and comparisons never write.
+    field.render = [render](const void* s) {
+      return render(*const_cast<S*>(static_cast<const S*>(s)));
+    };
+    field.equal = [ref](const void* a, const void* b) {
+      return ref(*const_cast<S*>(static_cast<const S*>(a))) ==
+             ref(*const_cast<S*>(static_cast<const S*>(b)));
+    };
+    field.assign = [ref](void* to, const void* from) {
+      ref(*static_cast<S*>(to)) = ref(*const_cast<S*>(static_cast<const S*>(from)));
+    };
+    section_.fields.push_back(std::move(field));
+    return *this;
+  }
+
+  ConfigSection section_;
 };
 
-struct RtmpConfig {
-  bool enabled = true;
-  std::string listen = "0.0.0.0";
-  uint16_t port = 1935;
-  uint32_t chunkSize = 60000;        // our outgoing chunk size
-  uint32_t windowAckSize = 2500000;  // Window Acknowledgement Size we announce
-  uint32_t connectTimeoutMs = 10000;
-  uint32_t commandsPerSecond = 50;
-  uint32_t maxConnections = 5000;
-  // Limits on what a client sends.
-  uint32_t maxChunkSize = 65536;
-  uint32_t maxMessageBytes = 0xFFFFFF;  // the most a 24-bit RTMP length can say
-  uint32_t maxChunkStreams = 64;
-  size_t maxPendingBytes = 64 * 1024 * 1024;
+// Every section the process knows, in the order the printed file lists them.
+class ConfigSchema {
+ public:
+  ConfigSchema() = default;
+  ConfigSchema(std::initializer_list<std::vector<const ConfigSection*>> lists) {
+    for (const auto& list : lists) add(list);
+  }
+  void add(const std::vector<const ConfigSection*>& sections) {
+    sections_.insert(sections_.end(), sections.begin(), sections.end());
+  }
+  const std::vector<const ConfigSection*>& sections() const { return sections_; }
+  const ConfigSection* find(std::string_view name) const;
 
-  bool operator==(const RtmpConfig&) const = default;
+ private:
+  std::vector<const ConfigSection*> sections_;
 };
 
-// A TLS listener (https:, rtmps:): the same handlers as its plain twin. Certificate, key,
-// ciphers and the handshake timeout reload on SIGHUP (a file that fails to load keeps the
-// running certificate); enabled/listen/port need a restart.
-struct TlsListenerConfig {
-  bool enabled = false;
-  std::string listen = "0.0.0.0";
-  uint16_t port = 0;
-  std::string certFile{};      // PEM chain, leaf first
-  std::string keyFile{};       // PEM private key
-  std::string ciphers{};       // TLS 1.2 cipher list ("" = OpenSSL's default)
-  std::string ciphersuites{};  // TLS 1.3 suites ("" = OpenSSL's default)
-  uint32_t handshakeTimeoutMs = 10000;
-  bool operator==(const TlsListenerConfig&) const = default;
+// The configuration: one struct per declared section, each with its built-in defaults until
+// a file or an environment variable says otherwise.
+class Config {
+ public:
+  Config() = default;  // no section: get<S>() answers S's defaults
+  explicit Config(const ConfigSchema& schema);
+  // Copies are deep (each section struct copied); moves keep the sections where they are, so
+  // references from get() stay valid.
+  Config(const Config& other);
+  Config& operator=(const Config& other);
+  Config(Config&&) noexcept = default;
+  Config& operator=(Config&&) noexcept = default;
+
+  // Section S, or S's built-in defaults when no section of that type was declared.
+  template <class S>
+  const S& get() const {
+    if (const void* s = find(std::type_index(typeid(S)))) return *static_cast<const S*>(s);
+    static const S defaults{};
+    return defaults;
+  }
+  // Section S, writable (tests, and the loader); added with its defaults when missing.
+  template <class S>
+  S& edit() {
+    if (void* s = find(std::type_index(typeid(S)))) return *static_cast<S*>(s);
+    Entry entry{nullptr, std::type_index(typeid(S)), std::make_shared<S>(),
+                [](const void* s) { return std::make_shared<S>(*static_cast<const S*>(s)); }};
+    entries_.push_back(entry);
+    return *static_cast<S*>(entry.value.get());
+  }
+
+  const std::string& sourcePath() const { return sourcePath_; }
+  void setSourcePath(std::string path) { sourcePath_ = std::move(path); }
+  const ConfigSchema* schema() const { return schema_; }
+  // The struct of a declared section, type-erased (printing); null when absent.
+  const void* sectionValue(const ConfigSection& section) const;
+
+ private:
+  friend class ConfigLoader;
+  friend std::vector<std::string> applyReload(Config& live, const Config& fresh);
+  struct Entry {
+    const ConfigSection* section;  // null for one added by edit() outside the schema
+    std::type_index type;
+    std::shared_ptr<void> value;
+    std::function<std::shared_ptr<void>(const void*)> clone;
+  };
+  const void* find(std::type_index type) const;
+  void* find(std::type_index type);
+  void* valueOf(const ConfigSection& section);
+
+  const ConfigSchema* schema_ = nullptr;
+  std::string sourcePath_;  // file it was loaded from ("" for built-in defaults)
+  std::vector<Entry> entries_;
 };
 
-// An application: the first path segment of rtmp://host/{app}/{key} and /{app}/{key}/...
-struct AppConfig {
-  std::string name;
-  bool anyKey = true;                    // publish_keys: any
-  std::vector<std::string> publishKeys;  // publish_keys: [k1, k2]
-  bool takeover = false;                 // on_conflict: takeover | reject
-  // Signed playback URLs (api/auth/signed_url.h): when set, every viewer request of this app
-  // must carry ?expires=<unix s>&signature=<HMAC-SHA256>; "" leaves playback open.
-  std::string playbackSecret{};
-  uint32_t playbackTtlMs = 3600000;  // longest validity accepted (and --sign-url's default)
-  std::string transcode{};           // name of a transcode.ladders entry ("" = no ABR ladder)
-};
+// The environment a load reads overrides from (name -> value); tests pass their own.
+using Environment = std::function<const char*(const char* name)>;
+Environment processEnvironment();  // getenv
+Environment noEnvironment();
 
-// End-user auth (api/auth): JWTs the social plug-ins accept.
-enum class JwtAlgorithm { kHs256, kRs256 };
-struct JwtConfig {
-  JwtAlgorithm algorithm = JwtAlgorithm::kHs256;
-  std::string secret;                 // HS256 shared secret ("" disables end-user auth)
-  std::string publicKeyFile;          // RS256: PEM public key
-  std::string audience = "tidecast";  // must be in the token's aud ("" skips the check)
-  uint32_t leewayMs = 30000;          // clock skew allowed on exp/nbf/iat
-  bool operator==(const JwtConfig&) const = default;
-};
-struct AuthConfig {
-  JwtConfig jwt;
-  bool operator==(const AuthConfig&) const = default;
-};
+// Parses a YAML document against `schema`, then the TIDECAST_* overrides `env` holds.
+// `sourceName` names the text in error messages and becomes sourcePath().
+Result<Config> parseConfig(const ConfigSchema& schema, std::string_view yamlText,
+                           std::string_view sourceName, const Environment& env = noEnvironment());
 
-// Outgoing webhooks (api/webhooks). An empty URL disables that hook.
-struct WebhooksConfig {
-  std::string onPublish;          // gates publishing: 2xx allows (may rename), else denies
-  std::string onPublishDone;      // notify
-  std::string onPlay;             // gates RTMP and HTTP-FLV players: 2xx allows, else denies
-  std::string onPlayDone;         // notify
-  uint32_t timeoutMs = 3000;      // per attempt
-  uint32_t retries = 1;           // extra attempts after a transport error, timeout or 5xx
-  uint32_t retryBackoffMs = 500;  // doubled after each retry
-  uint32_t maxInFlight = 256;     // requests at once; past it a gating hook denies
-};
+// Reads and parses `path` ("" for the built-in defaults plus the environment). A missing or
+// unreadable file is a config.io error naming it.
+Result<Config> loadConfigFile(const ConfigSchema& schema, const std::string& path,
+                              const Environment& env = processEnvironment());
 
-struct StreamsConfig {
-  uint32_t publisherTimeoutMs = 10000;
-  size_t gopCacheMaxBytes = 32 * 1024 * 1024;
-  size_t playerMaxBacklogBytes = 4 * 1024 * 1024;
-  uint32_t playerMaxBacklogMs = 5000;
-  uint32_t playerWriteMergeMs = 100;  // RTMP/HTTP-FLV viewers' writes merged for up to this long
-};
+// The variable that overrides a field: TIDECAST_<SECTION>_<KEY>, dots and dashes as '_'.
+std::string environmentName(const ConfigSection& section, const ConfigField& field);
 
-// CMAF packaging for LL-HLS and LL-DASH (delivery/cmaf).
-struct CmafConfig {
-  uint32_t segmentTargetMs = 2000;
-  uint32_t partTargetMs = 200;
-  uint32_t windowSegments = 12;
-  uint32_t lingerMs = 30000;
-  uint32_t maxHeldRequestsPerStream = 20000;
-  uint32_t sendfileSegments = 3;
-  bool operator==(const CmafConfig&) const = default;
-};
-
-struct DashConfig {
-  uint32_t latencyTargetMs = 1000;
-  bool operator==(const DashConfig&) const = default;
-};
-
-// The admin REST API (api/admin).
-struct AdminConfig {
-  bool enabled = true;
-  // Hex SHA-256 of bearer tokens: full access, and read-only (GET) access. When both are
-  // empty the server generates one full-access token into `<data_dir>/<token_file>`.
-  std::vector<std::string> tokenSha256;
-  std::vector<std::string> readTokenSha256;
-  std::string tokenFile = "admin-token";
-  // Token buckets: requests per second and burst, per client address and per token.
-  uint32_t perIpPerSecond = 20;
-  uint32_t perIpBurst = 60;
-  uint32_t perTokenPerSecond = 50;
-  uint32_t perTokenBurst = 200;
-};
-
-// WebSocket connections (api/websocket_*). Every key reloads on SIGHUP: open connections use
-// the new values from their next frame or timer on.
-struct WebSocketConfig {
-  size_t maxFrameBytes = 1024 * 1024;        // payload of one client frame; close 1009 past it
-  size_t maxMessageBytes = 1024 * 1024;      // reassembled message; close 1009 past it
-  uint32_t pingIntervalMs = 30000;           // our pings to each client
-  uint32_t idleTimeoutMs = 75000;            // no frame from the client: close 1001
-  uint32_t closeTimeoutMs = 5000;            // wait for the peer's close / TCP end, then drop
-  size_t maxSendBacklogBytes = 1024 * 1024;  // unsent bytes per connection; close 1008 past it
-  uint32_t maxConnections = 10000;           // open WebSocket connections; 503 past it
-};
-
-// One rung of an ABR ladder (core/transcode): an H.264 rendition encoded with libx264.
-struct RenditionConfig {
-  std::string name;                 // the rung's stream "app/key/<name>" and its URL segment
-  uint32_t width = 0;               // 0: from height, keeping the source's aspect ratio
-  uint32_t height = 0;              // 0: from width; both 0: the source's size
-  uint32_t fps = 0;                 // 0: the source's frame rate
-  uint32_t videoBitrate = 1000000;  // bits/s (x264 ABR target)
-  uint32_t maxrate = 0;             // VBV bits/s; 0: video_bitrate
-  uint32_t bufsize = 0;             // VBV bits; 0: maxrate (one second)
-  std::string profile = "main";     // baseline | main | high: the highest libx264 may use
-  std::string preset = "veryfast";
-  uint32_t bframes = 0;  // B-frames (0 keeps latency lowest)
-  bool operator==(const RenditionConfig&) const = default;
-};
-
-struct LadderConfig {
-  std::string name;
-  bool source = true;  // the source itself is a variant too (passthrough)
-  std::vector<RenditionConfig> renditions;
-  bool operator==(const LadderConfig&) const = default;
-};
-
-// In-process transcoding (core/transcode): a worker pool shared by every job.
-struct TranscodeConfig {
-  uint32_t workers = 2;            // worker threads
-  uint32_t maxQueueFrames = 60;    // frames waiting per job; past it frames are dropped
-  uint32_t encoderThreads = 1;     // libx264 threads per rendition encoder
-  uint32_t maxJobs = 8;            // jobs at once; streams past it are not transcoded
-  uint32_t audioBitrate = 128000;  // AAC-LC bits/s when the source's audio is not AAC
-  std::vector<LadderConfig> ladders;
-  bool operator==(const TranscodeConfig&) const = default;
-};
-
-// SRT ingest and playback (ingest/srt). enabled/listen/port and the link options need a
-// restart; the rest is read at start too.
-struct SrtConfig {
-  bool enabled = true;
-  std::string listen = "0.0.0.0";
-  uint16_t port = 9000;
-  uint32_t latencyMs = 120;   // SRTO_LATENCY
-  uint64_t maxBandwidth = 0;  // SRTO_MAXBW bytes/s; 0 = libsrt's default (no limit)
-  std::string passphrase{};   // 10..79 characters, "" = no encryption
-  uint32_t pbkeylen = 16;     // 16 | 24 | 32 (AES-128/192/256)
-  std::vector<std::pair<std::string, std::string>> appPassphrases{};  // apps.<name>.passphrase
-  uint32_t maxConnections = 1000;
-  size_t receiveQueueBytes = 8 * 1024 * 1024;  // per publisher, ahead of its demuxer
-  uint32_t loopQueuePackets = 16384;           // demuxed packets waiting for the loop
-  uint32_t handshakeTimeoutMs = 1000;          // the loop's answer to a handshake check
-  uint32_t statsIntervalMs = 1000;             // link statistics sampling
-  bool operator==(const SrtConfig&) const = default;
-};
-
-// Redis (social/store): the shared follow graph store, or the followers cache in front of
-// SQLite. An empty host leaves Redis unused.
-struct RedisConfig {
-  std::string host;
-  uint16_t port = 6379;
-  uint32_t connectTimeoutMs = 2000;
-  uint32_t commandTimeoutMs = 2000;  // oldest reply overdue: the connection is reopened
-  uint32_t reconnectMinMs = 100;     // first retry; doubled up to reconnectMaxMs
-  uint32_t reconnectMaxMs = 5000;
-  uint32_t maxInFlight = 10000;  // commands awaiting a reply; past it they fail at once
-  bool cluster = false;          // Redis Cluster: host/port is the seed node
-  bool operator==(const RedisConfig&) const = default;
-};
-
-// The social graph (social/graph) and its store (social/store).
-struct SocialConfig {
-  bool enabled = true;
-  std::string store = "sqlite";          // "sqlite" (embedded) or "redis" (shared)
-  std::string sqliteFile = "social.db";  // under data_dir
-  uint32_t followersCacheTtlS = 86400;   // with store sqlite and redis.host set
-  uint32_t maxFollowing = 5000;          // follows one user may hold
-  uint32_t pageSizeDefault = 20;
-  uint32_t pageSizeMax = 100;
-  uint32_t mutualMax = 100;  // mutual follows returned
-  uint32_t recommendationsMax = 50;
-  uint32_t recommendationSources = 100;    // newest followees whose follows are scanned
-  uint32_t recommendationPerSource = 100;  // newest follows read from each of them
-  uint32_t writesPerSecond = 5;            // per user: follow, unfollow, block, unblock
-  uint32_t writeBurst = 30;
-  // The Redis store (store: redis): followers per sorted set before it splits into buckets,
-  // the dispatcher's lease on a user's outbox, and how long a pending user waits for the sweep.
-  uint32_t redisFollowersBucket = 128;
-  uint32_t redisOutboxLeaseMs = 15000;
-  uint32_t redisOutboxGraceMs = 30000;
-  bool operator==(const SocialConfig&) const = default;
-};
-
-// Names that are routes of their own and cannot be app names.
-inline constexpr std::string_view kReservedAppNames[] = {"api",    "ws",      "watch",   "admin",
-                                                         "assets", "healthz", "metrics", "time"};
-
-struct Config {
-  std::string sourcePath;  // file it was loaded from ("" for built-in defaults)
-  std::string dataDir = "data";
-  LogConfig log;
-  HttpConfig http;
-  TlsListenerConfig https{.port = 8443};
-  ServerConfig server;
-  RtmpConfig rtmp;
-  TlsListenerConfig rtmps{.port = 1936};
-  std::vector<AppConfig> apps{AppConfig{"live", true, {}, false}};
-  AuthConfig auth;
-  WebhooksConfig webhooks;
-  StreamsConfig streams;
-  CmafConfig cmaf;
-  DashConfig dash;
-  AdminConfig admin;
-  WebSocketConfig websocket;
-  RedisConfig redis;
-  SocialConfig social;
-  SrtConfig srt;
-  TranscodeConfig transcode;
-};
-
-// Parses a YAML document. `sourceName` names the text in error messages and becomes
-// Config::sourcePath.
-Result<Config> parseConfig(std::string_view yamlText, std::string_view sourceName);
-
-// Reads and parses `path`. A missing or unreadable file is a config.io error naming it.
-Result<Config> loadConfigFile(const std::string& path);
-
-// SIGHUP reload: copies the reloadable subset (log.*, http.limits.*, http.cors_allow_origin,
-// the TLS listeners' certificates, keys, ciphers and handshake timeouts,
-// server.*) from `fresh` into `live`. Keys that changed but only take effect after a restart keep
-// their running value in `live` and are returned, dotted ("http.port"), so the caller can warn.
+// SIGHUP: assigns the fields whose reload is kLive from `fresh` into `live`, in place; fields
+// that changed but need a restart keep their running value and are returned, dotted
+// ("http.port"), so the caller can warn.
 std::vector<std::string> applyReload(Config& live, const Config& fresh);
+
+// The configuration as a commented YAML file: every section and key with its doc, type,
+// default and reload, the values `config` holds, and a note on each that differs from the
+// built-in default. conf/tidecast.yaml is this text (a test holds them equal).
+std::string printConfig(const Config& config);
+// The key reference (Markdown) for docs/configuration.md.
+std::string printConfigReference(const ConfigSchema& schema);
 
 }  // namespace tidecast::core

@@ -22,7 +22,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/config.h"
+#include "core/log_config.h"
 
 namespace tidecast::core {
 

@@ -17,10 +17,9 @@ bool validNamePart(std::string_view part) {
 }
 }  // namespace
 
-StreamHub::StreamHub(LoopContext& context, EventBus& events, HubConfig config)
+StreamHub::StreamHub(LoopContext& context, EventBus& events)
     : context_(context),
       events_(events),
-      config_(std::move(config)),
       timeoutTimer_(context.loop),
       liveStreams_(context.metrics.gauge("tidecast_core_live_streams", "Streams with a publisher")),
       players_(context.metrics.gauge("tidecast_core_players", "Players attached to live streams")) {
@@ -39,17 +38,10 @@ std::optional<std::string> StreamHub::streamName(std::string_view app, std::stri
   return std::string(app) + "/" + std::string(key);
 }
 
-const AppPolicy* StreamHub::findApp(std::string_view app) const {
-  for (const auto& policy : config_.apps) {
-    if (policy.name == app) return &policy;
-  }
-  return nullptr;
-}
-
 Status StreamHub::checkPublish(std::string_view app, std::string_view key) const {
   auto name = streamName(app, key);
   if (!name) return makeError("hub.bad_name", "invalid app or stream key");
-  const AppPolicy* policy = findApp(app);
+  const AppConfig* policy = apps().find(app);
   if (policy == nullptr)
     return makeError("hub.unknown_app", "no app named '" + std::string(app) + "'");
   bool listed = std::find(policy->publishKeys.begin(), policy->publishKeys.end(), key) !=
@@ -74,7 +66,7 @@ Result<Stream*> StreamHub::startPublishing(std::string_view app, std::string_vie
     }
     if (Stream* still = find(*name)) stopPublishing(*still, "taken over by a new publisher");
   }
-  auto stream = std::make_unique<Stream>(*name, publisher.id, config_.maxGopCacheBytes);
+  auto stream = std::make_unique<Stream>(*name, publisher.id, streamsConfig().gopCacheMaxBytes);
   stream->touch(context_.loop.nowMs());
   Stream* raw = stream.get();
   streams_.emplace(*name, std::move(stream));
@@ -97,7 +89,7 @@ Result<Stream*> StreamHub::startRendition(std::string_view source, std::string_v
   if (find(name) != nullptr) {
     return makeError("hub.already_publishing", "'" + name + "' already has a publisher");
   }
-  auto stream = std::make_unique<Stream>(name, publisher.id, config_.maxGopCacheBytes);
+  auto stream = std::make_unique<Stream>(name, publisher.id, streamsConfig().gopCacheMaxBytes);
   stream->setRenditionOf(std::string(source));
   stream->touch(context_.loop.nowMs());
   Stream* raw = stream.get();
@@ -219,13 +211,13 @@ void StreamHub::checkPublisherTimeouts() {
   uint64_t now = context_.loop.nowMs();
   std::vector<Stream*> silent;
   for (auto& [name, stream] : streams_) {
-    if (now - stream->stats().lastPacketLoopMs > config_.publisherTimeoutMs) {
+    if (now - stream->stats().lastPacketLoopMs > streamsConfig().publisherTimeoutMs) {
       silent.push_back(stream.get());
     }
   }
   for (Stream* stream : silent) {
     context_.log.warn("stream.publisher_timeout stream={} timeout_ms={}", stream->name(),
-                      config_.publisherTimeoutMs);
+                      streamsConfig().publisherTimeoutMs);
     if (!sessions_.kick(stream->publisherSession(), "publisher timeout")) {
       stopPublishing(*stream, "publisher timeout");
     }

@@ -21,15 +21,9 @@
 #include "core/result.h"
 #include "core/session_registry.h"
 #include "core/stream.h"
+#include "core/stream_hub_config.h"
 
 namespace tidecast::core {
-
-struct AppPolicy {
-  std::string name;                      // "live"
-  bool anyKey = false;                   // development: any stream key may publish
-  std::vector<std::string> publishKeys;  // otherwise: these keys only
-  bool takeover = false;                 // a new publisher replaces the live one (else refused)
-};
 
 // A publish or play about to happen, as the access authorizers see it.
 struct AccessRequest {
@@ -48,15 +42,11 @@ using AccessDone = std::function<void(Result<std::string>)>;
 // on the loop thread, possibly before returning.
 using AccessAuthorizer = std::function<void(const AccessRequest&, AccessDone done)>;
 
-struct HubConfig {
-  std::vector<AppPolicy> apps{AppPolicy{"live", true, {}, false}};
-  uint32_t publisherTimeoutMs = 10000;  // no packet for this long ends the stream
-  size_t maxGopCacheBytes = 32 * 1024 * 1024;
-};
-
 class StreamHub {
  public:
-  StreamHub(LoopContext& context, EventBus& events, HubConfig config);
+  // Reads the apps: and streams: sections of the context's config live (core/stream_hub_config.h):
+  // a SIGHUP reload applies to the next publish and the next timeout check.
+  StreamHub(LoopContext& context, EventBus& events);
   ~StreamHub();
 
   // Validates app/key and registers the publisher. Error codes: hub.bad_name,
@@ -107,14 +97,13 @@ class StreamHub {
   SessionRegistry& sessions() { return sessions_; }
   EventBus& events() { return events_; }
   LoopContext& context() { return context_; }
-  const HubConfig& config() const { return config_; }
-  void setConfig(HubConfig config) { config_ = std::move(config); }
+  const AppsConfig& apps() const { return context_.config.get<AppsConfig>(); }
+  const StreamsConfig& streamsConfig() const { return context_.config.get<StreamsConfig>(); }
 
   // "app/key" if both parts are valid names (1..128 of [A-Za-z0-9_.-], not "." or "..").
   static std::optional<std::string> streamName(std::string_view app, std::string_view key);
 
  private:
-  const AppPolicy* findApp(std::string_view app) const;
   void checkPublisherTimeouts();
   // Per-stream series (bitrate, fps, players, codec info), rebuilt at each /metrics render.
   void exportStreamMetrics();
@@ -123,7 +112,6 @@ class StreamHub {
 
   LoopContext& context_;
   EventBus& events_;
-  HubConfig config_;
   SessionRegistry sessions_;
   std::function<bool(std::string_view, std::string_view)> keyCheck_;
   std::map<std::string, std::unique_ptr<Stream>, std::less<>> streams_;

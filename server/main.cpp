@@ -9,12 +9,15 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "server/server.h"
+#include "server/server_config.h"
 
 namespace {
 
 constexpr const char* kUsage =
     "Usage: tidecast [--config FILE]\n"
     "       tidecast --check-config FILE\n"
+    "       tidecast --print-config [--config FILE]\n"
+    "       tidecast --print-config-reference\n"
     "       tidecast --hash-token TOKEN\n"
     "       tidecast --help | --version\n"
     "\n"
@@ -22,10 +25,20 @@ constexpr const char* kUsage =
     "\n"
     "  --config FILE        load configuration from FILE (YAML); without it the built-in\n"
     "                       defaults are used (see conf/tidecast.yaml)\n"
-    "  --check-config FILE  validate FILE, print the first error, exit 0 if valid, 1 if not\n"
+    "  --check-config FILE  validate FILE (and the TIDECAST_* variables), print the first\n"
+    "                       error, exit 0 if valid, 1 if not\n"
+    "  --print-config       print the configuration as a commented YAML file: every key with\n"
+    "                       its doc, default and reload; the values of --config FILE and the\n"
+    "                       TIDECAST_* variables (conf/tidecast.yaml is this output)\n"
+    "  --print-config-reference\n"
+    "                       print the key reference in Markdown (docs/configuration.md)\n"
     "  --hash-token TOKEN   print TOKEN's SHA-256, for admin.token_sha256 in the config\n"
     "  --help               show this text\n"
     "  --version            print the version\n"
+    "\n"
+    "Every key can be set from the environment: TIDECAST_<SECTION>_<KEY> "
+    "(TIDECAST_HTTP_PORT=8081,\n"
+    "TIDECAST_LOG_LEVEL=debug; lists and maps as inline YAML), overriding the file.\n"
     "\n"
     "Signals: SIGINT/SIGTERM stop gracefully (twice: at once), SIGHUP reloads the config.\n";
 
@@ -33,6 +46,8 @@ struct Options {
   std::string configPath;
   std::string checkPath;
   std::string hashToken;
+  bool printConfig = false;
+  bool printReference = false;
   bool help = false;
   bool version = false;
 };
@@ -53,6 +68,10 @@ bool parseOptions(int argc, char** argv, Options& options) {
       if (!value(options.configPath)) return false;
     } else if (arg == "--check-config") {
       if (!value(options.checkPath)) return false;
+    } else if (arg == "--print-config") {
+      options.printConfig = true;
+    } else if (arg == "--print-config-reference") {
+      options.printReference = true;
     } else if (arg == "--hash-token") {
       if (!value(options.hashToken)) return false;
     } else if (arg.rfind("--config=", 0) == 0) {
@@ -85,8 +104,13 @@ int main(int argc, char** argv) {
     std::printf("tidecast %s\n", TIDECAST_VERSION);
     return 0;
   }
+  const core::ConfigSchema& schema = server::configSchema();
+  if (options.printReference) {
+    std::fputs(core::printConfigReference(schema).c_str(), stdout);
+    return 0;
+  }
   if (!options.checkPath.empty()) {
-    auto config = core::loadConfigFile(options.checkPath);
+    auto config = core::loadConfigFile(schema, options.checkPath);
     if (!config) {
       std::fprintf(stderr, "%s\n", config.error().message.c_str());
       return 1;
@@ -95,18 +119,19 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  core::Config config;
-  if (!options.configPath.empty()) {
-    auto loaded = core::loadConfigFile(options.configPath);
-    if (!loaded) {
-      std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
-      return 1;
-    }
-    config = std::move(loaded.value());
+  auto loaded = core::loadConfigFile(schema, options.configPath);
+  if (!loaded) {
+    std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
+    return 1;
+  }
+  core::Config config = std::move(loaded.value());
+  if (options.printConfig) {
+    std::fputs(core::printConfig(config).c_str(), stdout);
+    return 0;
   }
   // Writes to a closed socket must return EPIPE, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
-  auto log = core::makeLogger(config.log);
+  auto log = core::makeLogger(config.get<core::LogConfig>());
   core::routeLibavLogs(log);  // FFmpeg's own warnings and errors, rate-limited, into the log
   server::Server server(std::move(config), log);
   return server.run();

@@ -6,110 +6,45 @@
 
 #include "api/admin/admin_plugin.h"
 #include "api/auth/playback_guard.h"
+#include "api/http_config.h"
 #include "api/system_routes.h"
 #include "api/webhooks/webhooks_plugin.h"
+#include "core/data_dir_config.h"
 #include "core/log.h"
 #include "core/process_stats.h"
 #include "delivery/cmaf/cmaf_plugin.h"
 #include "delivery/dash/dash_plugin.h"
 #include "delivery/flv/flv_plugin.h"
 #include "delivery/hls/hls_plugin.h"
+#include "delivery/transcode/transcode_plugin.h"
+#include "ingest/rtmp/rtmp_config.h"
+#include "ingest/srt/srt_config.h"
+#include "server/server_config.h"
 #include "social/graph/graph_plugin.h"
 #include "social/store/social_store_plugin.h"
 
 namespace tidecast::server {
 
-namespace {
-
-core::BacklogLimits backlogLimits(const core::Config& config) {
-  return {config.streams.playerMaxBacklogBytes, config.streams.playerMaxBacklogMs,
-          config.streams.playerWriteMergeMs};
-}
-
-// Every module of the process, in mount order. Adding a module is one line here.
-delivery::cmaf::CmafSettings cmafSettings(const core::Config& config) {
-  const core::CmafConfig& c = config.cmaf;
-  delivery::cmaf::CmafSettings s;
-  s.segmentTargetMs = c.segmentTargetMs;
-  s.partTargetMs = std::min(c.partTargetMs, c.segmentTargetMs / 2);
-  s.windowSegments = c.windowSegments;
-  s.lingerMs = c.lingerMs;
-  s.maxWaitersPerStream = c.maxHeldRequestsPerStream;
-  s.sendfileSegments = c.sendfileSegments;
-  return s;
-}
-
-std::vector<std::unique_ptr<api::Plugin>> makePlugins(const core::Config& config,
-                                                      api::admin::AdminPlugin** admin) {
+// Every module of the process. Adding a module is one line here: each reads its own config
+// section and says which services it offers and needs (api/plugin.h); the mount order follows
+// from those needs, ties keeping this order (access checks before the routes they guard).
+std::vector<std::unique_ptr<api::Plugin>> makePlugins() {
   std::vector<std::unique_ptr<api::Plugin>> plugins;
   plugins.push_back(std::make_unique<api::SystemRoutes>());
-  // Access checks before the routes they guard: signed playback URLs, then webhooks.
   plugins.push_back(std::make_unique<api::auth::PlaybackGuard>());
   plugins.push_back(std::make_unique<api::webhooks::WebhooksPlugin>());
-  if (config.admin.enabled) {
-    auto plugin = std::make_unique<api::admin::AdminPlugin>();
-    *admin = plugin.get();
-    plugins.push_back(std::move(plugin));
-  }
-  plugins.push_back(std::make_unique<delivery::flv::FlvPlugin>(backlogLimits(config)));
-  auto cmaf = std::make_unique<delivery::cmaf::CmafPlugin>(cmafSettings(config));
-  plugins.push_back(std::make_unique<delivery::hls::HlsPlugin>(*cmaf));
-  plugins.push_back(std::make_unique<delivery::dash::DashPlugin>(
-      *cmaf, delivery::dash::DashSettings{config.dash.latencyTargetMs}));
-  plugins.push_back(std::move(cmaf));
-  // Social: the store mounts first and is handed to the plug-ins that use it.
-  if (config.social.enabled) {
-    auto stores = std::make_unique<social::store::SocialStorePlugin>();
-    plugins.push_back(std::make_unique<social::graph::GraphPlugin>(*stores));
-    plugins.insert(plugins.end() - 1, std::move(stores));
-  }
+  plugins.push_back(std::make_unique<api::admin::AdminPlugin>());
+  plugins.push_back(std::make_unique<delivery::flv::FlvPlugin>());
+  plugins.push_back(std::make_unique<delivery::cmaf::CmafPlugin>());
+  plugins.push_back(std::make_unique<delivery::transcode::TranscodePlugin>());
+  plugins.push_back(std::make_unique<delivery::hls::HlsPlugin>());
+  plugins.push_back(std::make_unique<delivery::dash::DashPlugin>());
+  plugins.push_back(std::make_unique<social::store::SocialStorePlugin>());
+  plugins.push_back(std::make_unique<social::graph::GraphPlugin>());
   return plugins;
 }
 
-core::HubConfig hubConfig(const core::Config& config) {
-  core::HubConfig hub;
-  hub.apps.clear();
-  for (const auto& app : config.apps) {
-    hub.apps.push_back({app.name, app.anyKey, app.publishKeys, app.takeover});
-  }
-  hub.publisherTimeoutMs = config.streams.publisherTimeoutMs;
-  hub.maxGopCacheBytes = config.streams.gopCacheMaxBytes;
-  return hub;
-}
-
-ingest::rtmp::RtmpSettings rtmpSettings(const core::Config& config) {
-  const core::RtmpConfig& c = config.rtmp;
-  ingest::rtmp::RtmpSettings s;
-  s.listen = c.listen;
-  s.port = c.port;
-  s.outChunkSize = c.chunkSize;
-  s.windowAckSize = c.windowAckSize;
-  s.connectTimeoutMs = c.connectTimeoutMs;
-  s.commandsPerSecond = c.commandsPerSecond;
-  s.maxConnections = c.maxConnections;
-  s.chunkLimits = {c.maxChunkSize, c.maxMessageBytes, c.maxChunkStreams, c.maxPendingBytes};
-  s.playerBacklog = backlogLimits(config);
-  return s;
-}
-
-ingest::srt::SrtSettings srtSettings(const core::Config& config) {
-  const core::SrtConfig& c = config.srt;
-  ingest::srt::SrtSettings s;
-  s.listen = c.listen;
-  s.port = c.port;
-  s.latencyMs = c.latencyMs;
-  s.maxBandwidth = c.maxBandwidth == 0 ? -1 : static_cast<int64_t>(c.maxBandwidth);
-  s.passphrase = c.passphrase;
-  s.pbkeylen = c.pbkeylen;
-  for (const auto& [app, passphrase] : c.appPassphrases) s.appPassphrases[app] = passphrase;
-  s.maxConnections = c.maxConnections;
-  s.receiveQueueBytes = c.receiveQueueBytes;
-  s.loopQueuePackets = c.loopQueuePackets;
-  s.handshakeTimeoutMs = c.handshakeTimeoutMs;
-  s.statsIntervalMs = c.statsIntervalMs;
-  s.playerBacklog = backlogLimits(config);
-  return s;
-}
+namespace {
 
 // The TLS context a listener's config describes; HTTPS offers http/1.1 by ALPN.
 core::Result<std::shared_ptr<core::TlsContext>> loadTlsContext(const core::TlsListenerConfig& c,
@@ -126,11 +61,15 @@ core::Result<std::shared_ptr<core::TlsContext>> loadTlsContext(const core::TlsLi
 
 }  // namespace
 
+Server::PluginList::~PluginList() {
+  while (!list.empty()) list.pop_back();  // the reverse of the mount order
+}
+
 Server::Server(core::Config config, std::shared_ptr<spdlog::logger> log)
     : config_(std::move(config)),
       log_(std::move(log)),
       context_{loop_, metrics_, *log_, config_},
-      plugins_(makePlugins(config_, &admin_)) {}
+      plugins_{makePlugins()} {}
 
 Server::~Server() = default;
 
@@ -148,40 +87,39 @@ int Server::run() {
 }
 
 core::Status Server::start() {
+  const std::string& dataDir = config_.get<core::DataDirConfig>().path;
   std::error_code ec;
-  std::filesystem::create_directories(config_.dataDir, ec);
+  std::filesystem::create_directories(dataDir, ec);
   if (ec) {
     return core::makeError("server.data_dir",
-                           "cannot create data_dir '" + config_.dataDir + "': " + ec.message());
+                           "cannot create data_dir '" + dataDir + "': " + ec.message());
   }
   core::registerProcessMetrics(metrics_);
-  hub_ = std::make_unique<core::StreamHub>(context_, events_, hubConfig(config_));
-  transcoder_ = std::make_unique<core::transcode::Transcoder>(context_, *hub_, config_.transcode);
-  if (admin_ != nullptr) admin_->setTranscoder(transcoder_.get());
+  hub_ = std::make_unique<core::StreamHub>(context_, events_);
   websocket_ = std::make_unique<api::WebSocketDispatcher>(context_);
   websocket_->mount(router_, "/ws");
-  api::PluginContext pluginContext{context_, router_, *hub_, events_, config_, *this, *websocket_};
-  for (auto& plugin : plugins_) {
-    if (auto status = plugin->mount(pluginContext); !status) return status;
-  }
+  if (auto status = mountPlugins(); !status) return status;
   http_ = std::make_unique<api::HttpServer>(
       context_, [this](api::HttpRequest& request, const auto& response) {
         router_.dispatch(request, response);
       });
-  if (auto status = http_->listen(config_.http.listen, config_.http.port); !status) return status;
-  log_->info("http.listen addr={} port={}", config_.http.listen, http_->port());
-  if (config_.rtmp.enabled || config_.rtmps.enabled) {
-    rtmp_ = std::make_unique<ingest::rtmp::RtmpServer>(context_, *hub_, rtmpSettings(config_));
+  const auto& http = config_.get<api::HttpConfig>();
+  if (auto status = http_->listen(http.listen, http.port); !status) return status;
+  log_->info("http.listen addr={} port={}", http.listen, http_->port());
+  const auto& rtmp = config_.get<ingest::rtmp::RtmpConfig>();
+  if (rtmp.enabled || config_.get<ingest::rtmp::RtmpsConfig>().enabled) {
+    rtmp_ = std::make_unique<ingest::rtmp::RtmpServer>(context_, *hub_, rtmp);
   }
-  if (config_.rtmp.enabled) {
+  if (rtmp.enabled) {
     if (auto status = rtmp_->listen(); !status) return status;
-    log_->info("rtmp.listen addr={} port={}", config_.rtmp.listen, rtmp_->port());
+    log_->info("rtmp.listen addr={} port={}", rtmp.listen, rtmp_->port());
   }
   if (auto status = listenTls(); !status) return status;
-  if (config_.srt.enabled) {
-    srt_ = std::make_unique<ingest::srt::SrtServer>(context_, *hub_, srtSettings(config_));
+  const auto& srt = config_.get<ingest::srt::SrtConfig>();
+  if (srt.enabled) {
+    srt_ = std::make_unique<ingest::srt::SrtServer>(context_, *hub_, srt);
     if (auto status = srt_->listen(); !status) return status;
-    log_->info("srt.listen addr={} port={}", config_.srt.listen, srt_->port());
+    log_->info("srt.listen addr={} port={}", srt.listen, srt_->port());
   }
 
   for (int signum : {SIGINT, SIGTERM, SIGHUP}) {
@@ -197,7 +135,19 @@ core::Status Server::start() {
     signals_.push_back(std::move(signal));
   }
   log_->info("server.started version={} config={}", TIDECAST_VERSION,
-             config_.sourcePath.empty() ? "(built-in defaults)" : config_.sourcePath);
+             config_.sourcePath().empty() ? "(built-in defaults)" : config_.sourcePath());
+  return {};
+}
+
+// Orders the plug-ins by what they need (a missing or circular need stops the start) and
+// mounts them.
+core::Status Server::mountPlugins() {
+  if (auto status = api::orderPlugins(plugins_.list); !status) return status;
+  api::PluginContext context{context_, router_, *hub_,       events_,
+                             config_,  *this,   *websocket_, services_};
+  for (auto& plugin : plugins_.list) {
+    if (auto status = plugin->mount(context); !status) return status;
+  }
   return {};
 }
 
@@ -210,12 +160,14 @@ core::Status Server::listenTls() {
     std::function<core::Status()> listen;
     std::function<uint16_t()> port;
   };
+  const core::TlsListenerConfig& https = config_.get<api::HttpsConfig>();
+  const core::TlsListenerConfig& rtmps = config_.get<ingest::rtmp::RtmpsConfig>();
   Listener listeners[] = {
-      {config_.https, "https", httpsTls_,
-       [this] { return http_->listenTls(config_.https.listen, config_.https.port, httpsTls_); },
+      {https, "https", httpsTls_,
+       [this, &https] { return http_->listenTls(https.listen, https.port, httpsTls_); },
        [this] { return http_->tlsPort(); }},
-      {config_.rtmps, "rtmps", rtmpsTls_,
-       [this] { return rtmp_->listenTls(config_.rtmps.listen, config_.rtmps.port, rtmpsTls_); },
+      {rtmps, "rtmps", rtmpsTls_,
+       [this, &rtmps] { return rtmp_->listenTls(rtmps.listen, rtmps.port, rtmpsTls_); },
        [this] { return rtmp_->tlsPort(); }},
   };
   for (Listener& l : listeners) {
@@ -235,8 +187,10 @@ core::Status Server::listenTls() {
 // names). New connections get the new context; open ones keep theirs. A file that fails to
 // load keeps the running certificate.
 void Server::reloadCertificates() {
-  for (auto [acceptor, c, name] : {std::tuple{httpsTls_.get(), &config_.https, "https"},
-                                   std::tuple{rtmpsTls_.get(), &config_.rtmps, "rtmps"}}) {
+  const core::TlsListenerConfig* https = &config_.get<api::HttpsConfig>();
+  const core::TlsListenerConfig* rtmps = &config_.get<ingest::rtmp::RtmpsConfig>();
+  for (auto [acceptor, c, name] :
+       {std::tuple{httpsTls_.get(), https, "https"}, std::tuple{rtmpsTls_.get(), rtmps, "rtmps"}}) {
     if (acceptor == nullptr) continue;
     acceptor->setHandshakeTimeoutMs(c->handshakeTimeoutMs);
     auto context = loadTlsContext(*c, name);
@@ -258,12 +212,13 @@ void Server::stop(int signum) {
     return;
   }
   stopping_ = true;
-  log_->info("server.stopping signal={} timeout_ms={}", signum, config_.server.shutdownTimeoutMs);
+  const uint32_t timeoutMs = config_.get<ServerConfig>().shutdownTimeoutMs;
+  log_->info("server.stopping signal={} timeout_ms={}", signum, timeoutMs);
   // Publishers and RTMP players first: their streams end, so HTTP viewers finish too.
   if (rtmp_) rtmp_->shutdown();
   if (srt_) srt_->shutdown();
   if (websocket_) websocket_->server().shutdown();  // close 1001, handshakes finish on their own
-  http_->shutdown(config_.server.shutdownTimeoutMs, [this] {
+  http_->shutdown(timeoutMs, [this] {
     // Nothing else keeps the loop alive once the listeners and connections are gone.
     signals_.clear();
   });
@@ -272,22 +227,21 @@ void Server::stop(int signum) {
 void Server::reload() { (void)reloadConfig(); }
 
 core::Result<std::vector<std::string>> Server::reloadConfig() {
-  if (config_.sourcePath.empty()) {
+  if (config_.sourcePath().empty()) {
     log_->warn("config.reload_skipped reason=\"running on built-in defaults, no file\"");
     return core::makeError("config.no_file", "running on built-in defaults: no file to reload");
   }
   // A small file read on the loop thread: reloads are rare and operator-initiated.
-  auto fresh = core::loadConfigFile(config_.sourcePath);
+  auto fresh = core::loadConfigFile(configSchema(), config_.sourcePath());
   if (!fresh) {
     log_->error("config.reload_failed error=\"{}\"", fresh.error().message);
     return fresh.error();
   }
   std::vector<std::string> needRestart = core::applyReload(config_, *fresh);
   for (const auto& key : needRestart) log_->warn("config.reload_needs_restart key={}", key);
-  core::reconfigureLogger(*log_, config_.log);
-  hub_->setConfig(hubConfig(config_));
+  core::reconfigureLogger(*log_, config_.get<core::LogConfig>());
   reloadCertificates();
-  log_->info("config.reloaded file={}", config_.sourcePath);
+  log_->info("config.reloaded file={}", config_.sourcePath());
   return needRestart;
 }
 

@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "api/admin/admin_plugin.h"
 #include "api/http_server.h"
 #include "api/plugin.h"
 #include "api/router.h"
@@ -18,11 +17,13 @@
 #include "core/metrics.h"
 #include "core/stream_hub.h"
 #include "core/tls_context.h"
-#include "core/transcode/transcoder.h"
 #include "ingest/rtmp/rtmp_server.h"
 #include "ingest/srt/srt_server.h"
 
 namespace tidecast::server {
+
+// Every plug-in of the process, in listed order (mount order follows their needs).
+std::vector<std::unique_ptr<api::Plugin>> makePlugins();
 
 class Server final : public api::ServerControl {
  public:
@@ -40,6 +41,7 @@ class Server final : public api::ServerControl {
   core::Status start();
   void stop(int signum);
   void reload();
+  core::Status mountPlugins();
   core::Status listenTls();
   void reloadCertificates();
 
@@ -51,10 +53,12 @@ class Server final : public api::ServerControl {
   core::EventBus events_;
   std::unique_ptr<core::StreamHub> hub_;
   api::Router router_;
-  api::admin::AdminPlugin* admin_ = nullptr;  // in plugins_, when the admin API is on
-  std::vector<std::unique_ptr<api::Plugin>> plugins_;
-  // After plugins_ (destroyed first): stopping its renditions still reaches the packagers.
-  std::unique_ptr<core::transcode::Transcoder> transcoder_;
+  api::Services services_;
+  // Destroyed in the reverse of their mount order: a plug-in goes before those it needs.
+  struct PluginList {
+    std::vector<std::unique_ptr<api::Plugin>> list;
+    ~PluginList();
+  } plugins_;
   std::unique_ptr<api::WebSocketDispatcher> websocket_;  // before http_: outlives upgrades
   std::unique_ptr<api::HttpServer> http_;
   std::unique_ptr<ingest::rtmp::RtmpServer> rtmp_;

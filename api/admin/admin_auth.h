@@ -7,10 +7,10 @@
 #include <optional>
 #include <string>
 
+#include "api/admin/admin_config.h"
 #include "api/admin/rate_limiter.h"
 #include "api/http_request.h"
 #include "api/http_response.h"
-#include "core/config.h"
 
 namespace tidecast::api::admin {
 
@@ -19,7 +19,7 @@ enum class Access { kRead, kFull };
 class AdminAuth {
  public:
   // `generatedTokenHash`: the token file's hash, used when the config lists no token.
-  AdminAuth(const core::AdminConfig& config, std::string generatedTokenHash)
+  AdminAuth(const AdminConfig& config, std::string generatedTokenHash)
       : config_(config), generatedTokenHash_(std::move(generatedTokenHash)) {}
 
   // True when the request may proceed; otherwise the error response was sent.
@@ -29,7 +29,7 @@ class AdminAuth {
   std::optional<Access> accessOf(std::string_view token) const;
 
  private:
-  const core::AdminConfig& config_;
+  const AdminConfig& config_;
   std::string generatedTokenHash_;
   RateLimiter perIp_;
   RateLimiter perToken_;

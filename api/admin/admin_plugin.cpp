@@ -1,5 +1,7 @@
 #include "api/admin/admin_plugin.h"
 
+#include "core/data_dir_config.h"
+
 #include <charconv>
 #include <chrono>
 #include <filesystem>
@@ -42,22 +44,24 @@ AdminPlugin::~AdminPlugin() {
 }
 
 core::Status AdminPlugin::mount(PluginContext& context) {
+  const AdminConfig& config = context.config.get<AdminConfig>();
+  if (!config.enabled) return {};
+  const std::filesystem::path dataDir = context.config.get<core::DataDirConfig>().path;
   loop_ = &context.loop;
   hub_ = &context.hub;
   server_ = &context.server;
-  const core::Config& config = context.config;
+  transcoder_ = context.services.find<core::TranscodeControl>();
   std::string tokenHash;
-  if (config.admin.tokenSha256.empty() && config.admin.readTokenSha256.empty()) {
-    std::string path = (std::filesystem::path(config.dataDir) / config.admin.tokenFile).string();
+  if (config.tokenSha256.empty() && config.readTokenSha256.empty()) {
+    std::string path = (dataDir / config.tokenFile).string();
     auto hash = loadOrCreateTokenFile(path);
     if (!hash) return hash.error();
     tokenHash = *hash;
     context.loop.log.info("admin.token_file path={} (send it as 'Authorization: Bearer <token>')",
                           path);
   }
-  auth_ = std::make_unique<AdminAuth>(config.admin, tokenHash);
-  auto store = StreamKeyStore::open(
-      context.loop.loop, (std::filesystem::path(config.dataDir) / "tidecast.db").string());
+  auth_ = std::make_unique<AdminAuth>(config, tokenHash);
+  auto store = StreamKeyStore::open(context.loop.loop, (dataDir / "tidecast.db").string());
   if (!store) return store.error();
   keys_ = std::move(*store);
   context.hub.setKeyCheck(
@@ -95,7 +99,7 @@ core::Status AdminPlugin::mount(PluginContext& context) {
 
 namespace {
 
-json transcodeView(const core::transcode::TranscodeState& state) {
+json transcodeView(const core::TranscodeState& state) {
   return {{"enabled", state.enabled},
           {"overridden", state.overridden},
           {"running", state.running},

@@ -13,7 +13,7 @@
 #include "api/admin/stream_key_store.h"
 #include "api/plugin.h"
 #include "core/loop.h"
-#include "core/transcode/transcoder.h"
+#include "core/transcode_control.h"
 
 namespace tidecast::api::admin {
 
@@ -22,9 +22,12 @@ class AdminPlugin final : public Plugin {
   AdminPlugin();
   ~AdminPlugin() override;
   std::string_view name() const override { return "admin"; }
+  // The in-process transcoder the per-stream switch drives, when a plug-in offers one.
+  std::vector<ServiceNeed> needs() const override {
+    return {{service<core::TranscodeControl>(), /*optional=*/true}};
+  }
+  // With admin.enabled false, mounts nothing.
   core::Status mount(PluginContext& context) override;
-  // The in-process transcoder the per-stream switch drives (server wiring; null: none).
-  void setTranscoder(core::transcode::Transcoder* transcoder) { transcoder_ = transcoder; }
 
  private:
   using Handler = void (AdminPlugin::*)(HttpRequest&, const std::shared_ptr<HttpResponse>&);
@@ -48,7 +51,7 @@ class AdminPlugin final : public Plugin {
   core::LoopContext* loop_ = nullptr;
   core::StreamHub* hub_ = nullptr;
   ServerControl* server_ = nullptr;
-  core::transcode::Transcoder* transcoder_ = nullptr;
+  core::TranscodeControl* transcoder_ = nullptr;
   std::unique_ptr<AdminAuth> auth_;
   std::unique_ptr<StreamKeyStore> keys_;
   std::unique_ptr<core::Timer> rateTimer_;

@@ -13,7 +13,6 @@
 
 namespace tidecast::api::auth {
 
-using core::JwtAlgorithm;
 using core::makeError;
 using nlohmann::json;
 
@@ -133,7 +132,7 @@ core::Result<JwtVerifier> JwtVerifier::create(JwtSettings settings) {
   return JwtVerifier(std::move(settings), std::move(holder));
 }
 
-core::Result<JwtVerifier> JwtVerifier::fromConfig(const core::JwtConfig& config) {
+core::Result<JwtVerifier> JwtVerifier::fromConfig(const JwtConfig& config) {
   JwtSettings settings{config.algorithm, config.secret, "", config.audience, config.leewayMs};
   if (config.algorithm == JwtAlgorithm::kRs256) {
     std::ifstream file(config.publicKeyFile, std::ios::binary);

@@ -20,7 +20,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/config.h"
+#include "api/auth/auth_config.h"
 #include "core/result.h"
 
 namespace tidecast::api::auth {
@@ -34,7 +34,7 @@ struct JwtClaims {
 };
 
 struct JwtSettings {
-  core::JwtAlgorithm algorithm = core::JwtAlgorithm::kHs256;
+  JwtAlgorithm algorithm = JwtAlgorithm::kHs256;
   std::string secret;        // HS256
   std::string publicKeyPem;  // RS256: "-----BEGIN PUBLIC KEY-----..."
   std::string audience;      // "" skips the aud check
@@ -47,10 +47,10 @@ class JwtVerifier {
   // at least 2048 bits.
   static core::Result<JwtVerifier> create(JwtSettings settings);
   // From the `auth.jwt` config section; reads public_key_file (start-up only: file I/O).
-  static core::Result<JwtVerifier> fromConfig(const core::JwtConfig& config);
+  static core::Result<JwtVerifier> fromConfig(const JwtConfig& config);
 
   core::Result<JwtClaims> verify(std::string_view token, int64_t nowUnixMs) const;
-  core::JwtAlgorithm algorithm() const { return settings_.algorithm; }
+  JwtAlgorithm algorithm() const { return settings_.algorithm; }
 
  private:
   struct KeyHolder;
@@ -63,10 +63,10 @@ class JwtVerifier {
 
 // Signs `payloadJson` (the caller's JSON object text) as a compact JWS with header
 // {"alg":…,"typ":"JWT"}. `key`: the HS256 secret, or an RS256 private key in PEM.
-core::Result<std::string> signJwt(core::JwtAlgorithm algorithm, std::string_view key,
+core::Result<std::string> signJwt(JwtAlgorithm algorithm, std::string_view key,
                                   std::string_view payloadJson);
 
 // "HS256" / "RS256".
-std::string_view jwtAlgorithmName(core::JwtAlgorithm algorithm);
+std::string_view jwtAlgorithmName(JwtAlgorithm algorithm);
 
 }  // namespace tidecast::api::auth

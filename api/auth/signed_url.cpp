@@ -56,10 +56,7 @@ std::string signPlayback(std::string_view secret, std::string_view app, std::str
 }
 
 const core::AppConfig* findApp(const core::Config& config, std::string_view app) {
-  for (const auto& candidate : config.apps) {
-    if (candidate.name == app) return &candidate;
-  }
-  return nullptr;
+  return config.get<core::AppsConfig>().find(app);
 }
 
 core::Status verifyPlayback(const core::AppConfig* app, std::string_view appName,

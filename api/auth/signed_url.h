@@ -16,6 +16,7 @@
 #include "api/http_response.h"
 #include "core/config.h"
 #include "core/result.h"
+#include "core/stream_hub_config.h"
 
 namespace tidecast::api::auth {
 

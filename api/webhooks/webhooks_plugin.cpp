@@ -1,5 +1,7 @@
 #include "api/webhooks/webhooks_plugin.h"
 
+#include "api/webhooks/webhooks_config.h"
+
 #include <nlohmann/json.hpp>
 
 #include "api/auth/user_auth.h"
@@ -59,13 +61,13 @@ core::Status WebhooksPlugin::mount(PluginContext& context) {
 }
 
 WebhookSettings WebhooksPlugin::settings() const {
-  const core::WebhooksConfig& c = context_->config.webhooks;
+  const WebhooksConfig& c = context_->config.get<WebhooksConfig>();
   return {c.timeoutMs, c.retries, c.retryBackoffMs, c.maxInFlight};
 }
 
 void WebhooksPlugin::authorize(const char* hook, const AccessRequest& request,
                                core::AccessDone done) {
-  const core::WebhooksConfig& c = context_->config.webhooks;
+  const WebhooksConfig& c = context_->config.get<WebhooksConfig>();
   const std::string& url = request.kind == AccessRequest::Kind::kPublish ? c.onPublish : c.onPlay;
   if (url.empty()) return done(request.key);
   std::string body =
@@ -89,7 +91,7 @@ void WebhooksPlugin::authorize(const char* hook, const AccessRequest& request,
 }
 
 void WebhooksPlugin::notify(const char* hook, const core::Event& event) {
-  const core::WebhooksConfig& c = context_->config.webhooks;
+  const WebhooksConfig& c = context_->config.get<WebhooksConfig>();
   const std::string& url =
       std::string_view(hook) == "on_publish_done" ? c.onPublishDone : c.onPlayDone;
   if (url.empty()) return;

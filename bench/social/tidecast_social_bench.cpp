@@ -289,7 +289,8 @@ int run(const Options& o) {
       std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_mt>());
   std::unique_ptr<store::RedisClient> redis;
   if (o.backend != "sqlite") {
-    store::RedisSettings settings;
+    store::RedisConfig settings;
+    settings.host = "127.0.0.1";
     settings.port = o.redisPort;
     settings.cluster = o.cluster;
     redis = std::make_unique<store::RedisClient>(loop, settings, *log);

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/config.h"
+#include "core/transcode/transcode_config.h"
 
 namespace tidecast::core::transcode {
 

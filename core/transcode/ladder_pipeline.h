@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
 #include "core/media/media_packet.h"
 #include "core/result.h"
 #include "core/transcode/av_ptr.h"
 #include "core/transcode/ladder.h"
+#include "core/transcode/transcode_config.h"
 
 namespace tidecast::core::transcode {
 

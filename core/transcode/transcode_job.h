@@ -22,10 +22,10 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
 #include "core/media/media_packet.h"
 #include "core/transcode/audio_transcoder.h"
 #include "core/transcode/ladder_pipeline.h"
+#include "core/transcode/transcode_config.h"
 #include "core/transcode/worker_pool.h"
 
 namespace tidecast::core::transcode {

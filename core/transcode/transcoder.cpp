@@ -185,8 +185,8 @@ const LadderConfig* Transcoder::ladderFor(const std::string& stream) const {
     ladderName = it->second.ladder;
   }
   if (ladderName.empty()) {
-    for (const AppConfig& app : context_.config.apps) {
-      if (app.name == appOf(stream)) ladderName = app.transcode;
+    if (const AppConfig* app = context_.config.get<AppsConfig>().find(appOf(stream))) {
+      ladderName = app->transcode;
     }
   }
   if (ladderName.empty() && overrides_.contains(stream) && !config_.ladders.empty()) {
@@ -196,6 +196,11 @@ const LadderConfig* Transcoder::ladderFor(const std::string& stream) const {
     if (ladder.name == ladderName && !ladder.renditions.empty()) return &ladder;
   }
   return nullptr;
+}
+
+bool Transcoder::sourceListed(const std::string& stream) const {
+  const LadderConfig* ladder = ladderFor(stream);
+  return ladder == nullptr || ladder->source;
 }
 
 void Transcoder::onStreamStarted(const Event& event) {

@@ -23,37 +23,28 @@
 #include "core/loop.h"
 #include "core/loop_context.h"
 #include "core/stream_hub.h"
+#include "core/stream_hub_config.h"
+#include "core/transcode/transcode_config.h"
 #include "core/transcode/transcode_job.h"
 #include "core/transcode/worker_pool.h"
+#include "core/transcode_control.h"
 
 namespace tidecast::core::transcode {
 
-struct TranscodeState {
-  bool enabled = false;  // the app's setting, or the stream's override
-  bool overridden = false;
-  bool running = false;  // a job is transcoding the stream now
-  std::string ladder;    // "" when none applies
-  std::vector<std::string> renditions;
-  uint64_t framesIn = 0;
-  uint64_t framesDropped = 0;
-  size_t queueDepth = 0;
-  double speed = 0;  // media seconds per worker second (>= 1 keeps up with real time)
-};
+using core::TranscodeState;
 
-class Transcoder {
+class Transcoder final : public TranscodeControl {
  public:
   Transcoder(LoopContext& context, StreamHub& hub, TranscodeConfig config);
-  ~Transcoder();
+  ~Transcoder() override;
   Transcoder(const Transcoder&) = delete;
   Transcoder& operator=(const Transcoder&) = delete;
 
-  // Per-stream switch ("app/key"): true / false override the app's setting, nullopt goes
-  // back to it. Takes effect at once on a live stream. `ladder` (optional) picks the ladder
-  // when turning on a stream whose app has none. Error codes: transcode.bad_name,
-  // transcode.no_ladder.
+  // TranscodeControl (core/transcode_control.h).
   Status setEnabled(std::string_view app, std::string_view key, std::optional<bool> enabled,
-                    std::string_view ladder = {});
-  TranscodeState state(std::string_view app, std::string_view key) const;
+                    std::string_view ladder = {}) override;
+  TranscodeState state(std::string_view app, std::string_view key) const override;
+  bool sourceListed(const std::string& stream) const override;
   size_t jobCount() const { return sessions_.size(); }
   const TranscodeConfig& config() const { return config_; }
 

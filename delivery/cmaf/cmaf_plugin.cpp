@@ -57,7 +57,7 @@ bool holdRequest(StreamPackager& packager, const std::shared_ptr<api::HttpRespon
   return true;
 }
 
-CmafPlugin::CmafPlugin(CmafSettings settings) : settings_(settings) {}
+CmafPlugin::CmafPlugin() = default;
 CmafPlugin::~CmafPlugin() {
   if (hub_ == nullptr) return;
   // Streams still live (the hub outlives the plug-ins) must not call destroyed sinks.
@@ -103,6 +103,9 @@ void CmafPlugin::exportMetrics() {
 core::Status CmafPlugin::mount(api::PluginContext& context) {
   context_ = &context.loop;
   hub_ = &context.hub;
+  settings_ = context.config.get<CmafConfig>();
+  settings_.partTargetMs = std::min(settings_.partTargetMs, settings_.segmentTargetMs / 2);
+  context.services.offer(*this);
   context.events.subscribe("stream.started",
                            [this](const core::Event& event) { onStreamStarted(event); });
   timer_ = std::make_unique<core::Timer>(context.loop.loop);

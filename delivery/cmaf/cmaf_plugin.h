@@ -17,16 +17,19 @@
 
 #include "api/plugin.h"
 #include "core/loop.h"
-#include "delivery/cmaf/cmaf_settings.h"
+#include "delivery/cmaf/cmaf_config.h"
 #include "delivery/cmaf/stream_packager.h"
 
 namespace tidecast::delivery::cmaf {
 
 class CmafPlugin final : public api::Plugin {
  public:
-  explicit CmafPlugin(CmafSettings settings);
+  static constexpr std::string_view kServiceName = "the CMAF packagers (delivery::cmaf)";
+  CmafPlugin();
   ~CmafPlugin() override;
   std::string_view name() const override { return "cmaf"; }
+  std::vector<api::ServiceKey> offers() const override { return {api::service<CmafPlugin>()}; }
+  // Reads the cmaf: section (a part target above half the segment target is cut to that).
   core::Status mount(api::PluginContext& context) override;
 
   // The packager of "app/key" (live, or lingering after its publisher left); null if none.
@@ -52,7 +55,7 @@ class CmafPlugin final : public api::Plugin {
   void answerWhenReady(StreamPackager& packager, const std::shared_ptr<api::HttpResponse>& response,
                        std::function<bool()> ready, uint64_t holdMs, std::string_view prefix,
                        std::string notReadyMessage, bool onlyWhileLive);
-  const CmafSettings& settings() const { return settings_; }
+  const CmafConfig& settings() const { return settings_; }
   core::LoopContext& context() { return *context_; }
   uint64_t nowMs() const { return context_->loop.nowMs(); }
 
@@ -68,7 +71,7 @@ class CmafPlugin final : public api::Plugin {
   void serveSegment(StreamPackager& packager, CmafTrack& track, uint64_t msn,
                     const std::shared_ptr<api::HttpResponse>& response);
 
-  CmafSettings settings_;
+  CmafConfig settings_;
   core::LoopContext* context_ = nullptr;
   core::StreamHub* hub_ = nullptr;
   std::map<std::string, std::unique_ptr<StreamPackager>, std::less<>> packagers_;

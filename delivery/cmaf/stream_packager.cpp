@@ -46,7 +46,7 @@ bool holdsSequence(const CmafTrack& track, uint64_t sequence) {
 
 }  // namespace
 
-StreamPackager::StreamPackager(std::string name, const CmafSettings& settings,
+StreamPackager::StreamPackager(std::string name, const CmafConfig& settings,
                                core::LoopContext& context)
     : name_(std::move(name)),
       settings_(settings),

@@ -17,7 +17,7 @@
 
 #include "core/loop_context.h"
 #include "core/stream.h"
-#include "delivery/cmaf/cmaf_settings.h"
+#include "delivery/cmaf/cmaf_config.h"
 #include "delivery/cmaf/cmaf_track.h"
 #include "delivery/cmaf/waiters.h"
 
@@ -47,7 +47,7 @@ struct RenderedText {
 
 class StreamPackager final : public core::StreamSink {
  public:
-  StreamPackager(std::string name, const CmafSettings& settings, core::LoopContext& context);
+  StreamPackager(std::string name, const CmafConfig& settings, core::LoopContext& context);
   ~StreamPackager() override;
 
   const std::string& name() const { return name_; }
@@ -78,7 +78,7 @@ class StreamPackager final : public core::StreamSink {
   // Wall clock of the first segment's start (DASH availabilityStartTime); 0 before it.
   int64_t availabilityStartMs() const { return availabilityStartMs_; }
   const std::deque<Period>& periods() const { return periods_; }
-  const CmafSettings& settings() const { return settings_; }
+  const CmafConfig& settings() const { return settings_; }
   // Bumps whenever a part or segment is added on either track, or the session changes.
   uint64_t version() const { return version_; }
   Waiters& waiters() { return waiters_; }
@@ -114,7 +114,7 @@ class StreamPackager final : public core::StreamSink {
   void onTrackChange();
 
   std::string name_;
-  CmafSettings settings_;
+  CmafConfig settings_;
   core::LoopContext& context_;
   CmafTrack video_;
   CmafTrack audio_;

@@ -19,6 +19,8 @@ int64_t nowUnixMs() {
 }  // namespace
 
 core::Status DashPlugin::mount(api::PluginContext& context) {
+  cmaf_ = &context.services.get<cmaf::CmafPlugin>();
+  settings_ = context.config.get<DashConfig>();
   context.router.add(
       "GET", "/{app}/{key}/index.mpd",
       [this](api::HttpRequest& request, const auto& response) { serveMpd(request, response); });
@@ -28,7 +30,7 @@ core::Status DashPlugin::mount(api::PluginContext& context) {
 void DashPlugin::serveMpd(api::HttpRequest& request,
                           const std::shared_ptr<api::HttpResponse>& response) {
   std::string signedQuery;
-  cmaf::StreamPackager* packager = cmaf_.playbackPackager(request, *response, &signedQuery);
+  cmaf::StreamPackager* packager = cmaf_->playbackPackager(request, *response, &signedQuery);
   if (packager == nullptr) return;
   const std::string* host = request.header("host");
   MpdOptions options;
@@ -39,16 +41,16 @@ void DashPlugin::serveMpd(api::HttpRequest& request,
   auto ready = [this, packager, response, options, signedQuery]() mutable {
     if (packager->periods().empty()) return false;
     options.nowMs = nowUnixMs();
-    options.renditions = cmaf_.renditions(*packager);
+    options.renditions = cmaf_->renditions(*packager);
     std::string mpd = renderMpd(*packager, options);
     if (!signedQuery.empty()) mpd = cmaf::addQueryToMpdUris(mpd, signedQuery);
     response->send(200, {{"Content-Type", "application/dash+xml"}, {"Cache-Control", "no-cache"}},
                    {core::Slice::fromString(std::move(mpd))});
     return true;
   };
-  cmaf_.answerWhenReady(*packager, response, std::move(ready),
-                        3ull * cmaf_.settings().segmentTargetMs, "dash",
-                        "the stream has produced no segment yet", /*onlyWhileLive=*/true);
+  cmaf_->answerWhenReady(*packager, response, std::move(ready),
+                         3ull * cmaf_->settings().segmentTargetMs, "dash",
+                         "the stream has produced no segment yet", /*onlyWhileLive=*/true);
 }
 
 }  // namespace tidecast::delivery::dash

@@ -6,24 +6,23 @@
 
 #include "api/plugin.h"
 #include "delivery/cmaf/cmaf_plugin.h"
+#include "delivery/dash/dash_config.h"
 
 namespace tidecast::delivery::dash {
 
-struct DashSettings {
-  uint32_t latencyTargetMs = 1000;
-};
-
 class DashPlugin final : public api::Plugin {
  public:
-  DashPlugin(cmaf::CmafPlugin& cmaf, DashSettings settings) : cmaf_(cmaf), settings_(settings) {}
   std::string_view name() const override { return "ll-dash"; }
+  std::vector<api::ServiceNeed> needs() const override {
+    return {{api::service<cmaf::CmafPlugin>()}};
+  }
   core::Status mount(api::PluginContext& context) override;
 
  private:
   void serveMpd(api::HttpRequest& request, const std::shared_ptr<api::HttpResponse>& response);
 
-  cmaf::CmafPlugin& cmaf_;
-  DashSettings settings_;
+  cmaf::CmafPlugin* cmaf_ = nullptr;
+  DashConfig settings_;
 };
 
 }  // namespace tidecast::delivery::dash

@@ -17,7 +17,7 @@ namespace {
 using Out = std::back_insert_iterator<std::string>;
 
 void segmentTemplate(Out out, const CmafTrack& track, const cmaf::PeriodTrack& entry,
-                     std::string_view name, const cmaf::CmafSettings& settings) {
+                     std::string_view name, const cmaf::CmafConfig& settings) {
   uint32_t ts = track.timescale();
   uint64_t duration = uint64_t{settings.segmentTargetMs} * ts / 1000;
   double ato = (settings.segmentTargetMs - settings.partTargetMs) / 1000.0;
@@ -32,7 +32,7 @@ void segmentTemplate(Out out, const CmafTrack& track, const cmaf::PeriodTrack& e
 // `id` names the Representation, `path` prefixes its objects ("video", "480p/video").
 void videoRepresentation(Out out, const CmafTrack& track, const cmaf::PeriodTrack& entry,
                          std::string_view id, std::string_view path,
-                         const cmaf::CmafSettings& settings) {
+                         const cmaf::CmafConfig& settings) {
   const cmaf::TrackDescription& d = track.description();
   hls::TrackBandwidth rate = hls::measureBandwidth(track);
   double fps = d.fps > 0 ? d.fps : rate.frameRate;
@@ -56,7 +56,7 @@ const cmaf::PeriodTrack* renditionEntry(cmaf::StreamPackager& rendition, uint64_
 
 void videoSet(Out out, const CmafTrack& track, const cmaf::Period& period,
               const std::vector<cmaf::StreamPackager*>& renditions,
-              const cmaf::CmafSettings& settings) {
+              const cmaf::CmafConfig& settings) {
   fmt::format_to(out,
                  "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\" "
                  "segmentAlignment=\"true\" startWithSAP=\"1\">\n");
@@ -77,7 +77,7 @@ void videoSet(Out out, const CmafTrack& track, const cmaf::Period& period,
 }
 
 void audioSet(Out out, const CmafTrack& track, const cmaf::PeriodTrack& entry,
-              std::string_view path, const cmaf::CmafSettings& settings) {
+              std::string_view path, const cmaf::CmafConfig& settings) {
   const cmaf::TrackDescription& d = track.description();
   hls::TrackBandwidth rate = hls::measureBandwidth(track);
   fmt::format_to(out,
@@ -100,7 +100,7 @@ std::string isoDuration(int64_t ms) {
 
 std::string renderMpd(cmaf::StreamPackager& packager, const MpdOptions& options) {
   if (packager.periods().empty() || packager.leader() == nullptr) return {};
-  const cmaf::CmafSettings& settings = packager.settings();
+  const cmaf::CmafConfig& settings = packager.settings();
   CmafTrack* video = packager.video();
   // Transcoded AAC when the source's audio is not AAC (cmaf/variant_audio.h).
   cmaf::VariantAudio shared = cmaf::variantAudio(packager, options.renditions);

@@ -1,5 +1,7 @@
 #include "delivery/flv/flv_plugin.h"
 
+#include "core/stream_hub_config.h"
+
 #include "api/auth/signed_url.h"
 #include "api/json_error.h"
 #include "core/media/flv_tag.h"
@@ -98,11 +100,12 @@ class FlvViewer final : public core::StreamSink {
   bool skippedTrack_ = false;
 };
 
-FlvPlugin::FlvPlugin(core::BacklogLimits limits) : limits_(limits) {}
+FlvPlugin::FlvPlugin() = default;
 FlvPlugin::~FlvPlugin() = default;
 
 core::Status FlvPlugin::mount(api::PluginContext& context) {
   hub_ = &context.hub;
+  limits_ = context.config.get<core::StreamsConfig>().playerBacklog;
   graveyard_ = std::make_unique<core::Graveyard<FlvViewer>>(context.loop.loop);
   context.router.add(
       "GET", "/{app}/{key}.flv",

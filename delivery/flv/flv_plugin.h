@@ -20,7 +20,7 @@ class FlvViewer;
 
 class FlvPlugin final : public api::Plugin {
  public:
-  explicit FlvPlugin(core::BacklogLimits limits = {});
+  FlvPlugin();
   ~FlvPlugin() override;
   std::string_view name() const override { return "http-flv"; }
   core::Status mount(api::PluginContext& context) override;

@@ -34,18 +34,6 @@ void sendPlaylist(api::HttpResponse& response, const core::Slice& text, std::str
       200, {{"Content-Type", std::string(kPlaylistType)}, {"Cache-Control", cacheControl}}, {body});
 }
 
-// The ladder of the stream's app lists the source itself as a variant (transcode.ladders.*.source).
-bool sourceListed(const cmaf::StreamPackager& packager, const core::Config& config) {
-  std::string_view app = std::string_view(packager.name()).substr(0, packager.name().find('/'));
-  for (const core::AppConfig& a : config.apps) {
-    if (a.name != app || a.transcode.empty()) continue;
-    for (const core::LadderConfig& ladder : config.transcode.ladders) {
-      if (ladder.name == a.transcode) return ladder.source;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 bool blockingReloadReady(const cmaf::CmafTrack& track, const PlaylistRequest& request) {
@@ -63,6 +51,8 @@ bool blockingReloadReady(const cmaf::CmafTrack& track, const PlaylistRequest& re
 }
 
 core::Status HlsPlugin::mount(api::PluginContext& context) {
+  cmaf_ = &context.services.get<cmaf::CmafPlugin>();
+  transcoder_ = context.services.find<core::TranscodeControl>();
   context.router.add("GET", "/{app}/{key}/{playlist}.m3u8",
                      [this](api::HttpRequest& request, const auto& response) {
                        servePlaylist(request, response);
@@ -77,13 +67,13 @@ core::Status HlsPlugin::mount(api::PluginContext& context) {
 void HlsPlugin::servePlaylist(api::HttpRequest& request,
                               const std::shared_ptr<api::HttpResponse>& response) {
   std::string signedQuery;
-  cmaf::StreamPackager* packager = cmaf_.playbackPackager(request, *response, &signedQuery);
+  cmaf::StreamPackager* packager = cmaf_->playbackPackager(request, *response, &signedQuery);
   if (packager == nullptr) return;
   std::string_view playlist = request.param("playlist");
   std::string_view rung = request.param("rung");
   cmaf::StreamPackager* source = packager;
   if (!rung.empty()) {
-    packager = cmaf_.rendition(*source, rung);
+    packager = cmaf_->rendition(*source, rung);
     if (packager == nullptr || playlist == "index") {
       return api::sendJsonError(*response, 404, "hls.not_found", "no such rendition");
     }
@@ -111,15 +101,15 @@ void HlsPlugin::serveMultivariant(cmaf::StreamPackager& packager,
                  cached(packager, "index",
                         [&] {
                           return renderMultivariantPlaylist(
-                              packager, cmaf_.renditions(packager),
-                              sourceListed(packager, cmaf_.context().config));
+                              packager, cmaf_->renditions(packager),
+                              transcoder_ == nullptr || transcoder_->sourceListed(packager.name()));
                         }),
                  "no-cache", signedQuery);
     return true;
   };
-  cmaf_.answerWhenReady(packager, response, std::move(ready),
-                        3ull * cmaf_.settings().segmentTargetMs, "hls",
-                        "the stream has produced no segment yet", /*onlyWhileLive=*/true);
+  cmaf_->answerWhenReady(packager, response, std::move(ready),
+                         3ull * cmaf_->settings().segmentTargetMs, "hls",
+                         "the stream has produced no segment yet", /*onlyWhileLive=*/true);
 }
 
 std::vector<RenditionReport> HlsPlugin::reportsFor(cmaf::StreamPackager& packager,
@@ -131,7 +121,7 @@ std::vector<RenditionReport> HlsPlugin::reportsFor(cmaf::StreamPackager& package
     if (source.video()) reports.push_back({"../video.m3u8", source.video()});
     if (source.audio()) reports.push_back({"../audio.m3u8", source.audio()});
   }
-  for (cmaf::StreamPackager* rendition : cmaf_.renditions(source)) {
+  for (cmaf::StreamPackager* rendition : cmaf_->renditions(source)) {
     if (rendition == &packager) continue;
     reports.push_back({up + std::string(cmaf::CmafPlugin::rungName(*rendition)) + "/video.m3u8",
                        rendition->video()});
@@ -147,7 +137,7 @@ void HlsPlugin::serveMedia(cmaf::StreamPackager& packager, cmaf::StreamPackager&
   if (track == nullptr || track->segments().empty()) {
     return api::sendJsonError(*response, 404, "hls.not_found", "the track has no segments yet");
   }
-  uint32_t target = targetDurationSeconds(*track, cmaf_.settings());
+  uint32_t target = targetDurationSeconds(*track, cmaf_->settings());
   if (request.msn) {
     PlaylistPosition last = lastPosition(*track);
     uint64_t newest = last.any ? last.msn : track->segments().back().msn;
@@ -171,7 +161,7 @@ void HlsPlugin::serveMedia(cmaf::StreamPackager& packager, cmaf::StreamPackager&
                  std::string_view app =
                      std::string_view(sourceName).substr(0, sourceName.find('/'));
                  std::string_view streamKey = std::string_view(sourceName).substr(app.size() + 1);
-                 cmaf::StreamPackager* current = cmaf_.find(app, streamKey);
+                 cmaf::StreamPackager* current = cmaf_->find(app, streamKey);
                  std::vector<RenditionReport> reports;
                  if (current != nullptr) reports = reportsFor(packager, *current);
                  return renderMediaPlaylist(packager, *track, trackName, request.skip, reports);
@@ -180,8 +170,8 @@ void HlsPlugin::serveMedia(cmaf::StreamPackager& packager, cmaf::StreamPackager&
     return true;
   };
   // RFC 8216bis 6.2.5.2: hold the request; 503 after three target durations.
-  cmaf_.answerWhenReady(packager, response, std::move(answer), 3ull * target * 1000, "hls",
-                        "the requested part was not produced in time", /*onlyWhileLive=*/false);
+  cmaf_->answerWhenReady(packager, response, std::move(answer), 3ull * target * 1000, "hls",
+                         "the requested part was not produced in time", /*onlyWhileLive=*/false);
 }
 
 }  // namespace tidecast::delivery::hls

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "api/plugin.h"
+#include "core/transcode_control.h"
 #include "delivery/cmaf/cmaf_plugin.h"
 #include "delivery/hls/media_playlist.h"
 #include "delivery/hls/playlist_request.h"
@@ -19,8 +20,12 @@ namespace tidecast::delivery::hls {
 
 class HlsPlugin final : public api::Plugin {
  public:
-  explicit HlsPlugin(cmaf::CmafPlugin& cmaf) : cmaf_(cmaf) {}
   std::string_view name() const override { return "ll-hls"; }
+  // The packagers; the transcoder, when there is one, says whether a ladder lists the source.
+  std::vector<api::ServiceNeed> needs() const override {
+    return {{api::service<cmaf::CmafPlugin>()},
+            {api::service<core::TranscodeControl>(), /*optional=*/true}};
+  }
   core::Status mount(api::PluginContext& context) override;
 
  private:
@@ -38,7 +43,8 @@ class HlsPlugin final : public api::Plugin {
   std::vector<RenditionReport> reportsFor(cmaf::StreamPackager& packager,
                                           cmaf::StreamPackager& source);
 
-  cmaf::CmafPlugin& cmaf_;
+  cmaf::CmafPlugin* cmaf_ = nullptr;
+  const core::TranscodeControl* transcoder_ = nullptr;  // null: no ladder anywhere
 };
 
 // True when the track's playlist holds what a blocking reload asks for.

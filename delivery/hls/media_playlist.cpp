@@ -21,7 +21,7 @@ double seconds(uint64_t ticks, uint32_t timescale) {
 // Parts are listed for segments ending within this many target durations of the live edge.
 constexpr uint32_t kPartWindowTargets = 3;
 
-void header(std::string& out, const CmafTrack& track, const cmaf::CmafSettings& settings,
+void header(std::string& out, const CmafTrack& track, const cmaf::CmafConfig& settings,
             const Segment& first) {
   double partTarget = settings.partTargetMs / 1000.0;
   out += "#EXTM3U\n#EXT-X-VERSION:9\n";
@@ -60,20 +60,20 @@ PlaylistPosition lastPosition(const CmafTrack& track) {
   return {};
 }
 
-uint32_t targetDurationSeconds(const CmafTrack& track, const cmaf::CmafSettings& settings) {
+uint32_t targetDurationSeconds(const CmafTrack& track, const cmaf::CmafConfig& settings) {
   uint64_t longestMs = track.maxSegmentDuration() * 1000 / track.timescale();
   auto target = static_cast<uint32_t>((settings.segmentTargetMs + 999) / 1000);
   return std::max(target, static_cast<uint32_t>((longestMs + 500) / 1000));
 }
 
-double skipUntilSeconds(const CmafTrack& track, const cmaf::CmafSettings& settings) {
+double skipUntilSeconds(const CmafTrack& track, const cmaf::CmafConfig& settings) {
   return 6.0 * targetDurationSeconds(track, settings);
 }
 
 std::string renderMediaPlaylist(cmaf::StreamPackager& packager, const CmafTrack& track,
                                 std::string_view trackName, bool skip,
                                 const std::vector<RenditionReport>& reports) {
-  const cmaf::CmafSettings& settings = packager.settings();
+  const cmaf::CmafConfig& settings = packager.settings();
   const auto& segments = track.segments();
   std::string out;
   out.reserve(4096);

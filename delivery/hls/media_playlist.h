@@ -24,9 +24,9 @@ struct PlaylistPosition {
 PlaylistPosition lastPosition(const cmaf::CmafTrack& track);
 
 // EXT-X-TARGETDURATION: the configured target, or the longest segment seen, rounded.
-uint32_t targetDurationSeconds(const cmaf::CmafTrack& track, const cmaf::CmafSettings& settings);
+uint32_t targetDurationSeconds(const cmaf::CmafTrack& track, const cmaf::CmafConfig& settings);
 // CAN-SKIP-UNTIL: six target durations (RFC 8216bis 4.4.3.8).
-double skipUntilSeconds(const cmaf::CmafTrack& track, const cmaf::CmafSettings& settings);
+double skipUntilSeconds(const cmaf::CmafTrack& track, const cmaf::CmafConfig& settings);
 
 // Another playlist of the presentation an EXT-X-RENDITION-REPORT announces: a transcoded
 // rendition's ("480p/video.m3u8") or, from a rendition's playlist, the source's

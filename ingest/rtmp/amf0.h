@@ -54,6 +54,7 @@ struct AmfLimits {
   size_t maxDepth = 16;           // nested objects/arrays inside one top-level value
   size_t maxItems = 4096;         // values in the message, counted at every level
   size_t maxStringBytes = 65536;  // bytes in one string or key
+  bool operator==(const AmfLimits&) const = default;
 };
 
 struct AmfProperty;

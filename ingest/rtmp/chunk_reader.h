@@ -39,10 +39,11 @@ inline constexpr uint32_t kMinChunkStreamId = 2;
 inline constexpr uint32_t kMaxChunkStreamId = 65599;
 
 struct ChunkLimits {
-  uint32_t maxChunkSize = 65536;                // a Set Chunk Size above this is an error
-  uint32_t maxMessageBytes = 16 * 1024 * 1024;  // declared message length
-  uint32_t maxChunkStreams = 64;                // distinct chunk stream ids per connection
-  size_t maxPendingBytes = 64 * 1024 * 1024;    // sum of partially received messages
+  uint32_t maxChunkSize = 65536;              // a Set Chunk Size above this is an error
+  uint32_t maxMessageBytes = 0xFFFFFF;        // declared length: the most RTMP's 24 bits can say
+  uint32_t maxChunkStreams = 64;              // distinct chunk stream ids per connection
+  size_t maxPendingBytes = 64 * 1024 * 1024;  // sum of partially received messages
+  bool operator==(const ChunkLimits&) const = default;
 };
 
 class ChunkReader {

@@ -9,7 +9,7 @@ constexpr uint32_t kDataChunkStream = 5;
 constexpr uint32_t kVideoChunkStream = 6;
 }  // namespace
 
-RtmpServer::RtmpServer(core::LoopContext& context, core::StreamHub& hub, RtmpSettings settings)
+RtmpServer::RtmpServer(core::LoopContext& context, core::StreamHub& hub, RtmpConfig settings)
     : bytesIn(context.metrics.counter("tidecast_ingest_rtmp_received_bytes_total",
                                       "Bytes received on RTMP connections")),
       bytesOut(context.metrics.counter("tidecast_ingest_rtmp_sent_bytes_total",

@@ -12,16 +12,17 @@
 #include "core/graveyard.h"
 #include "core/loop_context.h"
 #include "core/stream_hub.h"
+#include "core/stream_hub_config.h"
 #include "core/tcp.h"
 #include "core/tls_context.h"
+#include "ingest/rtmp/rtmp_config.h"
 #include "ingest/rtmp/rtmp_session.h"
-#include "ingest/rtmp/rtmp_settings.h"
 
 namespace tidecast::ingest::rtmp {
 
 class RtmpServer {
  public:
-  RtmpServer(core::LoopContext& context, core::StreamHub& hub, RtmpSettings settings);
+  RtmpServer(core::LoopContext& context, core::StreamHub& hub, RtmpConfig settings);
   ~RtmpServer();
 
   core::Status listen();
@@ -37,7 +38,11 @@ class RtmpServer {
   // Used by sessions.
   core::LoopContext& context() { return context_; }
   core::StreamHub& hub() { return hub_; }
-  const RtmpSettings& settings() const { return settings_; }
+  const RtmpConfig& settings() const { return settings_; }
+  // Players' backlog and merged writes (the streams: section).
+  const core::BacklogLimits& playerBacklog() const {
+    return context_.config.get<core::StreamsConfig>().playerBacklog;
+  }
   void release(RtmpSession& session);
   // The packet as chunks for message stream `streamId`, built once and shared.
   const core::SliceList& chunked(const core::media::MediaPacketPtr& packet, uint32_t streamId);
@@ -53,7 +58,7 @@ class RtmpServer {
 
   core::LoopContext& context_;
   core::StreamHub& hub_;
-  RtmpSettings settings_;
+  RtmpConfig settings_;
   ChunkWriter playWriter_;
   std::unique_ptr<core::TcpListener> listener_;
   std::unique_ptr<core::TcpListener> tlsListener_;

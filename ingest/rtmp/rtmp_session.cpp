@@ -42,7 +42,7 @@ RtmpSession::RtmpSession(RtmpServer& server, std::unique_ptr<core::TcpStream> st
       reader_(server.settings().chunkLimits),
       writer_(kDefaultChunkSize),
       timer_(server.context().loop),
-      backlog_(server.settings().playerBacklog) {}
+      backlog_(server.playerBacklog()) {}
 
 RtmpSession::~RtmpSession() = default;
 
@@ -221,9 +221,7 @@ void RtmpSession::handleConnect(double txId, const AmfValue* commandObject) {
   const AmfValue* appValue = commandObject ? commandObject->get("app") : nullptr;
   auto app = appValue ? appValue->asString() : std::nullopt;
   app_ = std::string(stripQuery(app.value_or("")));
-  bool known = false;
-  for (const auto& policy : server_.hub().config().apps) known = known || policy.name == app_;
-  if (!known) {
+  if (server_.hub().apps().find(app_) == nullptr) {
     sendCommand(0, encodeAmf0({AmfValue::string("_error"), AmfValue::number(txId), AmfValue::null(),
                                statusObject("error", "NetConnection.Connect.Rejected",
                                             "Unknown application '" + app_ + "'.")}));
@@ -363,7 +361,7 @@ void RtmpSession::startPlaying(uint32_t streamId, const std::string& key) {
   if (stream && !closed_) {
     playing_ = *stream;
     stream_->flushNow();  // the start-up burst leaves at once; live packets are merged
-    stream_->setWriteMerge(server_.settings().playerBacklog.writeMergeMs);
+    stream_->setWriteMerge(server_.playerBacklog().writeMergeMs);
   }
 }
 

@@ -64,7 +64,7 @@ struct SrtListener::Connection {
   std::string goneReason;  // the peer left; the demuxer finishes what was received first
 };
 
-SrtListener::SrtListener(SrtSettings settings, Hooks hooks, spdlog::logger& log)
+SrtListener::SrtListener(SrtConfig settings, Hooks hooks, spdlog::logger& log)
     : settings_(std::move(settings)), hooks_(std::move(hooks)), log_(log) {}
 
 SrtListener::~SrtListener() { stop(); }
@@ -91,7 +91,9 @@ core::Status SrtListener::start() {
   if (listener_ == SRT_INVALID_SOCK) return core::makeError("srt.listen", lastError());
   bool no = false;
   int latency = static_cast<int>(settings_.latencyMs);
-  int64_t maxBandwidth = settings_.maxBandwidth;
+  // SRTO_MAXBW: -1 is libsrt's "infinite", 0 would mean "relative to the input rate".
+  int64_t maxBandwidth =
+      settings_.maxBandwidth == 0 ? -1 : static_cast<int64_t>(settings_.maxBandwidth);
   srt_setsockflag(listener_, SRTO_RCVSYN, &no, sizeof no);
   srt_setsockflag(listener_, SRTO_SNDSYN, &no, sizeof no);
   srt_setsockflag(listener_, SRTO_LATENCY, &latency, sizeof latency);

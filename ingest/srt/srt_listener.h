@@ -34,7 +34,7 @@
 #include "core/result.h"
 #include "core/session_registry.h"
 #include "ingest/srt/outbox.h"
-#include "ingest/srt/srt_settings.h"
+#include "ingest/srt/srt_config.h"
 #include "ingest/srt/stream_id.h"
 
 struct sockaddr;
@@ -77,7 +77,7 @@ class SrtListener {
     std::function<void(uint64_t id, ConnectionStats)> stats;  // SRT thread
   };
 
-  SrtListener(SrtSettings settings, Hooks hooks, spdlog::logger& log);
+  SrtListener(SrtConfig settings, Hooks hooks, spdlog::logger& log);
   ~SrtListener();
   SrtListener(const SrtListener&) = delete;
   SrtListener& operator=(const SrtListener&) = delete;
@@ -110,7 +110,7 @@ class SrtListener {
   void closeConnection(uint64_t id, const std::string& reason, bool notify);
   Connection* find(int socket);
 
-  SrtSettings settings_;
+  SrtConfig settings_;
   Hooks hooks_;
   spdlog::logger& log_;
   int listener_ = -1;

@@ -45,7 +45,7 @@ std::string rejectName(int code) {
 
 }  // namespace
 
-SrtServer::SrtServer(core::LoopContext& context, core::StreamHub& hub, SrtSettings settings)
+SrtServer::SrtServer(core::LoopContext& context, core::StreamHub& hub, SrtConfig settings)
     : packetsIn(context.metrics.counter("tidecast_ingest_srt_media_packets_total",
                                         "Media packets demuxed from SRT publishers")),
       bytesIn(context.metrics.counter("tidecast_ingest_srt_received_bytes_total",

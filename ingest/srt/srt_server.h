@@ -26,16 +26,17 @@
 #include "core/graveyard.h"
 #include "core/loop_context.h"
 #include "core/stream_hub.h"
+#include "core/stream_hub_config.h"
 #include "ingest/srt/loop_inbox.h"
+#include "ingest/srt/srt_config.h"
 #include "ingest/srt/srt_listener.h"
 #include "ingest/srt/srt_session.h"
-#include "ingest/srt/srt_settings.h"
 
 namespace tidecast::ingest::srt {
 
 class SrtServer final : public core::Flushable {
  public:
-  SrtServer(core::LoopContext& context, core::StreamHub& hub, SrtSettings settings);
+  SrtServer(core::LoopContext& context, core::StreamHub& hub, SrtConfig settings);
   ~SrtServer() override;
 
   core::Status listen();
@@ -47,7 +48,11 @@ class SrtServer final : public core::Flushable {
   // Used by sessions.
   core::LoopContext& context() { return context_; }
   core::StreamHub& hub() { return hub_; }
-  const SrtSettings& settings() const { return settings_; }
+  const SrtConfig& settings() const { return settings_; }
+  // Players' backlog and merged writes (the streams: section).
+  const core::BacklogLimits& playerBacklog() const {
+    return context_.config.get<core::StreamsConfig>().playerBacklog;
+  }
   SrtListener& listener() { return *listener_; }
   // A player's outbox got bytes: wakes the SRT thread once, at the end of this loop turn.
   void requestSend();
@@ -72,7 +77,7 @@ class SrtServer final : public core::Flushable {
 
   core::LoopContext& context_;
   core::StreamHub& hub_;
-  SrtSettings settings_;
+  SrtConfig settings_;
   std::unique_ptr<LoopInbox> inbox_;
   std::unique_ptr<SrtListener> listener_;
   std::unordered_map<uint64_t, std::unique_ptr<SrtSession>> sessions_;

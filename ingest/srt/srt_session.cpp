@@ -5,7 +5,7 @@
 namespace tidecast::ingest::srt {
 
 SrtSession::SrtSession(SrtServer& server, ConnectionInfo info)
-    : server_(server), info_(std::move(info)), backlog_(server.settings().playerBacklog) {}
+    : server_(server), info_(std::move(info)), backlog_(server.playerBacklog()) {}
 
 SrtSession::~SrtSession() {
   if (!rttLabels_.empty()) {

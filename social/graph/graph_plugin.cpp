@@ -35,11 +35,12 @@ json edgeView(const store::Edge& edge) {
 }  // namespace
 
 core::Status GraphPlugin::mount(api::PluginContext& context) {
+  config_ = &context.config.get<SocialConfig>();
+  if (!config_->enabled) return {};
   loop_ = &context.loop;
-  config_ = &context.config.social;
-  graph_ = &stores_.graph();
-  const core::JwtConfig& jwt = context.config.auth.jwt;
-  if (jwt.algorithm == core::JwtAlgorithm::kRs256 || !jwt.secret.empty()) {
+  graph_ = &context.services.get<store::SocialStorePlugin>().graph();
+  const api::auth::JwtConfig& jwt = context.config.get<api::auth::AuthConfig>().jwt;
+  if (jwt.algorithm == api::auth::JwtAlgorithm::kRs256 || !jwt.secret.empty()) {
     auto verifier = api::auth::JwtVerifier::fromConfig(jwt);
     if (!verifier) return verifier.error();
     auth_.emplace(std::move(*verifier));

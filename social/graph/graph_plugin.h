@@ -19,8 +19,10 @@ namespace tidecast::social::graph {
 
 class GraphPlugin final : public api::Plugin {
  public:
-  explicit GraphPlugin(store::SocialStorePlugin& stores) : stores_(stores) {}
   std::string_view name() const override { return "social.graph"; }
+  std::vector<api::ServiceNeed> needs() const override {
+    return {{api::service<store::SocialStorePlugin>()}};
+  }
   core::Status mount(api::PluginContext& context) override;
 
  private:
@@ -48,10 +50,9 @@ class GraphPlugin final : public api::Plugin {
   void recommendations(api::HttpRequest&, const Response&, Caller);
   void page(api::HttpRequest& request, const Response& response, Caller caller, bool followers);
 
-  store::SocialStorePlugin& stores_;
   store::GraphStore* graph_ = nullptr;
   core::LoopContext* loop_ = nullptr;
-  const core::SocialConfig* config_ = nullptr;
+  const SocialConfig* config_ = nullptr;
   std::optional<api::auth::UserAuth> auth_;  // empty when auth.jwt has no key
   api::admin::RateLimiter writes_;
 };

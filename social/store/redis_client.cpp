@@ -64,7 +64,7 @@ struct RedisClient::Routed {
   std::string lastHost;  // of the node last asked: a redirection naming no host means it
 };
 
-RedisClient::RedisClient(core::Loop& loop, RedisSettings settings, spdlog::logger& log)
+RedisClient::RedisClient(core::Loop& loop, RedisConfig settings, spdlog::logger& log)
     : loop_(loop), settings_(std::move(settings)), log_(log), refreshTimer_(loop) {}
 
 // The connections go first: their pending callbacks are dropped, never run.
@@ -80,7 +80,7 @@ RedisConnection& RedisClient::node(const std::string& host, uint16_t port) {
   std::string address = host + ":" + std::to_string(port);
   auto found = nodes_.find(address);
   if (found != nodes_.end()) return *found->second;
-  RedisSettings settings = settings_;
+  RedisConfig settings = settings_;
   settings.host = host;
   settings.port = port;
   auto connection = std::make_unique<RedisConnection>(loop_, settings, log_);

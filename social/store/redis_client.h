@@ -41,7 +41,7 @@ class RedisClient {
   using Callback = std::function<void(core::Result<RedisValue>)>;
   using PipelineCallback = std::function<void(core::Result<std::vector<RedisValue>>)>;
 
-  RedisClient(core::Loop& loop, RedisSettings settings, spdlog::logger& log);
+  RedisClient(core::Loop& loop, RedisConfig settings, spdlog::logger& log);
   ~RedisClient();
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
@@ -89,7 +89,7 @@ class RedisClient {
   Callback counted(Callback done);
 
   core::Loop& loop_;
-  RedisSettings settings_;
+  RedisConfig settings_;
   spdlog::logger& log_;
   std::map<std::string, std::unique_ptr<RedisConnection>> nodes_;  // by "host:port"
   RedisConnection* seed_ = nullptr;  // the one node when not a cluster

@@ -71,8 +71,7 @@ struct RedisConnection::Pending {
   Reply done;
 };
 
-RedisConnection::RedisConnection(core::Loop& loop, const RedisSettings& settings,
-                                 spdlog::logger& log)
+RedisConnection::RedisConnection(core::Loop& loop, const RedisConfig& settings, spdlog::logger& log)
     : loop_(loop),
       settings_(settings),
       address_(settings.host + ":" + std::to_string(settings.port)),

@@ -19,6 +19,7 @@
 
 #include "core/loop.h"
 #include "core/result.h"
+#include "social/store/redis_config.h"
 
 struct redisAsyncContext;
 
@@ -35,17 +36,6 @@ struct RedisValue {
   bool isNil() const { return type == Type::kNil; }
 };
 
-struct RedisSettings {
-  std::string host = "127.0.0.1";
-  uint16_t port = 6379;
-  uint32_t connectTimeoutMs = 2000;
-  uint32_t commandTimeoutMs = 2000;
-  uint32_t reconnectMinMs = 100;
-  uint32_t reconnectMaxMs = 5000;
-  uint32_t maxInFlight = 10000;  // per connection (per node in a cluster)
-  bool cluster = false;          // host/port is a Redis Cluster seed node
-};
-
 // The integer of an integer reply, 0 otherwise.
 int64_t integerOf(const RedisValue& value);
 
@@ -60,7 +50,7 @@ class RedisConnection {
   using Reply = std::function<void(core::Result<RedisValue>)>;
 
   // Connects to settings.host:settings.port (the other settings as they say).
-  RedisConnection(core::Loop& loop, const RedisSettings& settings, spdlog::logger& log);
+  RedisConnection(core::Loop& loop, const RedisConfig& settings, spdlog::logger& log);
   ~RedisConnection();  // replies still due are dropped, their callbacks never run
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;
@@ -90,7 +80,7 @@ class RedisConnection {
   void setConnected(bool up);
 
   core::Loop& loop_;
-  RedisSettings settings_;
+  RedisConfig settings_;
   std::string address_;
   spdlog::logger& log_;
   redisAsyncContext* context_ = nullptr;

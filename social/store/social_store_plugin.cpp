@@ -2,18 +2,14 @@
 
 #include <filesystem>
 
+#include "core/data_dir_config.h"
 #include "social/store/cached_graph_store.h"
 #include "social/store/redis_graph_store.h"
 #include "social/store/sqlite_graph_store.h"
 
 namespace tidecast::social::store {
 
-RedisSettings redisSettings(const core::RedisConfig& c) {
-  return {c.host,           c.port,           c.connectTimeoutMs, c.commandTimeoutMs,
-          c.reconnectMinMs, c.reconnectMaxMs, c.maxInFlight,      c.cluster};
-}
-
-GraphLimits graphLimits(const core::SocialConfig& c) {
+GraphLimits graphLimits(const SocialConfig& c) {
   return {c.maxFollowing, c.recommendationSources, c.recommendationPerSource};
 }
 
@@ -21,11 +17,12 @@ SocialStorePlugin::SocialStorePlugin() = default;
 SocialStorePlugin::~SocialStorePlugin() = default;
 
 core::Status SocialStorePlugin::mount(api::PluginContext& context) {
-  const core::Config& config = context.config;
+  const SocialConfig& social = context.config.get<SocialConfig>();
+  const RedisConfig& redis = context.config.get<RedisConfig>();
+  if (!social.enabled) return {};
   core::MetricsRegistry& metrics = context.loop.metrics;
-  if (!config.redis.host.empty()) {
-    redis_ = std::make_unique<RedisClient>(context.loop.loop, redisSettings(config.redis),
-                                           context.loop.log);
+  if (!redis.host.empty()) {
+    redis_ = std::make_unique<RedisClient>(context.loop.loop, redis, context.loop.log);
     redis_->start();
     metrics.gaugeCallback("tidecast_social_redis_up",
                           "1 while the Redis connection (cluster: every master's) is up",
@@ -37,16 +34,16 @@ core::Status SocialStorePlugin::mount(api::PluginContext& context) {
         "tidecast_social_redis_failures_total", "Redis commands answered with an error",
         [redis = redis_.get()] { return static_cast<double>(redis->failures()); });
   }
-  GraphLimits limits = graphLimits(config.social);
-  if (config.social.store == "redis") {
+  GraphLimits limits = graphLimits(social);
+  if (social.store == "redis") {
     if (!redis_) {
       return core::makeError("config.social", "social.store is redis but redis.host is empty");
     }
     RedisOutboxSettings outbox;
-    outbox.leaseMs = config.social.redisOutboxLeaseMs;
-    outbox.graceMs = config.social.redisOutboxGraceMs;
+    outbox.leaseMs = social.redisOutboxLeaseMs;
+    outbox.graceMs = social.redisOutboxGraceMs;
     RedisGraphLayout layout;
-    layout.followersBucket = config.social.redisFollowersBucket;
+    layout.followersBucket = social.redisFollowersBucket;
     auto redisStore = std::make_unique<RedisGraphStore>(*redis_, limits, outbox, layout);
     RedisGraphStore* raw = redisStore.get();
     metrics.counterCallback("tidecast_social_outbox_delivered_total",
@@ -57,7 +54,9 @@ core::Status SocialStorePlugin::mount(api::PluginContext& context) {
                           [raw] { return static_cast<double>(raw->pendingUsers()); });
     graph_ = std::move(redisStore);
   } else {
-    std::string path = (std::filesystem::path(config.dataDir) / config.social.sqliteFile).string();
+    std::string path =
+        (std::filesystem::path(context.config.get<core::DataDirConfig>().path) / social.sqliteFile)
+            .string();
     auto sqlite = SqliteGraphStore::open(context.loop.loop, path, limits);
     if (!sqlite) return sqlite.error();
     SqliteGraphStore* raw = sqlite->get();
@@ -67,12 +66,13 @@ core::Status SocialStorePlugin::mount(api::PluginContext& context) {
     graph_ = std::move(*sqlite);
     if (redis_) {
       graph_ = std::make_unique<CachedGraphStore>(std::move(graph_), *redis_,
-                                                  config.social.followersCacheTtlS, metrics);
+                                                  social.followersCacheTtlS, metrics);
     }
   }
   context.loop.log.info("social.store backend={} cache={}", graph_->backend(),
-                        redis_ && config.social.store == "sqlite" ? "redis" : "none");
+                        redis_ && social.store == "sqlite" ? "redis" : "none");
   graph_->setEventSink([&events = context.events](const core::Event& e) { events.publish(e); });
+  context.services.offer(*this);
   return {};
 }
 

@@ -1,8 +1,8 @@
-// Opens the social store the config asks for and hands it to the social plug-ins. It is a
-// plug-in itself (mounted before them) because opening needs what mount() gets: the loop,
-// metrics, the EventBus the outbox delivers to, the config. server/ constructs it and gives
-// a reference to each social plug-in's constructor; api/ (PluginContext) never learns about
-// social types, so the room rules hold.
+// Opens the social store the config asks for and offers it to the social plug-ins (the
+// service registry of api/plugin.h: they name it in needs(), so they mount after it). It is a
+// plug-in itself because opening needs what mount() gets: the loop, metrics, the EventBus the
+// outbox delivers to, the config. With social.enabled false it opens nothing and offers
+// nothing, and the social plug-ins stay unmounted.
 //
 //   social.store: sqlite  -> SqliteGraphStore on <data_dir>/<social.sqlite_file>; with
 //                            redis.host set, wrapped in the followers cache (CachedGraphStore)
@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "api/plugin.h"
+#include "social/social_config.h"
 #include "social/store/graph_store.h"
 #include "social/store/redis_client.h"
 
@@ -21,7 +22,11 @@ class SocialStorePlugin final : public api::Plugin {
  public:
   SocialStorePlugin();
   ~SocialStorePlugin() override;
+  static constexpr std::string_view kServiceName = "the social store (social::store)";
   std::string_view name() const override { return "social.store"; }
+  std::vector<api::ServiceKey> offers() const override {
+    return {api::service<SocialStorePlugin>()};
+  }
   // Error codes: social.store (the file cannot be opened or migrated), config.social (store:
   // redis without redis.host).
   core::Status mount(api::PluginContext& context) override;
@@ -35,7 +40,6 @@ class SocialStorePlugin final : public api::Plugin {
   std::unique_ptr<GraphStore> graph_;
 };
 
-RedisSettings redisSettings(const core::RedisConfig& config);
-GraphLimits graphLimits(const core::SocialConfig& config);
+GraphLimits graphLimits(const SocialConfig& config);
 
 }  // namespace tidecast::social::store

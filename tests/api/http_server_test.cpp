@@ -23,7 +23,8 @@ namespace {
 class HttpServerTest : public ::testing::Test {
  protected:
   HttpServerTest()
-      : log_(core::makeLogger(config_.log, std::make_shared<spdlog::sinks::null_sink_mt>())),
+      : log_(core::makeLogger(config_.get<core::LogConfig>(),
+                              std::make_shared<spdlog::sinks::null_sink_mt>())),
         context_{loop_, metrics_, *log_, config_} {}
 
   void start() {
@@ -143,7 +144,7 @@ TEST_F(HttpServerTest, ClientLeavingReleasesHeldResponse) {
 }
 
 TEST_F(HttpServerTest, SlowReaderPastTheBacklogIsDropped) {
-  config_.http.limits.maxResponseBacklogBytes = 256 * 1024;
+  config_.edit<HttpConfig>().limits.maxResponseBacklogBytes = 256 * 1024;
   std::shared_ptr<HttpResponse> stream;
   router_.add("GET", "/firehose", [&](HttpRequest&, const auto& response) {
     response->beginStream(200, {});

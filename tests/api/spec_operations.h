@@ -50,11 +50,12 @@ class NoServer final : public ServerControl {
 struct PluginMount {
   explicit PluginMount(const core::Config& cfg)
       : config(cfg),
-        log(core::makeLogger(config.log, std::make_shared<spdlog::sinks::null_sink_mt>())),
+        log(core::makeLogger(config.get<core::LogConfig>(),
+                             std::make_shared<spdlog::sinks::null_sink_mt>())),
         context{loop, metrics, *log, config},
-        hub(context, events, {}),
+        hub(context, events),
         websocket(context),
-        plugin{context, router, hub, events, config, server, websocket} {}
+        plugin{context, router, hub, events, config, server, websocket, services} {}
 
   // "METHOD /pattern" for every route mounted so far.
   std::set<std::string> servedOperations() const {
@@ -72,6 +73,7 @@ struct PluginMount {
   core::StreamHub hub;
   Router router;
   NoServer server;
+  Services services;
   WebSocketDispatcher websocket;
   PluginContext plugin;
 };

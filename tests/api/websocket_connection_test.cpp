@@ -122,7 +122,7 @@ TEST_F(WebSocketConnectionTest, PeerCloseIsEchoedThenTcpEnds) {
 }
 
 TEST_F(WebSocketConnectionTest, ServerCloseWaitsForThePeersClose) {
-  config_.websocket.closeTimeoutMs = 5000;
+  config_.edit<WebSocketConfig>().closeTimeoutMs = 5000;
   start(handler_);
   int fd = openClient();
   send(fd, clientFrame("close"));
@@ -141,7 +141,7 @@ TEST_F(WebSocketConnectionTest, ServerCloseWaitsForThePeersClose) {
 }
 
 TEST_F(WebSocketConnectionTest, PeerThatNeverAnswersOurCloseIsDropped) {
-  config_.websocket.closeTimeoutMs = 150;
+  config_.edit<WebSocketConfig>().closeTimeoutMs = 150;
   start(handler_);
   int fd = openClient();
   send(fd, clientFrame("close"));
@@ -154,8 +154,8 @@ TEST_F(WebSocketConnectionTest, PeerThatNeverAnswersOurCloseIsDropped) {
 }
 
 TEST_F(WebSocketConnectionTest, ProtocolErrorsCloseWithTheirCodes) {
-  config_.websocket.maxFrameBytes = 1000;
-  config_.websocket.closeTimeoutMs = 200;  // the clients keep their sockets open
+  config_.edit<WebSocketConfig>().maxFrameBytes = 1000;
+  config_.edit<WebSocketConfig>().closeTimeoutMs = 200;  // the clients keep their sockets open
   start(handler_);
   struct Case {
     std::string frame;
@@ -184,7 +184,7 @@ TEST_F(WebSocketConnectionTest, ProtocolErrorsCloseWithTheirCodes) {
 }
 
 TEST_F(WebSocketConnectionTest, PingsTheClientEveryInterval) {
-  config_.websocket.pingIntervalMs = 50;
+  config_.edit<WebSocketConfig>().pingIntervalMs = 50;
   start(handler_);
   int fd = openClient();
   for (int i = 0; i < 2; ++i) {
@@ -196,8 +196,8 @@ TEST_F(WebSocketConnectionTest, PingsTheClientEveryInterval) {
 }
 
 TEST_F(WebSocketConnectionTest, IdleClientIsClosedWithGoingAway) {
-  config_.websocket.pingIntervalMs = 60000;
-  config_.websocket.idleTimeoutMs = 150;
+  config_.edit<WebSocketConfig>().pingIntervalMs = 60000;
+  config_.edit<WebSocketConfig>().idleTimeoutMs = 150;
   start(handler_);
   int fd = openClient();
   auto close = nextFrame(fd, std::chrono::seconds(3));
@@ -209,8 +209,8 @@ TEST_F(WebSocketConnectionTest, IdleClientIsClosedWithGoingAway) {
 }
 
 TEST_F(WebSocketConnectionTest, FramesKeepAClientFromGoingIdle) {
-  config_.websocket.pingIntervalMs = 60000;
-  config_.websocket.idleTimeoutMs = 300;
+  config_.edit<WebSocketConfig>().pingIntervalMs = 60000;
+  config_.edit<WebSocketConfig>().idleTimeoutMs = 300;
   start(handler_);
   int fd = openClient();
   auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(700);
@@ -224,7 +224,7 @@ TEST_F(WebSocketConnectionTest, FramesKeepAClientFromGoingIdle) {
 }
 
 TEST_F(WebSocketConnectionTest, ClientThatNeverReadsIsDroppedAtTheBacklogLimit) {
-  config_.websocket.maxSendBacklogBytes = 256 * 1024;
+  config_.edit<WebSocketConfig>().maxSendBacklogBytes = 256 * 1024;
   start(handler_);
   int fd = openClient();
   int small = 1024;
@@ -240,7 +240,7 @@ TEST_F(WebSocketConnectionTest, ClientThatNeverReadsIsDroppedAtTheBacklogLimit) 
     uv_run(loop_.raw(), UV_RUN_NOWAIT);
   }
   ASSERT_TRUE(refused) << "the sends must stop being accepted";
-  EXPECT_LE(maxBacklog, config_.websocket.maxSendBacklogBytes);
+  EXPECT_LE(maxBacklog, config_.edit<WebSocketConfig>().maxSendBacklogBytes);
   ASSERT_EQ(handler_.closes.size(), 1u);
   EXPECT_EQ(handler_.closes[0].first, ws_close::kPolicy);
   EXPECT_TRUE(pumpUntil([&] { return websockets_->connectionCount() == 0; }));
@@ -262,7 +262,7 @@ TEST_F(WebSocketConnectionTest, OneFrameIsSharedByManyConnections) {
 }
 
 TEST_F(WebSocketConnectionTest, ConnectionLimitAnswers503) {
-  config_.websocket.maxConnections = 1;
+  config_.edit<WebSocketConfig>().maxConnections = 1;
   start(handler_);
   openClient();
   ASSERT_TRUE(pumpUntil([&] { return websockets_->connectionCount() == 1; }));

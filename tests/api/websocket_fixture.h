@@ -69,7 +69,8 @@ inline std::optional<ServerFrame> takeFrame(std::string& buffer) {
 class WebSocketLoopTest : public ::testing::Test {
  protected:
   WebSocketLoopTest()
-      : log_(core::makeLogger(config_.log, std::make_shared<spdlog::sinks::null_sink_mt>())),
+      : log_(core::makeLogger(config_.get<core::LogConfig>(),
+                              std::make_shared<spdlog::sinks::null_sink_mt>())),
         context_{loop_, metrics_, *log_, config_} {}
 
   ~WebSocketLoopTest() override {

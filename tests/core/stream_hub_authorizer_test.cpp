@@ -11,9 +11,10 @@ namespace {
 class HubAuthorizerTest : public ::testing::Test {
  protected:
   HubAuthorizerTest()
-      : log_(makeLogger(config_.log, std::make_shared<spdlog::sinks::null_sink_mt>())),
+      : log_(makeLogger(config_.get<core::LogConfig>(),
+                        std::make_shared<spdlog::sinks::null_sink_mt>())),
         context_{loop_, metrics_, *log_, config_},
-        hub_(context_, events_, HubConfig{}) {}
+        hub_(context_, events_) {}
 
   AccessRequest publish(std::string key) {
     return {AccessRequest::Kind::kPublish, "live", std::move(key), "", 1, "rtmp", "p"};

@@ -38,14 +38,13 @@ struct RecordingSink : StreamSink {
 class StreamHubTest : public ::testing::Test {
  protected:
   StreamHubTest()
-      : log_(makeLogger(config_.log, std::make_shared<spdlog::sinks::null_sink_mt>())),
+      : log_(makeLogger(config_.get<core::LogConfig>(),
+                        std::make_shared<spdlog::sinks::null_sink_mt>())),
         context_{loop_, metrics_, *log_, config_} {
     events_.subscribe("", [this](const Event& e) { seen_.push_back(e.type + " " + e.stream); });
   }
 
-  std::unique_ptr<StreamHub> makeHub(HubConfig config = {}) {
-    return std::make_unique<StreamHub>(context_, events_, std::move(config));
-  }
+  std::unique_ptr<StreamHub> makeHub() { return std::make_unique<StreamHub>(context_, events_); }
   SessionRecord& publisher() {
     return hubSessions_->open(SessionRecord::Role::kPublisher, "rtmp", "127.0.0.1:5000");
   }
@@ -73,9 +72,9 @@ TEST_F(StreamHubTest, PublishAnnouncesAndRefusesASecondPublisher) {
 }
 
 TEST_F(StreamHubTest, ChecksAppAndKey) {
-  HubConfig config;
-  config.apps = {AppPolicy{"live", false, {"secret"}, false}};
-  auto hub = makeHub(config);
+  config_.edit<AppsConfig>().apps = {
+      AppConfig{.name = "live", .anyKey = false, .publishKeys = {"secret"}}};
+  auto hub = makeHub();
   hubSessions_ = &hub->sessions();
   EXPECT_EQ(hub->startPublishing("live", "wrong", publisher()).error().code, "hub.bad_key");
   EXPECT_EQ(hub->startPublishing("other", "secret", publisher()).error().code, "hub.unknown_app");
@@ -84,9 +83,8 @@ TEST_F(StreamHubTest, ChecksAppAndKey) {
 }
 
 TEST_F(StreamHubTest, TakeoverKicksThePreviousPublisher) {
-  HubConfig config;
-  config.apps = {AppPolicy{"live", true, {}, true}};
-  auto hub = makeHub(config);
+  config_.edit<AppsConfig>().apps = {AppConfig{.name = "live", .takeover = true}};
+  auto hub = makeHub();
   hubSessions_ = &hub->sessions();
   SessionRecord& old = publisher();
   std::string kicked;
@@ -173,9 +171,8 @@ TEST_F(StreamHubTest, StoppingEndsPlayersAndAnnounces) {
 }
 
 TEST_F(StreamHubTest, SilentPublisherTimesOut) {
-  HubConfig config;
-  config.publisherTimeoutMs = 50;
-  auto hub = makeHub(config);
+  config_.edit<StreamsConfig>().publisherTimeoutMs = 50;
+  auto hub = makeHub();
   hubSessions_ = &hub->sessions();
   SessionRecord& rec = publisher();
   std::string reason;

@@ -17,8 +17,8 @@
 
 namespace {
 
+using tidecast::api::auth::JwtAlgorithm;
 using tidecast::api::auth::JwtVerifier;
-using tidecast::core::JwtAlgorithm;
 
 constexpr int64_t kNowMs = 1'800'000'000'000;
 const std::string kSecret = "fuzz-secret";

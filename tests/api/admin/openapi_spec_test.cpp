@@ -13,6 +13,7 @@
 #include "api/admin/stream_key_store.h"
 #include "api/router.h"
 #include "api/websocket_dispatcher.h"
+#include "core/data_dir_config.h"
 #include "core/log.h"
 #include "tests/api/spec_operations.h"
 
@@ -24,7 +25,7 @@ TEST(AdminApiSpec, EveryServedRouteIsInTheSpecAndEverySpecRouteIsServed) {
              ("tidecast-admin-spec-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   core::Config config;
-  config.dataDir = dir.string();
+  config.edit<core::DataDirConfig>().path = dir.string();
   testing::PluginMount mount(config);
   AdminPlugin admin;
   ASSERT_TRUE(admin.mount(mount.plugin).ok());
@@ -46,7 +47,7 @@ TEST(AdminApiSpec, EveryServedRouteIsInTheSpecAndEverySpecRouteIsServed) {
 }
 
 TEST(AdminAuth, FullReadAndUnknownTokens) {
-  core::AdminConfig config;
+  AdminConfig config;
   config.tokenSha256 = {sha256Hex("full-access-token-123")};
   config.readTokenSha256 = {sha256Hex("read-access-token-456")};
   AdminAuth auth(config, sha256Hex("generated-token-is-ignored-when-tokens-are-listed"));
@@ -58,7 +59,7 @@ TEST(AdminAuth, FullReadAndUnknownTokens) {
 }
 
 TEST(AdminAuth, GeneratedTokenWhenTheConfigListsNone) {
-  core::AdminConfig config;
+  AdminConfig config;
   AdminAuth auth(config, sha256Hex("generated-token-0123456789"));
   EXPECT_EQ(auth.accessOf("generated-token-0123456789"), Access::kFull);
   EXPECT_EQ(auth.accessOf("something-else"), std::nullopt);

@@ -13,8 +13,6 @@
 namespace tidecast::api::auth {
 namespace {
 
-using core::JwtAlgorithm;
-
 constexpr int64_t kNowMs = 1'800'000'000'000;  // unix ms
 constexpr int64_t kNow = kNowMs / 1000;
 const std::string kSecret = "test-secret-of-some-length";

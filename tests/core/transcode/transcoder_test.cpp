@@ -28,7 +28,8 @@ struct CountingSink : StreamSink {
 class TranscoderTest : public ::testing::Test {
  protected:
   TranscoderTest()
-      : log_(makeLogger(config_.log, std::make_shared<spdlog::sinks::null_sink_mt>())),
+      : log_(makeLogger(config_.get<core::LogConfig>(),
+                        std::make_shared<spdlog::sinks::null_sink_mt>())),
         context_{loop_, metrics_, *log_, config_} {
     RenditionConfig low;
     low.name = "120p";
@@ -36,17 +37,18 @@ class TranscoderTest : public ::testing::Test {
     low.videoBitrate = 100000;
     low.preset = "ultrafast";
     LadderConfig ladder{"abr", true, {low}};
-    config_.transcode.ladders = {ladder};
-    config_.transcode.workers = 2;
-    config_.transcode.maxQueueFrames = 500;  // no drops, even under a sanitizer
-    config_.apps[0].transcode = "abr";
+    TranscodeConfig& transcode = config_.edit<TranscodeConfig>();
+    transcode.ladders = {ladder};
+    transcode.workers = 2;
+    transcode.maxQueueFrames = 500;  // no drops, even under a sanitizer
+    config_.edit<AppsConfig>().apps[0].transcode = "abr";
     // The transcoder's handles do not keep a loop alive (a server's listeners do): without a
     // referenced handle uv_run would return at once.
     keepAlive_.start(60000, 60000, [] {});
-    HubConfig hub;
-    hub.publisherTimeoutMs = 600000;  // sanitizers are slow: the test's publisher stays
-    hub_ = std::make_unique<StreamHub>(context_, events_, hub);
-    transcoder_ = std::make_unique<Transcoder>(context_, *hub_, config_.transcode);
+    // Sanitizers are slow: the test's publisher stays.
+    config_.edit<StreamsConfig>().publisherTimeoutMs = 600000;
+    hub_ = std::make_unique<StreamHub>(context_, events_);
+    transcoder_ = std::make_unique<Transcoder>(context_, *hub_, config_.get<TranscodeConfig>());
     events_.subscribe("", [this](const Event& e) { seen_.push_back(e.type + " " + e.stream); });
   }
   ~TranscoderTest() override {
@@ -165,9 +167,9 @@ TEST_F(TranscoderTest, AdminSwitchTurnsALiveStreamOffAndOn) {
 }
 
 TEST_F(TranscoderTest, AFullQueueDropsFramesUpToTheNextKeyframe) {
-  config_.transcode.maxQueueFrames = 2;
+  config_.edit<TranscodeConfig>().maxQueueFrames = 2;
   transcoder_.reset();  // one transcoder per registry: its metric names are its own
-  transcoder_ = std::make_unique<Transcoder>(context_, *hub_, config_.transcode);
+  transcoder_ = std::make_unique<Transcoder>(context_, *hub_, config_.get<TranscodeConfig>());
   SourceEncoder source(320, 240, 30, 15);
   Stream* stream = publish();
   stream->push(source.config(), loop_.nowMs());
@@ -212,12 +214,13 @@ struct AudioSink : StreamSink {
 };
 
 TEST_F(TranscoderTest, OpusSourceGivesEveryRenditionTheSameAacTrack) {
-  RenditionConfig second = config_.transcode.ladders[0].renditions[0];
+  TranscodeConfig& transcode = config_.edit<TranscodeConfig>();
+  RenditionConfig second = transcode.ladders[0].renditions[0];
   second.name = "96p";
   second.height = 96;
-  config_.transcode.ladders[0].renditions.push_back(second);
+  transcode.ladders[0].renditions.push_back(second);
   transcoder_.reset();
-  transcoder_ = std::make_unique<Transcoder>(context_, *hub_, config_.transcode);
+  transcoder_ = std::make_unique<Transcoder>(context_, *hub_, transcode);
   std::map<std::string, AudioSink> sinks;
   events_.subscribe("rendition.started", [&](const Event& e) {
     if (Stream* rendition = hub_->find(e.stream)) rendition->addSink(sinks[e.stream]);

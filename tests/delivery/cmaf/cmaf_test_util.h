@@ -35,8 +35,8 @@ struct TestLoop {
   core::Config config;
   core::Loop loop;
   core::MetricsRegistry metrics;
-  std::shared_ptr<spdlog::logger> log =
-      core::makeLogger(config.log, std::make_shared<spdlog::sinks::null_sink_mt>());
+  std::shared_ptr<spdlog::logger> log = core::makeLogger(
+      config.get<core::LogConfig>(), std::make_shared<spdlog::sinks::null_sink_mt>());
   core::LoopContext context{loop, metrics, *log, config};
 };
 
@@ -136,7 +136,7 @@ struct SyntheticSource {
 // A packager on a test loop, and the publishing sessions feeding it. Settings apply when
 // the packager is created, at the first use of packager() or publish().
 struct PackagerHarness {
-  CmafSettings settings;
+  CmafConfig settings;
   TestLoop loop;
   std::unique_ptr<StreamPackager> owned;
   std::vector<std::unique_ptr<core::Stream>> streams;  // destroyed before the packager

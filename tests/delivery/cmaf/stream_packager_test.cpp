@@ -66,7 +66,7 @@ class StreamPackagerTest : public ::testing::Test {
   }
 
   testutil::PackagerHarness harness_;
-  CmafSettings& settings_ = harness_.settings;
+  CmafConfig& settings_ = harness_.settings;
   std::vector<std::unique_ptr<core::Stream>>& streams_ = harness_.streams;
 };
 

@@ -13,6 +13,8 @@
 #include "api/websocket_dispatcher.h"
 #include "core/log.h"
 #include "social/graph/graph_plugin.h"
+
+#include "core/data_dir_config.h"
 #include "social/graph/graph_requests.h"
 #include "social/store/social_store_plugin.h"
 #include "tests/api/spec_operations.h"
@@ -33,11 +35,11 @@ TEST(GraphApiSpec, EveryServedRouteIsInTheSpecAndEverySpecRouteIsServed) {
              ("tidecast-graph-spec-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   core::Config config;
-  config.dataDir = dir.string();
-  config.auth.jwt.secret = "a-test-secret-of-some-length";
+  config.edit<core::DataDirConfig>().path = dir.string();
+  config.edit<api::auth::AuthConfig>().jwt.secret = "a-test-secret-of-some-length";
   api::testing::PluginMount mount(config);
   store::SocialStorePlugin stores;
-  GraphPlugin graph(stores);
+  GraphPlugin graph;
   ASSERT_TRUE(stores.mount(mount.plugin).ok());
   ASSERT_TRUE(graph.mount(mount.plugin).ok());
   EXPECT_EQ(stores.graph().backend(), "sqlite");

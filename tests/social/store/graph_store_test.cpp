@@ -106,8 +106,9 @@ class GraphStoreTest : public ::testing::TestWithParam<Backend> {
     std::filesystem::remove_all(dir_);
   }
 
-  RedisSettings settings() const {
-    RedisSettings s;
+  RedisConfig settings() const {
+    RedisConfig s;
+    s.host = "127.0.0.1";
     s.port = redis()->port();
     s.cluster = clustered();
     s.reconnectMinMs = reconnectMinMs_;

@@ -25,7 +25,8 @@ class RedisClientTest : public ::testing::Test {
   void SetUp() override {
     server_.setExtraArgs({"--enable-debug-command", "yes"});  // DEBUG SLEEP: a slow reply
     ASSERT_TRUE(server_.start());
-    RedisSettings s;
+    RedisConfig s;
+    s.host = "127.0.0.1";
     s.port = server_.port();
     s.commandTimeoutMs = 300;
     s.connectTimeoutMs = 1000;

@@ -95,7 +95,8 @@ class RedisClusterTest : public ::testing::Test {
     ASSERT_TRUE(spin(loop_, [&] { return client_->connected(); })) << "slot map and 3 masters";
   }
   void connect(uint16_t seed) {
-    RedisSettings s;
+    RedisConfig s;
+    s.host = "127.0.0.1";
     s.port = seed;
     s.cluster = true;
     s.reconnectMinMs = 20;
@@ -369,7 +370,8 @@ TEST(RedisClusterClient, StaysDownAgainstAServerWithoutCluster) {
       std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
   testing::RedisServer plain;
   ASSERT_TRUE(plain.start());
-  RedisSettings s;
+  RedisConfig s;
+  s.host = "127.0.0.1";
   s.port = plain.port();
   s.cluster = true;
   RedisClient client(loop, s, *log);
@@ -390,7 +392,8 @@ TEST(RedisClusterClient, ConnectsOnceTheClusterIsCreated) {
       std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
   RedisCluster cluster;
   ASSERT_TRUE(cluster.startNodes());
-  RedisSettings s;
+  RedisConfig s;
+  s.host = "127.0.0.1";
   s.port = cluster.port();
   s.cluster = true;
   RedisClient client(loop, s, *log);

@@ -43,7 +43,8 @@ class RedisFollowersBucketsTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(started_) << "redis-server did not start (scripts/setup installs it)";
     redis_->command({"FLUSHALL"});
-    RedisSettings settings;
+    RedisConfig settings;
+    settings.host = "127.0.0.1";
     settings.port = redis_->port();
     client_ = std::make_unique<RedisClient>(loop_, settings, *log_);
     client_->start();

@@ -3,7 +3,7 @@
 
 #include <filesystem>
 
-#include "core/config.h"
+#include "tests/server/config_test_util.h"
 
 namespace tidecast::core {
 namespace {
@@ -28,14 +28,14 @@ transcode:
 )",
                        "x.yaml");
   ASSERT_TRUE(c.ok()) << c.error().message;
-  EXPECT_EQ(c->apps[0].transcode, "abr");
-  EXPECT_EQ(c->transcode.workers, 3u);
-  EXPECT_EQ(c->transcode.maxQueueFrames, 30u);
-  EXPECT_EQ(c->transcode.encoderThreads, 2u);
-  EXPECT_EQ(c->transcode.maxJobs, 4u);
-  EXPECT_EQ(c->transcode.audioBitrate, 96000u);
-  ASSERT_EQ(c->transcode.ladders.size(), 1u);
-  const LadderConfig& ladder = c->transcode.ladders[0];
+  EXPECT_EQ(c->get<core::AppsConfig>().apps[0].transcode, "abr");
+  EXPECT_EQ(c->get<core::TranscodeConfig>().workers, 3u);
+  EXPECT_EQ(c->get<core::TranscodeConfig>().maxQueueFrames, 30u);
+  EXPECT_EQ(c->get<core::TranscodeConfig>().encoderThreads, 2u);
+  EXPECT_EQ(c->get<core::TranscodeConfig>().maxJobs, 4u);
+  EXPECT_EQ(c->get<core::TranscodeConfig>().audioBitrate, 96000u);
+  ASSERT_EQ(c->get<core::TranscodeConfig>().ladders.size(), 1u);
+  const LadderConfig& ladder = c->get<core::TranscodeConfig>().ladders[0];
   EXPECT_FALSE(ladder.source);
   ASSERT_EQ(ladder.renditions.size(), 2u);
   const RenditionConfig& hd = ladder.renditions[0];
@@ -56,9 +56,9 @@ transcode:
 TEST(TranscodeConfig, OffUnlessAnAppNamesALadder) {
   auto c = parseConfig("", "x.yaml");
   ASSERT_TRUE(c.ok());
-  EXPECT_TRUE(c->transcode.ladders.empty());
-  EXPECT_EQ(c->transcode.audioBitrate, 128000u);
-  EXPECT_EQ(c->apps[0].transcode, "");
+  EXPECT_TRUE(c->get<core::TranscodeConfig>().ladders.empty());
+  EXPECT_EQ(c->get<core::TranscodeConfig>().audioBitrate, 128000u);
+  EXPECT_EQ(c->get<core::AppsConfig>().apps[0].transcode, "");
 }
 
 TEST(TranscodeConfig, RejectsAnUnknownLadderReference) {
@@ -93,10 +93,10 @@ TEST(TranscodeConfig, ShippedFileTurnsOnSourcePlus480pAnd360pForLive) {
   const auto path = std::filesystem::path(TIDECAST_SOURCE_DIR) / "conf/tidecast.yaml";
   auto c = loadConfigFile(path.string());
   ASSERT_TRUE(c.ok()) << c.error().message;
-  ASSERT_EQ(c->apps.size(), 1u);
-  EXPECT_EQ(c->apps[0].transcode, "abr");
-  ASSERT_EQ(c->transcode.ladders.size(), 1u);
-  const LadderConfig& ladder = c->transcode.ladders[0];
+  ASSERT_EQ(c->get<core::AppsConfig>().apps.size(), 1u);
+  EXPECT_EQ(c->get<core::AppsConfig>().apps[0].transcode, "abr");
+  ASSERT_EQ(c->get<core::TranscodeConfig>().ladders.size(), 1u);
+  const LadderConfig& ladder = c->get<core::TranscodeConfig>().ladders[0];
   EXPECT_TRUE(ladder.source);
   ASSERT_EQ(ladder.renditions.size(), 2u);
   EXPECT_EQ(ladder.renditions[0].name, "480p");
@@ -105,10 +105,10 @@ TEST(TranscodeConfig, ShippedFileTurnsOnSourcePlus480pAnd360pForLive) {
   EXPECT_EQ(ladder.renditions[1].height, 360u);
   // Everything else in the section is the built-in default.
   TranscodeConfig defaults;
-  EXPECT_EQ(c->transcode.workers, defaults.workers);
-  EXPECT_EQ(c->transcode.maxQueueFrames, defaults.maxQueueFrames);
-  EXPECT_EQ(c->transcode.encoderThreads, defaults.encoderThreads);
-  EXPECT_EQ(c->transcode.maxJobs, defaults.maxJobs);
+  EXPECT_EQ(c->get<core::TranscodeConfig>().workers, defaults.workers);
+  EXPECT_EQ(c->get<core::TranscodeConfig>().maxQueueFrames, defaults.maxQueueFrames);
+  EXPECT_EQ(c->get<core::TranscodeConfig>().encoderThreads, defaults.encoderThreads);
+  EXPECT_EQ(c->get<core::TranscodeConfig>().maxJobs, defaults.maxJobs);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "core/config.h"
+#include "tests/server/config_test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -17,36 +17,36 @@ Error parseError(const std::string& yaml) {
 }
 
 void expectDefaults(const Config& c) {
-  EXPECT_EQ(c.dataDir, "data");
-  EXPECT_TRUE(c.redis == RedisConfig{});
-  EXPECT_TRUE(c.social == SocialConfig{});
-  EXPECT_EQ(c.srt, SrtConfig{});
-  EXPECT_EQ(c.srt.port, 9000);
-  EXPECT_EQ(c.log.level, "info");
-  EXPECT_EQ(c.log.format, LogFormat::kText);
-  EXPECT_EQ(c.http.listen, "0.0.0.0");
-  EXPECT_EQ(c.http.port, 8080);
-  EXPECT_EQ(c.http.corsAllowOrigin, "*");
-  EXPECT_EQ(c.http.limits.maxHeaderBytes, 16u * 1024);
-  EXPECT_EQ(c.http.limits.maxBodyBytes, 1024u * 1024);
-  EXPECT_EQ(c.http.limits.headerTimeoutMs, 10000u);
-  EXPECT_EQ(c.http.limits.idleTimeoutMs, 60000u);
-  EXPECT_EQ(c.http.limits.maxConnections, 10000u);
-  EXPECT_EQ(c.http.limits.maxConnectionsPerIp, 1000u);
-  EXPECT_EQ(c.http.limits.maxPipelined, 16u);
-  EXPECT_EQ(c.http.limits.maxResponseBacklogBytes, 8u * 1024 * 1024);
-  EXPECT_EQ(c.server.shutdownTimeoutMs, 5000u);
-  EXPECT_EQ(c.rtmp, RtmpConfig{});
-  EXPECT_EQ(c.rtmp.port, 1935);
-  EXPECT_EQ(c.rtmp.maxMessageBytes, 0xFFFFFFu);
-  ASSERT_EQ(c.apps.size(), 1u);
-  EXPECT_EQ(c.apps[0].name, "live");
-  EXPECT_TRUE(c.apps[0].anyKey);
-  EXPECT_FALSE(c.apps[0].takeover);
-  EXPECT_EQ(c.streams.publisherTimeoutMs, 10000u);
-  EXPECT_EQ(c.streams.gopCacheMaxBytes, 32u * 1024 * 1024);
-  EXPECT_EQ(c.streams.playerMaxBacklogBytes, 4u * 1024 * 1024);
-  EXPECT_EQ(c.streams.playerMaxBacklogMs, 5000u);
+  EXPECT_EQ(c.get<core::DataDirConfig>().path, "data");
+  EXPECT_TRUE(c.get<social::store::RedisConfig>() == RedisConfig{});
+  EXPECT_TRUE(c.get<social::SocialConfig>() == SocialConfig{});
+  EXPECT_EQ(c.get<ingest::srt::SrtConfig>(), SrtConfig{});
+  EXPECT_EQ(c.get<ingest::srt::SrtConfig>().port, 9000);
+  EXPECT_EQ(c.get<core::LogConfig>().level, "info");
+  EXPECT_EQ(c.get<core::LogConfig>().format, LogFormat::kText);
+  EXPECT_EQ(c.get<api::HttpConfig>().listen, "0.0.0.0");
+  EXPECT_EQ(c.get<api::HttpConfig>().port, 8080);
+  EXPECT_EQ(c.get<api::HttpConfig>().corsAllowOrigin, "*");
+  EXPECT_EQ(c.get<api::HttpConfig>().limits.maxHeaderBytes, 16u * 1024);
+  EXPECT_EQ(c.get<api::HttpConfig>().limits.maxBodyBytes, 1024u * 1024);
+  EXPECT_EQ(c.get<api::HttpConfig>().limits.headerTimeoutMs, 10000u);
+  EXPECT_EQ(c.get<api::HttpConfig>().limits.idleTimeoutMs, 60000u);
+  EXPECT_EQ(c.get<api::HttpConfig>().limits.maxConnections, 10000u);
+  EXPECT_EQ(c.get<api::HttpConfig>().limits.maxConnectionsPerIp, 1000u);
+  EXPECT_EQ(c.get<api::HttpConfig>().limits.maxPipelined, 16u);
+  EXPECT_EQ(c.get<api::HttpConfig>().limits.maxResponseBacklogBytes, 8u * 1024 * 1024);
+  EXPECT_EQ(c.get<server::ServerConfig>().shutdownTimeoutMs, 5000u);
+  EXPECT_EQ(c.get<ingest::rtmp::RtmpConfig>(), RtmpConfig{});
+  EXPECT_EQ(c.get<ingest::rtmp::RtmpConfig>().port, 1935);
+  EXPECT_EQ(c.get<ingest::rtmp::RtmpConfig>().chunkLimits.maxMessageBytes, 0xFFFFFFu);
+  ASSERT_EQ(c.get<core::AppsConfig>().apps.size(), 1u);
+  EXPECT_EQ(c.get<core::AppsConfig>().apps[0].name, "live");
+  EXPECT_TRUE(c.get<core::AppsConfig>().apps[0].anyKey);
+  EXPECT_FALSE(c.get<core::AppsConfig>().apps[0].takeover);
+  EXPECT_EQ(c.get<core::StreamsConfig>().publisherTimeoutMs, 10000u);
+  EXPECT_EQ(c.get<core::StreamsConfig>().gopCacheMaxBytes, 32u * 1024 * 1024);
+  EXPECT_EQ(c.get<core::StreamsConfig>().playerBacklog.maxBytes, 4u * 1024 * 1024);
+  EXPECT_EQ(c.get<core::StreamsConfig>().playerBacklog.maxMs, 5000u);
 }
 
 const char kFullConfig[] = R"(data_dir: /var/lib/tidecast
@@ -77,7 +77,7 @@ TEST(Config, EmptyDocumentGivesBuiltInDefaults) {
     Result<Config> config = parseConfig(yaml, "conf/empty.yaml");
     ASSERT_TRUE(config.ok()) << config.error().message;
     expectDefaults(*config);
-    EXPECT_EQ(config->sourcePath, "conf/empty.yaml");
+    EXPECT_EQ(config->sourcePath(), "conf/empty.yaml");
   }
 }
 
@@ -87,14 +87,14 @@ TEST(Config, ParsesTheRedisAndSocialSections) {
       "social: {store: redis, max_following: 10, writes_per_second: 2}\n",
       "x");
   ASSERT_TRUE(c.ok()) << c.error().message;
-  EXPECT_EQ(c->redis.host, "127.0.0.1");
-  EXPECT_EQ(c->redis.port, 6380);
-  EXPECT_EQ(c->redis.commandTimeoutMs, 500u);
-  EXPECT_TRUE(c->redis.cluster);
+  EXPECT_EQ(c->get<social::store::RedisConfig>().host, "127.0.0.1");
+  EXPECT_EQ(c->get<social::store::RedisConfig>().port, 6380);
+  EXPECT_EQ(c->get<social::store::RedisConfig>().commandTimeoutMs, 500u);
+  EXPECT_TRUE(c->get<social::store::RedisConfig>().cluster);
   EXPECT_FALSE(RedisConfig{}.cluster);
-  EXPECT_EQ(c->social.store, "redis");
-  EXPECT_EQ(c->social.maxFollowing, 10u);
-  EXPECT_EQ(c->social.writesPerSecond, 2u);
+  EXPECT_EQ(c->get<social::SocialConfig>().store, "redis");
+  EXPECT_EQ(c->get<social::SocialConfig>().maxFollowing, 10u);
+  EXPECT_EQ(c->get<social::SocialConfig>().writesPerSecond, 2u);
   Result<Config> bad = parseConfig("social: {store: mysql}\n", "x");
   ASSERT_FALSE(bad.ok());
   Error notBool = parseError("redis: {cluster: yes please}\n");
@@ -104,18 +104,18 @@ TEST(Config, ParsesTheRedisAndSocialSections) {
 TEST(Config, RedisStoreLayoutAndOutboxTimes) {
   Result<Config> d = parseConfig("", "x");
   ASSERT_TRUE(d.ok());
-  EXPECT_EQ(d->social.redisFollowersBucket, 128u);
-  EXPECT_EQ(d->social.redisOutboxLeaseMs, 15000u);
-  EXPECT_EQ(d->social.redisOutboxGraceMs, 30000u);
+  EXPECT_EQ(d->get<social::SocialConfig>().redisFollowersBucket, 128u);
+  EXPECT_EQ(d->get<social::SocialConfig>().redisOutboxLeaseMs, 15000u);
+  EXPECT_EQ(d->get<social::SocialConfig>().redisOutboxGraceMs, 30000u);
   Result<Config> c = parseConfig(
       "redis: {command_timeout_ms: 100}\n"
       "social: {redis_followers_bucket: 512, redis_outbox_lease_ms: 400,"
       " redis_outbox_grace_ms: 1000}\n",
       "x");
   ASSERT_TRUE(c.ok()) << c.error().message;
-  EXPECT_EQ(c->social.redisFollowersBucket, 512u);
-  EXPECT_EQ(c->social.redisOutboxLeaseMs, 400u);
-  EXPECT_EQ(c->social.redisOutboxGraceMs, 1000u);
+  EXPECT_EQ(c->get<social::SocialConfig>().redisFollowersBucket, 512u);
+  EXPECT_EQ(c->get<social::SocialConfig>().redisOutboxLeaseMs, 400u);
+  EXPECT_EQ(c->get<social::SocialConfig>().redisOutboxGraceMs, 1000u);
   for (const char* yaml :
        {"social: {redis_followers_bucket: 15}\n", "social: {redis_followers_bucket: 4097}\n",
         "social: {redis_outbox_lease_ms: 99}\n"}) {
@@ -139,8 +139,8 @@ TEST(Config, RedisStoreLayoutAndOutboxTimes) {
 }
 
 TEST(Config, DefaultConstructedConfigHasNoSourcePath) {
-  Config config;
-  EXPECT_EQ(config.sourcePath, "");
+  Config config = schemaDefaults();
+  EXPECT_EQ(config.sourcePath(), "");
   expectDefaults(config);
 }
 
@@ -148,32 +148,32 @@ TEST(Config, ParsesEveryKey) {
   Result<Config> result = parseConfig(kFullConfig, "conf/full.yaml");
   ASSERT_TRUE(result.ok()) << result.error().message;
   const Config& c = *result;
-  EXPECT_EQ(c.sourcePath, "conf/full.yaml");
-  EXPECT_EQ(c.dataDir, "/var/lib/tidecast");
-  EXPECT_EQ(c.log.level, "debug");
-  EXPECT_EQ(c.log.format, LogFormat::kJson);
-  EXPECT_EQ(c.http.listen, "127.0.0.1");
-  EXPECT_EQ(c.http.port, 9090);
-  EXPECT_EQ(c.http.corsAllowOrigin, "https://example.com");
-  EXPECT_EQ(c.http.limits.maxHeaderBytes, 8192u);
-  EXPECT_EQ(c.http.limits.maxBodyBytes, 65536u);
-  EXPECT_EQ(c.http.limits.headerTimeoutMs, 2500u);
-  EXPECT_EQ(c.http.limits.idleTimeoutMs, 30000u);
-  EXPECT_EQ(c.http.limits.maxConnections, 500u);
-  EXPECT_EQ(c.http.limits.maxConnectionsPerIp, 20u);
-  EXPECT_EQ(c.http.limits.maxPipelined, 4u);
-  EXPECT_EQ(c.http.limits.maxResponseBacklogBytes, 1048576u);
-  EXPECT_EQ(c.server.shutdownTimeoutMs, 0u);
+  EXPECT_EQ(c.sourcePath(), "conf/full.yaml");
+  EXPECT_EQ(c.get<core::DataDirConfig>().path, "/var/lib/tidecast");
+  EXPECT_EQ(c.get<core::LogConfig>().level, "debug");
+  EXPECT_EQ(c.get<core::LogConfig>().format, LogFormat::kJson);
+  EXPECT_EQ(c.get<api::HttpConfig>().listen, "127.0.0.1");
+  EXPECT_EQ(c.get<api::HttpConfig>().port, 9090);
+  EXPECT_EQ(c.get<api::HttpConfig>().corsAllowOrigin, "https://example.com");
+  EXPECT_EQ(c.get<api::HttpConfig>().limits.maxHeaderBytes, 8192u);
+  EXPECT_EQ(c.get<api::HttpConfig>().limits.maxBodyBytes, 65536u);
+  EXPECT_EQ(c.get<api::HttpConfig>().limits.headerTimeoutMs, 2500u);
+  EXPECT_EQ(c.get<api::HttpConfig>().limits.idleTimeoutMs, 30000u);
+  EXPECT_EQ(c.get<api::HttpConfig>().limits.maxConnections, 500u);
+  EXPECT_EQ(c.get<api::HttpConfig>().limits.maxConnectionsPerIp, 20u);
+  EXPECT_EQ(c.get<api::HttpConfig>().limits.maxPipelined, 4u);
+  EXPECT_EQ(c.get<api::HttpConfig>().limits.maxResponseBacklogBytes, 1048576u);
+  EXPECT_EQ(c.get<server::ServerConfig>().shutdownTimeoutMs, 0u);
 }
 
 TEST(Config, MissingKeysKeepTheirDefaults) {
   Result<Config> c = parseConfig("http:\n  port: 9000\n  limits:\n    max_pipelined: 2\n", "x");
   ASSERT_TRUE(c.ok()) << c.error().message;
-  EXPECT_EQ(c->http.port, 9000);
-  EXPECT_EQ(c->http.limits.maxPipelined, 2u);
-  EXPECT_EQ(c->http.listen, "0.0.0.0");
-  EXPECT_EQ(c->http.limits.maxHeaderBytes, 16u * 1024);
-  EXPECT_EQ(c->log.level, "info");
+  EXPECT_EQ(c->get<api::HttpConfig>().port, 9000);
+  EXPECT_EQ(c->get<api::HttpConfig>().limits.maxPipelined, 2u);
+  EXPECT_EQ(c->get<api::HttpConfig>().listen, "0.0.0.0");
+  EXPECT_EQ(c->get<api::HttpConfig>().limits.maxHeaderBytes, 16u * 1024);
+  EXPECT_EQ(c->get<core::LogConfig>().level, "info");
 }
 
 TEST(Config, SectionWithEveryKeyCommentedOutKeepsDefaults) {
@@ -185,8 +185,8 @@ TEST(Config, SectionWithEveryKeyCommentedOutKeepsDefaults) {
 TEST(Config, AcceptsFlowStyleAndEmptyCorsOrigin) {
   Result<Config> c = parseConfig("http: {port: 1, cors_allow_origin: ''}\n", "x");
   ASSERT_TRUE(c.ok()) << c.error().message;
-  EXPECT_EQ(c->http.port, 1);
-  EXPECT_EQ(c->http.corsAllowOrigin, "");
+  EXPECT_EQ(c->get<api::HttpConfig>().port, 1);
+  EXPECT_EQ(c->get<api::HttpConfig>().corsAllowOrigin, "");
 }
 
 TEST(Config, ShippedDefaultFileParsesAndEqualsBuiltInDefaults) {
@@ -194,7 +194,7 @@ TEST(Config, ShippedDefaultFileParsesAndEqualsBuiltInDefaults) {
   const auto path = std::filesystem::path(TIDECAST_SOURCE_DIR) / "conf/tidecast.yaml";
   Result<Config> config = loadConfigFile(path.string());
   ASSERT_TRUE(config.ok()) << config.error().message;
-  EXPECT_EQ(config->sourcePath, path.string());
+  EXPECT_EQ(config->sourcePath(), path.string());
   expectDefaults(*config);
 }
 
@@ -368,38 +368,38 @@ TEST(Config, RejectsDirectoryAsFile) {
 // ---- SIGHUP reload -------------------------------------------------------------------------
 
 TEST(Config, ReloadCopiesReloadableKeysAndReportsNone) {
-  Config live;
-  Config fresh;
-  fresh.log.level = "debug";
-  fresh.log.format = LogFormat::kJson;
-  fresh.http.limits.maxBodyBytes = 42;
-  fresh.http.limits.maxPipelined = 3;
-  fresh.http.corsAllowOrigin = "https://a.example";
-  fresh.server.shutdownTimeoutMs = 1;
+  Config live = schemaDefaults();
+  Config fresh = schemaDefaults();
+  fresh.edit<core::LogConfig>().level = "debug";
+  fresh.edit<core::LogConfig>().format = LogFormat::kJson;
+  fresh.edit<api::HttpConfig>().limits.maxBodyBytes = 42;
+  fresh.edit<api::HttpConfig>().limits.maxPipelined = 3;
+  fresh.edit<api::HttpConfig>().corsAllowOrigin = "https://a.example";
+  fresh.edit<server::ServerConfig>().shutdownTimeoutMs = 1;
 
   EXPECT_TRUE(applyReload(live, fresh).empty());
-  EXPECT_EQ(live.log.level, "debug");
-  EXPECT_EQ(live.log.format, LogFormat::kJson);
-  EXPECT_EQ(live.http.limits.maxBodyBytes, 42u);
-  EXPECT_EQ(live.http.limits.maxPipelined, 3u);
-  EXPECT_EQ(live.http.corsAllowOrigin, "https://a.example");
-  EXPECT_EQ(live.server.shutdownTimeoutMs, 1u);
+  EXPECT_EQ(live.get<core::LogConfig>().level, "debug");
+  EXPECT_EQ(live.get<core::LogConfig>().format, LogFormat::kJson);
+  EXPECT_EQ(live.get<api::HttpConfig>().limits.maxBodyBytes, 42u);
+  EXPECT_EQ(live.get<api::HttpConfig>().limits.maxPipelined, 3u);
+  EXPECT_EQ(live.get<api::HttpConfig>().corsAllowOrigin, "https://a.example");
+  EXPECT_EQ(live.get<server::ServerConfig>().shutdownTimeoutMs, 1u);
 }
 
 TEST(Config, ReloadKeepsRestartOnlyKeysAndNamesThem) {
-  Config live;
-  Config fresh;
-  fresh.dataDir = "elsewhere";
-  fresh.http.listen = "127.0.0.1";
-  fresh.http.port = 9999;
-  fresh.log.level = "warn";
+  Config live = schemaDefaults();
+  Config fresh = schemaDefaults();
+  fresh.edit<core::DataDirConfig>().path = "elsewhere";
+  fresh.edit<api::HttpConfig>().listen = "127.0.0.1";
+  fresh.edit<api::HttpConfig>().port = 9999;
+  fresh.edit<core::LogConfig>().level = "warn";
 
   EXPECT_EQ(applyReload(live, fresh),
             (std::vector<std::string>{"data_dir", "http.listen", "http.port"}));
-  EXPECT_EQ(live.dataDir, "data");
-  EXPECT_EQ(live.http.listen, "0.0.0.0");
-  EXPECT_EQ(live.http.port, 8080);
-  EXPECT_EQ(live.log.level, "warn");
+  EXPECT_EQ(live.get<core::DataDirConfig>().path, "data");
+  EXPECT_EQ(live.get<api::HttpConfig>().listen, "0.0.0.0");
+  EXPECT_EQ(live.get<api::HttpConfig>().port, 8080);
+  EXPECT_EQ(live.get<core::LogConfig>().level, "warn");
 }
 
 TEST(Config, ReloadOfUnchangedConfigChangesNothing) {
@@ -407,7 +407,7 @@ TEST(Config, ReloadOfUnchangedConfigChangesNothing) {
   ASSERT_TRUE(fresh.ok());
   Config live = *fresh;
   EXPECT_TRUE(applyReload(live, *fresh).empty());
-  EXPECT_EQ(live.http.limits.maxConnections, 500u);
+  EXPECT_EQ(live.get<api::HttpConfig>().limits.maxConnections, 500u);
 }
 
 // ---- rtmp, apps, streams ---------------------------------------------------------------------
@@ -430,19 +430,20 @@ streams:
 )",
                        "t.yaml");
   ASSERT_TRUE(c.ok()) << c.error().message;
-  EXPECT_FALSE(c->rtmp.enabled);
-  EXPECT_EQ(c->rtmp.port, 19350);
-  EXPECT_EQ(c->rtmp.chunkSize, 60000u);
-  EXPECT_EQ(c->rtmp.maxMessageBytes, 1048576u);
-  ASSERT_EQ(c->apps.size(), 2u);
-  EXPECT_EQ(c->apps[0].name, "live");
-  EXPECT_FALSE(c->apps[0].anyKey);
-  EXPECT_EQ(c->apps[0].publishKeys, (std::vector<std::string>{"alpha", "beta"}));
-  EXPECT_TRUE(c->apps[0].takeover);
-  EXPECT_EQ(c->apps[1].name, "events");
-  EXPECT_TRUE(c->apps[1].anyKey);
-  EXPECT_EQ(c->streams.publisherTimeoutMs, 3000u);
-  EXPECT_EQ(c->streams.playerMaxBacklogBytes, 65536u);
+  EXPECT_FALSE(c->get<ingest::rtmp::RtmpConfig>().enabled);
+  EXPECT_EQ(c->get<ingest::rtmp::RtmpConfig>().port, 19350);
+  EXPECT_EQ(c->get<ingest::rtmp::RtmpConfig>().outChunkSize, 60000u);
+  EXPECT_EQ(c->get<ingest::rtmp::RtmpConfig>().chunkLimits.maxMessageBytes, 1048576u);
+  ASSERT_EQ(c->get<core::AppsConfig>().apps.size(), 2u);
+  EXPECT_EQ(c->get<core::AppsConfig>().apps[0].name, "live");
+  EXPECT_FALSE(c->get<core::AppsConfig>().apps[0].anyKey);
+  EXPECT_EQ(c->get<core::AppsConfig>().apps[0].publishKeys,
+            (std::vector<std::string>{"alpha", "beta"}));
+  EXPECT_TRUE(c->get<core::AppsConfig>().apps[0].takeover);
+  EXPECT_EQ(c->get<core::AppsConfig>().apps[1].name, "events");
+  EXPECT_TRUE(c->get<core::AppsConfig>().apps[1].anyKey);
+  EXPECT_EQ(c->get<core::StreamsConfig>().publisherTimeoutMs, 3000u);
+  EXPECT_EQ(c->get<core::StreamsConfig>().playerBacklog.maxBytes, 65536u);
 }
 
 TEST(Config, RejectsReservedAndMalformedAppNames) {
@@ -482,14 +483,15 @@ TEST(Config, RejectsRtmpLimitsOutOfRange) {
 }
 
 TEST(Config, ReloadAppliesAppsAndReportsRtmpRestart) {
-  Config live;
+  Config live = schemaDefaults();
   auto fresh = parseConfig("rtmp:\n  port: 2000\napps:\n  other: {}\n", "t.yaml");
   ASSERT_TRUE(fresh.ok());
   auto restart = applyReload(live, *fresh);
-  EXPECT_EQ(restart, std::vector<std::string>{"rtmp"});
-  EXPECT_EQ(live.rtmp.port, 1935) << "needs a restart: keeps running value";
-  ASSERT_EQ(live.apps.size(), 1u);
-  EXPECT_EQ(live.apps[0].name, "other");
+  EXPECT_EQ(restart, std::vector<std::string>{"rtmp.port"});
+  EXPECT_EQ(live.get<ingest::rtmp::RtmpConfig>().port, 1935)
+      << "needs a restart: keeps running value";
+  ASSERT_EQ(live.get<core::AppsConfig>().apps.size(), 1u);
+  EXPECT_EQ(live.get<core::AppsConfig>().apps[0].name, "other");
 }
 
 TEST(Config, SrtSectionWithPerAppPassphrases) {
@@ -498,13 +500,13 @@ TEST(Config, SrtSectionWithPerAppPassphrases) {
       "  apps:\n    live:\n      passphrase: 'another secret'\n",
       "x");
   ASSERT_TRUE(c.ok()) << c.error().message;
-  EXPECT_EQ(c->srt.port, 9100);
-  EXPECT_EQ(c->srt.latencyMs, 400u);
-  EXPECT_EQ(c->srt.passphrase, "ten chars!");
-  EXPECT_EQ(c->srt.pbkeylen, 32u);
-  ASSERT_EQ(c->srt.appPassphrases.size(), 1u);
-  EXPECT_EQ(c->srt.appPassphrases[0].first, "live");
-  EXPECT_EQ(c->srt.appPassphrases[0].second, "another secret");
+  EXPECT_EQ(c->get<ingest::srt::SrtConfig>().port, 9100);
+  EXPECT_EQ(c->get<ingest::srt::SrtConfig>().latencyMs, 400u);
+  EXPECT_EQ(c->get<ingest::srt::SrtConfig>().passphrase, "ten chars!");
+  EXPECT_EQ(c->get<ingest::srt::SrtConfig>().pbkeylen, 32u);
+  ASSERT_EQ(c->get<ingest::srt::SrtConfig>().appPassphrases.size(), 1u);
+  EXPECT_EQ(c->get<ingest::srt::SrtConfig>().appPassphrases.begin()->first, "live");
+  EXPECT_EQ(c->get<ingest::srt::SrtConfig>().appPassphrases.begin()->second, "another secret");
 }
 
 TEST(Config, SrtRejectsShortPassphrasesAndOddKeyLengths) {
