@@ -27,12 +27,23 @@ void trimTrailingSpace(std::string& value) {
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
 }
 
+HttpParseError unsupportedVersion() {
+  return {505, "http.version", "only HTTP/1.0 and HTTP/1.1 are supported"};
+}
+
+// RFC 9112 2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT (the part after the slash).
+bool isVersionNumber(std::string_view version) {
+  return version.size() == 3 && std::isdigit(static_cast<unsigned char>(version[0])) &&
+         version[1] == '.' && std::isdigit(static_cast<unsigned char>(version[2]));
+}
 }  // namespace
 
 HttpRequestParser::HttpRequestParser(HttpParseLimits limits) : limits_(limits) {
   llhttp_settings_init(&settings_);
   settings_.on_message_begin = &HttpRequestParser::onMessageBegin;
   settings_.on_url = &HttpRequestParser::onUrl;
+  settings_.on_version = &HttpRequestParser::onVersion;
+  settings_.on_version_complete = &HttpRequestParser::onVersionComplete;
   settings_.on_header_field = &HttpRequestParser::onHeaderField;
   settings_.on_header_value = &HttpRequestParser::onHeaderValue;
   settings_.on_headers_complete = &HttpRequestParser::onHeadersComplete;
@@ -54,6 +65,7 @@ HttpRequestParser& HttpRequestParser::self(llhttp_t* parser) {
 HttpRequestParser::Step HttpRequestParser::parse(std::string_view bytes) {
   if (failed_) return {State::kError, 0};
   if (bytes.empty()) return {State::kNeedMore, 0};
+  inputEnd_ = bytes.data() + bytes.size();
   return finishStep(llhttp_execute(&parser_, bytes.data(), bytes.size()), bytes);
 }
 
@@ -92,6 +104,10 @@ HttpParseError HttpRequestParser::llhttpError(llhttp_errno_t rc) const {
       return {400, "http.conflicting_length", text};
     case HPE_INVALID_CHUNK_SIZE:
       return {400, "http.bad_chunk_size", text};
+    case HPE_INVALID_VERSION:
+      // llhttp knows 0.9, 1.0, 1.1 and 2.0 only: "HTTP/3.1" is well formed but unsupported.
+      if (isVersionNumber(version_)) return unsupportedVersion();
+      return {400, "http.malformed", text};
     default:
       return {400, "http.malformed", text};
   }
@@ -131,6 +147,7 @@ int HttpRequestParser::onMessageBegin(llhttp_t* p) {
   s.lastWasValue_ = false;
   s.headerBytes_ = 0;
   s.chunkExtensionBytes_ = 0;
+  s.version_.clear();
   return 0;
 }
 
@@ -138,7 +155,28 @@ int HttpRequestParser::onUrl(llhttp_t* p, const char* at, size_t length) {
   auto& s = self(p);
   if (!s.addHeaderBytes(length)) return HPE_USER;
   s.current_.target.append(at, length);
+  // A line that ends right after the target is HTTP/0.9 ("GET /"): llhttp would wait for the
+  // byte after the line end before going on. The byte after the span is what ended it when
+  // it lies in this input (at the input's end, the target may go on in the next bytes).
+  const char* end = at + length;
+  if (end < s.inputEnd_ && (*end == '\r' || *end == '\n')) {
+    return s.fail(400, "http.malformed", "request line without an HTTP version (HTTP/0.9)");
+  }
   return 0;
+}
+
+int HttpRequestParser::onVersion(llhttp_t* p, const char* at, size_t length) {
+  auto& s = self(p);
+  if (!s.addHeaderBytes(length)) return HPE_USER;
+  s.version_.append(at, length);
+  return 0;
+}
+
+int HttpRequestParser::onVersionComplete(llhttp_t* p) {
+  // llhttp lets 0.9, 1.0, 1.1 and 2.0 (an HTTP/2 preface) through: refuse all but 1.x at the
+  // end of the request line, not after a header block that may never come.
+  if (llhttp_get_http_major(p) == 1) return 0;
+  return self(p).fail(unsupportedVersion());
 }
 
 int HttpRequestParser::onHeaderField(llhttp_t* p, const char* at, size_t length) {
@@ -181,9 +219,7 @@ int HttpRequestParser::onHeadersComplete(llhttp_t* p) {
   r.versionMinor = llhttp_get_http_minor(p);
   r.keepAlive = llhttp_should_keep_alive(p) != 0;
   r.upgrade = llhttp_get_upgrade(p) != 0;
-  if (r.versionMajor != 1) {
-    return s.fail(505, "http.version", "only HTTP/1.0 and HTTP/1.1 are supported");
-  }
+  if (r.versionMajor != 1) return s.fail(unsupportedVersion());
   if (!s.splitTarget()) return s.fail(400, "http.bad_target", "invalid request target");
   if ((p->flags & F_CONTENT_LENGTH) && p->content_length > s.limits_.maxBodyBytes) {
     return s.failBodyTooLarge();

@@ -3,8 +3,9 @@
 // when too many are waiting. Any input, however hostile, ends in a request or an error with
 // the status code to answer (400, 413, 431, 505); the parser then refuses further input.
 // An error is reported as soon as the bytes that make it are in, never after waiting for
-// more: a chunk size past 2^63-1 (400) or past what is left of the body limit (413) at the
-// end of its line, before any chunk data.
+// more: a request line without a version (HTTP/0.9) at its line end (400), a version other
+// than 1.x at the end of the version (505), a chunk size past 2^63-1 (400) or past what is
+// left of the body limit (413) at the end of its line, before any chunk data.
 #pragma once
 
 #include <llhttp.h>
@@ -64,6 +65,8 @@ class HttpRequestParser {
   static HttpRequestParser& self(llhttp_t* parser);
   static int onMessageBegin(llhttp_t* p);
   static int onUrl(llhttp_t* p, const char* at, size_t length);
+  static int onVersion(llhttp_t* p, const char* at, size_t length);
+  static int onVersionComplete(llhttp_t* p);
   static int onHeaderField(llhttp_t* p, const char* at, size_t length);
   static int onHeaderValue(llhttp_t* p, const char* at, size_t length);
   static int onHeadersComplete(llhttp_t* p);
@@ -91,6 +94,8 @@ class HttpRequestParser {
   HttpParseError error_;
   size_t headerBytes_ = 0;
   size_t chunkExtensionBytes_ = 0;
+  const char* inputEnd_ = nullptr;  // end of the bytes parse() is working on
+  std::string version_;             // "1.1" as received: bad (400) or unsupported (505)?
   bool inMessage_ = false;
   bool inHeaders_ = false;
   bool lastWasValue_ = false;

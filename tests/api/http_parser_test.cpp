@@ -101,18 +101,19 @@ TEST(HttpRequestParser, RejectsContentLengthWithTransferEncoding) {
 }
 
 TEST(HttpRequestParser, RejectsMalformedInputWith400) {
-  for (std::string input : {"GARBAGE\r\n\r\n", "GET / HTTP/1.1\r\nBad Header\r\n\r\n",
-                            "GET / HTTP/9.9\r\n\r\n", "GET /\x01 HTTP/1.1\r\n\r\n",
-                            "GET relative HTTP/1.1\r\n\r\n", "GET /%zz HTTP/1.1\r\n\r\n"}) {
+  for (std::string input :
+       {"GARBAGE\r\n\r\n", "GET / HTTP/1.1\r\nBad Header\r\n\r\n", "GET /\x01 HTTP/1.1\r\n\r\n",
+        "GET relative HTTP/1.1\r\n\r\n", "GET /%zz HTTP/1.1\r\n\r\n"}) {
     HttpRequestParser parser({});
     EXPECT_EQ(parser.parse(input).state, State::kError) << input;
     EXPECT_EQ(parser.error().status / 100, 4) << input;
   }
 }
 
-TEST(HttpRequestParser, RejectsHttp2PrefaceWith505OrMalformed) {
+TEST(HttpRequestParser, RejectsHttp2PrefaceWith505) {
   HttpRequestParser parser({});
   EXPECT_EQ(parser.parse("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").state, State::kError);
+  EXPECT_EQ(parser.error().status, 505);
 }
 
 // Inputs that must be refused as soon as the bytes shown have arrived: none of them may leave
@@ -131,6 +132,19 @@ constexpr size_t kTestBodyLimit = 1024;
 std::vector<RejectionCase> rejectionCases() {
   const std::string longExtension(kMaxChunkExtensionBytes + 1, 'e');
   return {
+      // request line
+      {"http09_crlf", "GET /\r\n", 400, "http.malformed"},
+      {"http09_lf", "GET /index.html\n", 400, "http.malformed"},
+      {"http09_then_blank_line", "GET /\r\n\r\n", 400, "http.malformed"},
+      {"http09_with_query", "GET /healthz?x=1\r\n", 400, "http.malformed"},
+      {"version_0_9_spelled_out", "GET / HTTP/0.9\r\n", 505, "http.version"},
+      {"version_2_0", "GET / HTTP/2.0\r\n", 505, "http.version"},
+      {"version_3_1", "GET / HTTP/3.1\r\n", 505, "http.version"},
+      {"version_9_9", "GET / HTTP/9.9\r\n\r\n", 505, "http.version"},
+      {"version_1_2", "GET / HTTP/1.2\r\n", 505, "http.version"},
+      {"version_not_digits", "GET / HTTP/x.1\r\n", 400, "http.malformed"},
+      {"version_two_digit_major", "GET / HTTP/11.1\r\n", 400, "http.malformed"},
+      {"version_lowercase_name", "GET / http/1.1\r\n", 400, "http.malformed"},
       // chunk sizes (body limit 1024)
       {"chunk_size_2p64_minus_1", kChunkedHead + "ffffffffffffffff\r\n", 400,
        "http.bad_chunk_size"},

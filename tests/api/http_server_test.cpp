@@ -214,8 +214,9 @@ TEST_F(HttpServerTest, GracefulShutdownAnswersHeldRequestThenCloses) {
   EXPECT_TRUE(pumpUntil([&] { return drained; }));
 }
 
-// Inputs llhttp could sit on, waiting for bytes that never come (a chunk of 2^64-1 bytes):
-// each is answered and the connection closed at once, long before the header timeout.
+// Inputs llhttp could sit on, waiting for bytes that never come (a chunk of 2^64-1 bytes, the
+// byte after an HTTP/0.9 request line): each is answered and the connection closed at once,
+// long before the header timeout.
 TEST_F(HttpServerTest, RefusedRequestsAreAnsweredAndClosedAtOnce) {
   config_.http.limits.headerTimeoutMs = 8000;
   config_.http.limits.maxBodyBytes = 1024;
@@ -229,6 +230,9 @@ TEST_F(HttpServerTest, RefusedRequestsAreAnsweredAndClosedAtOnce) {
   const Case cases[] = {
       {chunked + "ffffffffffffffff\r\n", "400", "http.bad_chunk_size"},
       {chunked + "401\r\n", "413", "http.body_too_large"},
+      {"GET /healthz\r\n", "400", "http.malformed"},
+      {"GET /healthz HTTP/2.0\r\n", "505", "http.version"},
+      {"GET /healthz HTTP/3.1\r\nHost: x\r\n\r\n", "505", "http.version"},
   };
   for (const Case& c : cases) {
     int fd = connectClient();
