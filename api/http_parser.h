@@ -2,6 +2,10 @@
 // complete request so a connection can answer pipelined requests in order and stop reading
 // when too many are waiting. Any input, however hostile, ends in a request or an error with
 // the status code to answer (400, 413, 431, 505); the parser then refuses further input.
+// An error is reported as soon as the bytes that make it are in, never after waiting for
+// more: a request line without a version (HTTP/0.9) at its line end (400), a version other
+// than 1.x at the end of the version (505), a chunk size past 2^63-1 (400) or past what is
+// left of the body limit (413) at the end of its line, before any chunk data.
 #pragma once
 
 #include <llhttp.h>
@@ -19,6 +23,10 @@ struct HttpParseLimits {
   size_t maxHeaderBytes = 16 * 1024;  // request line + header block
   size_t maxBodyBytes = 1024 * 1024;
 };
+
+// Bytes of chunk extensions (";name=value" after a chunk size) accepted in one request. They
+// carry nothing tidecast uses, and llhttp reads them without end (the 413 answer names them).
+inline constexpr size_t kMaxChunkExtensionBytes = 16 * 1024;
 
 struct HttpParseError {
   int status = 400;  // what to answer before closing
@@ -57,13 +65,23 @@ class HttpRequestParser {
   static HttpRequestParser& self(llhttp_t* parser);
   static int onMessageBegin(llhttp_t* p);
   static int onUrl(llhttp_t* p, const char* at, size_t length);
+  static int onVersion(llhttp_t* p, const char* at, size_t length);
+  static int onVersionComplete(llhttp_t* p);
   static int onHeaderField(llhttp_t* p, const char* at, size_t length);
   static int onHeaderValue(llhttp_t* p, const char* at, size_t length);
   static int onHeadersComplete(llhttp_t* p);
+  static int onChunkHeader(llhttp_t* p);
+  static int onChunkExtension(llhttp_t* p, const char* at, size_t length);
+  static int onChunkExtensionEnd(llhttp_t* p);
   static int onBody(llhttp_t* p, const char* at, size_t length);
   static int onMessageComplete(llhttp_t* p);
 
   int fail(int status, std::string code, std::string reason);
+  int fail(HttpParseError error);
+  int failBodyTooLarge();
+  int countChunkExtensionBytes(size_t count);
+  // What to answer for an error llhttp itself found.
+  HttpParseError llhttpError(llhttp_errno_t rc) const;
   bool addHeaderBytes(size_t count);
   Step finishStep(llhttp_errno_t rc, std::string_view bytes);
   bool splitTarget();
@@ -75,6 +93,9 @@ class HttpRequestParser {
   HttpRequest ready_;
   HttpParseError error_;
   size_t headerBytes_ = 0;
+  size_t chunkExtensionBytes_ = 0;
+  const char* inputEnd_ = nullptr;  // end of the bytes parse() is working on
+  std::string version_;             // "1.1" as received: bad (400) or unsupported (505)?
   bool inMessage_ = false;
   bool inHeaders_ = false;
   bool lastWasValue_ = false;

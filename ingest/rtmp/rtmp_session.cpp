@@ -203,11 +203,7 @@ void RtmpSession::onCommand(const RtmpMessage& message) {
   if (name == "play") return handlePlay(txId, message.streamId, args);
   if (name == "releaseStream" || name == "FCPublish" || name == "FCSubscribe") {
     sendResult(txId, AmfValue::null(), AmfValue::undefined());
-    if (name == "FCPublish") {
-      sendCommand(
-          0, encodeAmf0({AmfValue::string("onFCPublish"), AmfValue::number(0), AmfValue::null(),
-                         statusObject("status", "NetStream.Publish.Start", "FCPublish")}));
-    }
+    if (name == "FCPublish") handleFCPublish();
     return;
   }
   if (name == "deleteStream" || name == "closeStream" || name == "FCUnpublish") {
@@ -244,6 +240,23 @@ void RtmpSession::handleConnect(double txId, const AmfValue* commandObject) {
              AmfValue::object({{"fmsVer", AmfValue::string("FMS/3,0,1,123")},
                                {"capabilities", AmfValue::number(31)}}),
              info);
+}
+
+// FCPublish (FMLE, OBS, ffmpeg) comes before publish and is answered by onFCPublish, which
+// must not claim NetStream.Publish.Start before the hub accepted the publish: the answer waits
+// for startPublishing() and a refused publish never gets one (SRS sends it with the publish
+// answer too). ffmpeg ignores onFCPublish; encoders that read it see Start right before
+// onStatus NetStream.Publish.Start.
+void RtmpSession::handleFCPublish() {
+  fcPublishAsked_ = true;
+  if (publishing_) sendFCPublishStart();  // FCPublish after the publish was accepted
+}
+
+void RtmpSession::sendFCPublishStart() {
+  if (!std::exchange(fcPublishAsked_, false)) return;
+  sendCommand(0, encodeAmf0({AmfValue::string("onFCPublish"), AmfValue::number(0), AmfValue::null(),
+                             statusObject("status", "NetStream.Publish.Start",
+                                          "Publishing " + publishing_->name() + ".")}));
 }
 
 void RtmpSession::handleCreateStream(double txId) {
@@ -302,6 +315,7 @@ void RtmpSession::startPublishing(uint32_t streamId, const std::string& key) {
   if (!stream) return refusePublish(streamId, key, stream.error());
   publishing_ = *stream;
   timer_.stop();
+  sendFCPublishStart();
   sendStatus(streamId, "status", "NetStream.Publish.Start",
              "Publishing " + publishing_->name() + ".");
 }

@@ -49,6 +49,9 @@ class RtmpSession final : public core::StreamSink {
 
   void handleConnect(double txId, const AmfValue* commandObject);
   void handleCreateStream(double txId);
+  void handleFCPublish();
+  // onFCPublish NetStream.Publish.Start, once, if FCPublish was asked; only while publishing.
+  void sendFCPublishStart();
   void handlePublish(double txId, uint32_t streamId, const std::vector<AmfValue>& args);
   void handlePlay(double txId, uint32_t streamId, const std::vector<AmfValue>& args);
   // After the hub's access authorizers answered (see StreamHub::authorize).
@@ -93,7 +96,8 @@ class RtmpSession final : public core::StreamSink {
   uint64_t commandWindowMs_ = 0;
   uint32_t commandsInWindow_ = 0;
   bool connected_ = false;
-  bool authorizing_ = false;  // a publish or play waits for the hub's authorizers
+  bool fcPublishAsked_ = false;  // FCPublish awaits its onFCPublish (sent once publishing)
+  bool authorizing_ = false;     // a publish or play waits for the hub's authorizers
   std::shared_ptr<int> authGuard_ = std::make_shared<int>(0);  // reset: drop pending answers
   bool closing_ = false;
   bool closed_ = false;

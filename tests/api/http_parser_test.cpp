@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace tidecast::api {
 namespace {
 
@@ -98,18 +101,109 @@ TEST(HttpRequestParser, RejectsContentLengthWithTransferEncoding) {
 }
 
 TEST(HttpRequestParser, RejectsMalformedInputWith400) {
-  for (std::string input : {"GARBAGE\r\n\r\n", "GET / HTTP/1.1\r\nBad Header\r\n\r\n",
-                            "GET / HTTP/9.9\r\n\r\n", "GET /\x01 HTTP/1.1\r\n\r\n",
-                            "GET relative HTTP/1.1\r\n\r\n", "GET /%zz HTTP/1.1\r\n\r\n"}) {
+  for (std::string input :
+       {"GARBAGE\r\n\r\n", "GET / HTTP/1.1\r\nBad Header\r\n\r\n", "GET /\x01 HTTP/1.1\r\n\r\n",
+        "GET relative HTTP/1.1\r\n\r\n", "GET /%zz HTTP/1.1\r\n\r\n"}) {
     HttpRequestParser parser({});
     EXPECT_EQ(parser.parse(input).state, State::kError) << input;
     EXPECT_EQ(parser.error().status / 100, 4) << input;
   }
 }
 
-TEST(HttpRequestParser, RejectsHttp2PrefaceWith505OrMalformed) {
+TEST(HttpRequestParser, RejectsHttp2PrefaceWith505) {
   HttpRequestParser parser({});
   EXPECT_EQ(parser.parse("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").state, State::kError);
+  EXPECT_EQ(parser.error().status, 505);
+}
+
+// Inputs that must be refused as soon as the bytes shown have arrived: none of them may leave
+// the parser waiting for more (the connection would hang until its header timeout).
+struct RejectionCase {
+  const char* name;
+  std::string input;
+  int status;
+  const char* code;
+};
+
+const std::string kChunkedHead =
+    "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+constexpr size_t kTestBodyLimit = 1024;
+
+std::vector<RejectionCase> rejectionCases() {
+  const std::string longExtension(kMaxChunkExtensionBytes + 1, 'e');
+  return {
+      // request line
+      {"http09_crlf", "GET /\r\n", 400, "http.malformed"},
+      {"http09_lf", "GET /index.html\n", 400, "http.malformed"},
+      {"http09_then_blank_line", "GET /\r\n\r\n", 400, "http.malformed"},
+      {"http09_with_query", "GET /healthz?x=1\r\n", 400, "http.malformed"},
+      {"version_0_9_spelled_out", "GET / HTTP/0.9\r\n", 505, "http.version"},
+      {"version_2_0", "GET / HTTP/2.0\r\n", 505, "http.version"},
+      {"version_3_1", "GET / HTTP/3.1\r\n", 505, "http.version"},
+      {"version_9_9", "GET / HTTP/9.9\r\n\r\n", 505, "http.version"},
+      {"version_1_2", "GET / HTTP/1.2\r\n", 505, "http.version"},
+      {"version_not_digits", "GET / HTTP/x.1\r\n", 400, "http.malformed"},
+      {"version_two_digit_major", "GET / HTTP/11.1\r\n", 400, "http.malformed"},
+      {"version_lowercase_name", "GET / http/1.1\r\n", 400, "http.malformed"},
+      // chunk sizes (body limit 1024)
+      {"chunk_size_2p64_minus_1", kChunkedHead + "ffffffffffffffff\r\n", 400,
+       "http.bad_chunk_size"},
+      {"chunk_size_2p63", kChunkedHead + "8000000000000000\r\n", 400, "http.bad_chunk_size"},
+      {"chunk_size_overflows_64_bits", kChunkedHead + "10000000000000000\r\n", 400,
+       "http.bad_chunk_size"},
+      {"chunk_size_not_hex", kChunkedHead + "zz\r\n", 400, "http.bad_chunk_size"},
+      {"chunk_size_empty", kChunkedHead + "\r\n", 400, "http.bad_chunk_size"},
+      {"chunk_size_negative", kChunkedHead + "-1\r\n", 400, "http.bad_chunk_size"},
+      {"chunk_size_2p63_minus_1", kChunkedHead + "7fffffffffffffff\r\n", 413,
+       "http.body_too_large"},
+      {"chunk_over_body_limit", kChunkedHead + "401\r\n", 413, "http.body_too_large"},
+      {"chunk_over_limit_with_extension", kChunkedHead + "401;name=value\r\n", 413,
+       "http.body_too_large"},
+      {"chunks_adding_up_past_limit",
+       kChunkedHead + "200\r\n" + std::string(0x200, 'a') + "\r\n201\r\n", 413,
+       "http.body_too_large"},
+      {"chunk_extension_too_long", kChunkedHead + "5;" + longExtension, 413,
+       "http.chunk_extensions_too_large"},
+      {"chunk_extension_value_too_long", kChunkedHead + "5;n=" + longExtension, 413,
+       "http.chunk_extensions_too_large"},
+      // llhttp's own errors
+      {"bad_method", "G\x01T / HTTP/1.1\r\n", 400, "http.malformed"},
+      {"bare_cr_in_header_value", "GET / HTTP/1.1\r\nX: a\rb\r\n", 400, "http.malformed"},
+      {"control_byte_in_header_name", "GET / HTTP/1.1\r\nX\x01: v\r\n", 400, "http.malformed"},
+      {"bad_content_length", "POST / HTTP/1.1\r\nContent-Length: 1x\r\n", 400, "http.malformed"},
+      {"unknown_transfer_coding_only", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 400,
+       "http.malformed"},
+  };
+}
+
+void PrintTo(const RejectionCase& c, std::ostream* out) { *out << c.name; }
+
+class HttpRequestRejection : public ::testing::TestWithParam<RejectionCase> {};
+
+TEST_P(HttpRequestRejection, AnswersAtOnceWithStatusAndCode) {
+  const RejectionCase& c = GetParam();
+  for (size_t piece : {c.input.size(), size_t{1}}) {  // whole, then one byte at a time
+    HttpRequestParser parser({.maxHeaderBytes = 1 << 20, .maxBodyBytes = kTestBodyLimit});
+    State state = State::kNeedMore;
+    for (size_t at = 0; at < c.input.size() && state == State::kNeedMore; at += piece) {
+      state = parser.parse(std::string_view(c.input).substr(at, piece)).state;
+    }
+    ASSERT_EQ(state, State::kError) << "piece=" << piece << " input: " << c.input;
+    EXPECT_EQ(parser.error().status, c.status) << "piece=" << piece << " " << parser.error().reason;
+    EXPECT_EQ(parser.error().code, c.code) << "piece=" << piece << " " << parser.error().reason;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, HttpRequestRejection, ::testing::ValuesIn(rejectionCases()),
+                         [](const auto& test) { return std::string(test.param.name); });
+
+// (llhttp 8.1 refuses a token value followed by a further extension, ";a=b;c": 400.)
+TEST(HttpRequestParser, AcceptsChunkExtensionsAndAChunkOfExactlyTheLimit) {
+  HttpRequestParser parser({.maxHeaderBytes = 1024, .maxBodyBytes = kTestBodyLimit});
+  std::string input = kChunkedHead + "3;a=b\r\nabc\r\n3fd;x=\"y z\";w\r\n" +
+                      std::string(0x3fd, 'z') + "\r\n0\r\n\r\n";
+  ASSERT_EQ(parser.parse(input).state, State::kRequest) << parser.error().reason;
+  EXPECT_EQ(parser.takeRequest().body.size(), kTestBodyLimit);
 }
 
 TEST(HttpRequestParser, AcceptsAbsoluteFormTargets) {

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <string>
 #include <thread>
+#include <utility>
 
 #include "api/router.h"
 #include "core/log.h"
@@ -59,6 +61,22 @@ class HttpServerTest : public ::testing::Test {
       if (n < 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     return received;
+  }
+
+  // Everything the client receives until the server closes the connection (true) or the
+  // deadline passes (false).
+  std::pair<std::string, bool> readUntilClosed(int fd, std::chrono::milliseconds deadline) {
+    std::string received;
+    auto end = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < end) {
+      uv_run(loop_.raw(), UV_RUN_NOWAIT);
+      char buf[65536];
+      ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+      if (n == 0) return {received, true};
+      if (n > 0) received.append(buf, static_cast<size_t>(n));
+      if (n < 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    return {received, false};
   }
 
   template <class Pred>
@@ -195,6 +213,41 @@ TEST_F(HttpServerTest, GracefulShutdownAnswersHeldRequestThenCloses) {
   EXPECT_NE(reply.find("last words"), std::string::npos);
   ::close(fd);
   EXPECT_TRUE(pumpUntil([&] { return drained; }));
+}
+
+// Inputs llhttp could sit on, waiting for bytes that never come (a chunk of 2^64-1 bytes, the
+// byte after an HTTP/0.9 request line): each is answered and the connection closed at once,
+// long before the header timeout.
+TEST_F(HttpServerTest, RefusedRequestsAreAnsweredAndClosedAtOnce) {
+  config_.http.limits.headerTimeoutMs = 8000;
+  config_.http.limits.maxBodyBytes = 1024;
+  start();
+  const std::string chunked = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  struct Case {
+    std::string input;
+    std::string status;
+    std::string code;
+  };
+  const Case cases[] = {
+      {chunked + "ffffffffffffffff\r\n", "400", "http.bad_chunk_size"},
+      {chunked + "401\r\n", "413", "http.body_too_large"},
+      {"GET /healthz\r\n", "400", "http.malformed"},
+      {"GET /healthz HTTP/2.0\r\n", "505", "http.version"},
+      {"GET /healthz HTTP/3.1\r\nHost: x\r\n\r\n", "505", "http.version"},
+  };
+  for (const Case& c : cases) {
+    int fd = connectClient();
+    auto begin = std::chrono::steady_clock::now();
+    send(fd, c.input);
+    auto [reply, closed] = readUntilClosed(fd, std::chrono::seconds(3));
+    auto elapsed = std::chrono::steady_clock::now() - begin;
+    EXPECT_EQ(reply.rfind("HTTP/1.1 " + c.status + " ", 0), 0u) << c.input << " got: " << reply;
+    EXPECT_NE(reply.find("\"code\":\"" + c.code + "\""), std::string::npos) << reply;
+    EXPECT_NE(reply.find("Connection: close"), std::string::npos) << reply;
+    EXPECT_TRUE(closed) << c.input << ": the server kept the connection open";
+    EXPECT_LT(elapsed, std::chrono::seconds(1)) << c.input;
+    ::close(fd);
+  }
 }
 
 }  // namespace

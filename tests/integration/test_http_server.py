@@ -314,8 +314,30 @@ class RequestLimitsTest(ServerTestCase):
     def test_unsupported_http_version_is_refused(self):
         response, closed = self.one_response(b"GET /healthz HTTP/2.0\r\nHost: test\r\n\r\n",
                                              expect_close=True)
-        self.assertIn(response.status, (400, 505), response)
+        self.assertJsonError(response, 505, "http.version")
         self.assertTrue(closed)
+
+    def test_requests_the_parser_could_wait_on_are_answered_and_closed_at_once(self):
+        # Each of these used to get no answer until the header timeout (10 s here): llhttp
+        # waited for a chunk of 2^64-1 bytes, or for the byte after an HTTP/0.9 request line.
+        chunked = b"POST /healthz HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
+        cases = [
+            (chunked + b"ffffffffffffffff\r\n", 400, "http.bad_chunk_size"),
+            (chunked + b"10000000000000000\r\n", 400, "http.bad_chunk_size"),
+            (chunked + b"%x\r\n" % (BODY_LIMIT + 1), 413, "http.body_too_large"),
+            (b"GET /healthz\r\n", 400, "http.malformed"),
+            (b"GET /healthz HTTP/2.0\r\n", 505, "http.version"),
+            (b"GET /healthz HTTP/3.1\r\nHost: test\r\n\r\n", 505, "http.version"),
+        ]
+        for data, status, code in cases:
+            with self.subTest(data=data):
+                start = time.monotonic()
+                response, closed = self.one_response(data, timeout=5.0, expect_close=True)
+                elapsed = time.monotonic() - start
+                self.assertJsonError(response, status, code)
+                self.assertEqual(response.header("Connection"), "close")
+                self.assertTrue(closed, "server kept the connection open after the answer")
+                self.assertLess(elapsed, 1.0, "answer and close must not wait for a timeout")
 
 
 # ---- connections: keep-alive, pipelining, timeouts -------------------------------------------
