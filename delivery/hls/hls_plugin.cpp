@@ -102,7 +102,7 @@ void HlsPlugin::serveMultivariant(cmaf::StreamPackager& packager,
                                   const std::shared_ptr<api::HttpResponse>& response,
                                   std::string signedQuery) {
   // Variants advertise measured bandwidth: wait for the first segment of a starting stream.
-  auto ready = [this, &packager, response, signedQuery] {
+  auto ready = [this, &packager, response, signedQuery = std::move(signedQuery)] {
     cmaf::CmafTrack* leader = packager.leader();
     if (leader == nullptr || leader->segments().empty() || !leader->segments().front().complete) {
       return false;
@@ -162,7 +162,7 @@ void HlsPlugin::serveMedia(cmaf::StreamPackager& packager, cmaf::StreamPackager&
   // The source may go (linger) while a rendition's request waits: look it up when answering.
   std::string sourceName = source.name();
   auto answer = [this, &packager, sourceName, track, key, trackName = std::string(trackName),
-                 request, response, cacheControl, signedQuery] {
+                 request, response, cacheControl, signedQuery = std::move(signedQuery)] {
     if (!blockingReloadReady(*track, request)) return false;
     sendPlaylist(
         *response,
