@@ -10,17 +10,8 @@
 
 FUZZ_SECONDS ?= 30
 # ThreadSanitizer: stop at the first report; suppressions only for third-party libraries' races.
+# Where threads meet is the CTest label tsan (tests/CMakeLists.txt says which tests carry it).
 TSAN_RUN_OPTIONS = halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp
-# Where threads meet: unit suites that run a second thread (libuv's pool under SerialWorker,
-# the transcode WorkerPool and x264/x265 threads, SRT byte queues, client threads against the
-# loop, Async, logging and counters from many threads, the SQLite store's workers), and the
-# integration tests whose server runs libsrt's, the demux and the transcode threads.
-TSAN_THREAD_SUITES = SerialWorker Loop Timer Async TcpStream TcpListener TlsStreamTest Counter \
-  ReconfigureLogger ProcessStats SrtByteQueue TranscodeJobTest TranscoderTest LadderPipeline \
-  AudioTranscoderTest Backends/GraphStoreTest LibavLogTest
-space := $() $()
-TSAN_THREAD_UNIT = $(subst $(space),|,$(strip $(TSAN_THREAD_SUITES)))
-TSAN_THREAD_TESTS = ^($(TSAN_THREAD_UNIT))\.|^integration_test_(srt|transcode|social_graph)$$
 CONFIG ?= conf/tidecast.yaml
 JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
@@ -64,12 +55,11 @@ test-tsan: setup
 	cmake --build build/tsan -j $(JOBS)
 	TSAN_OPTIONS=$(TSAN_RUN_OPTIONS) ctest --test-dir build/tsan -L unit $(CTEST_FLAGS)
 
-# Builds only what those tests run (the server and three test binaries).
+# The tests labelled tsan; builds only what they run (the server and three test binaries).
 test-tsan-threads: setup
 	@scripts/configure tsan
 	cmake --build build/tsan -j $(JOBS) --target tidecast core_tests ingest_tests social_tests
-	TSAN_OPTIONS=$(TSAN_RUN_OPTIONS) ctest --test-dir build/tsan -L 'unit|integration' \
-	  -R '$(TSAN_THREAD_TESTS)' $(CTEST_FLAGS)
+	TSAN_OPTIONS=$(TSAN_RUN_OPTIONS) ctest --test-dir build/tsan -L tsan $(CTEST_FLAGS)
 
 fuzz: setup
 	@scripts/configure fuzz

@@ -44,7 +44,7 @@ void SerialWorker::startNext() {
     return;
   }
   running_ = true;
-  job.release();  // owned by libuv until the after-work callback
+  (void)job.release();  // owned by libuv until the after-work callback
 }
 
 }  // namespace tidecast::core

@@ -153,7 +153,7 @@ bool TcpStream::submitWrite(WriteBatch& batch) {
                     });
   if (rc != 0) return false;
   inFlightBytes_ += request->bytes;
-  request.release();  // owned by libuv until the write callback
+  (void)request.release();  // owned by libuv until the write callback
   return true;
 }
 
@@ -187,7 +187,7 @@ void TcpStream::onWritten(size_t bytes) {
     auto req = std::make_unique<uv_shutdown_t>();
     if (uv_shutdown(req.get(), reinterpret_cast<uv_stream_t*>(raw()),
                     [](uv_shutdown_t* r, int) { std::unique_ptr<uv_shutdown_t> done(r); }) == 0) {
-      req.release();  // freed in its callback, which libuv always calls
+      (void)req.release();  // freed in its callback, which libuv always calls
     }
     if (pendingBytes() != 0) return;  // a close_notify still going out: drained once it is
   }

@@ -73,7 +73,7 @@ void connectTcp(core::TcpStream& stream, const Target& target, std::function<voi
     request->done(rc);
     return;
   }
-  request.release();  // freed in the callback, which libuv always calls
+  (void)request.release();  // freed in the callback, which libuv always calls
 }
 
 namespace {

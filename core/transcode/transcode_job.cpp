@@ -135,75 +135,105 @@ void TranscodeJob::cancel() {
   });
 }
 
-void TranscodeJob::run() {
-  std::deque<media::MediaPacketPtr> batch;
-  bool flush = false;
-  {
-    std::lock_guard lock(mutex_);
-    batch.swap(input_);
-    queuedAudio_ = 0;
-    flush = finishing_ && !finished_;
-  }
+// ---- a run (worker thread): takeInput -> transcodeBatch -> drain -> handOver ---------------
+
+struct TranscodeJob::Input {
+  std::deque<media::MediaPacketPtr> packets;
+  bool drain = false;  // finish() came before this run took the input: all of it is here
+};
+
+struct TranscodeJob::Produced {
   std::vector<RungOutput> out;
-  std::vector<media::MediaPacketPtr> audioOut;
-  // Every rung carries the one AAC track.
-  auto addAudio = [&] {
-    for (auto& packet : audioOut) {
-      if (!packet->config) counters_.audioOut.fetch_add(1, std::memory_order_relaxed);
-      out.push_back({RungOutput::kEveryRung, std::move(packet)});
-    }
-    audioOut.clear();
-  };
-  std::string error;
+  std::vector<media::MediaPacketPtr> audio;  // AAC from audio_, before it joins `out`
+  std::string error;                         // the last failure, "" if none
+};
+
+void TranscodeJob::run() {
+  Input input = takeInput();
+  Produced produced;
   auto started = std::chrono::steady_clock::now();
   {
     std::lock_guard work(workMutex_);
-    for (const auto& packet : batch) {
-      if (cancelled_ || !pipeline_ || !audio_) break;
-      const bool audio = packet->track == media::TrackType::kAudio;
-      Status status = audio ? audio_->push(*packet, audioOut) : pipeline_->push(*packet, out);
-      addAudio();
-      if (!status) {
-        counters_.errors.fetch_add(1, std::memory_order_relaxed);
-        error = status.error().code + ": " + status.error().message;
-      }
-      if (!audio && !packet->config) {
-        int64_t pts = packet->dts + packet->cts;
-        int64_t unset = -1;
-        counters_.firstPtsMs.compare_exchange_strong(unset, pts);
-        counters_.lastPtsMs.store(pts, std::memory_order_relaxed);
-      }
-    }
-    // finish() came before this run took the input: all of it is in `batch`.
-    if (flush && !cancelled_ && pipeline_ && audio_) {
-      pipeline_->flush(out);
-      audio_->flush(audioOut);
-      addAudio();
-    }
+    transcodeBatch(input.packets, produced);
+    if (input.drain) drain(produced);
   }
   auto busy = std::chrono::steady_clock::now() - started;
   counters_.busyMicros.fetch_add(
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(busy).count()),
       std::memory_order_relaxed);
-  bool more = false;
-  {
-    std::lock_guard lock(mutex_);
-    if (!error.empty()) error_ = std::move(error);
-    if (!cancelled_) {
-      for (auto& item : out) {
-        if (output_.size() >= maxOutput_) {
-          counters_.outputDropped.fetch_add(1, std::memory_order_relaxed);
-          continue;
-        }
-        output_.push_back(std::move(item));
-      }
-    }
-    if (flush) finished_ = true;
-    more = (!input_.empty() || (finishing_ && !finished_)) && !cancelled_;
-    scheduled_ = more;
-  }
-  if (!out.empty() || flush) notify_();
+  bool notify = !produced.out.empty() || input.drain;
+  bool more = handOver(std::move(produced), input.drain);
+  if (notify) notify_();
   if (more) schedule();
+}
+
+TranscodeJob::Input TranscodeJob::takeInput() {
+  std::lock_guard lock(mutex_);
+  Input input;
+  input.packets.swap(input_);
+  queuedAudio_ = 0;
+  input.drain = finishing_ && !finished_;
+  return input;
+}
+
+// Video through the ladder, audio through the AAC encoder, in arrival order. A packet that
+// fails counts as an error and the run goes on.
+void TranscodeJob::transcodeBatch(const std::deque<media::MediaPacketPtr>& packets,
+                                  Produced& produced) {
+  for (const auto& packet : packets) {
+    if (cancelled_ || !pipeline_ || !audio_) break;
+    const bool audio = packet->track == media::TrackType::kAudio;
+    Status status =
+        audio ? audio_->push(*packet, produced.audio) : pipeline_->push(*packet, produced.out);
+    addAudio(produced);
+    if (!status) {
+      counters_.errors.fetch_add(1, std::memory_order_relaxed);
+      produced.error = status.error().code + ": " + status.error().message;
+    }
+    if (!audio && !packet->config) {
+      int64_t pts = packet->dts + packet->cts;
+      int64_t unset = -1;
+      counters_.firstPtsMs.compare_exchange_strong(unset, pts);
+      counters_.lastPtsMs.store(pts, std::memory_order_relaxed);
+    }
+  }
+}
+
+// The source ended: what the encoders still hold.
+void TranscodeJob::drain(Produced& produced) {
+  if (cancelled_ || !pipeline_ || !audio_) return;
+  pipeline_->flush(produced.out);
+  audio_->flush(produced.audio);
+  addAudio(produced);
+}
+
+// Every rung carries the one AAC track.
+void TranscodeJob::addAudio(Produced& produced) {
+  for (auto& packet : produced.audio) {
+    if (!packet->config) counters_.audioOut.fetch_add(1, std::memory_order_relaxed);
+    produced.out.push_back({RungOutput::kEveryRung, std::move(packet)});
+  }
+  produced.audio.clear();
+}
+
+// Queues the output for the loop (bounded: past maxOutput_ it is dropped and counted) and
+// says whether another run is needed (input arrived meanwhile, or finish() after the take).
+bool TranscodeJob::handOver(Produced produced, bool drained) {
+  std::lock_guard lock(mutex_);
+  if (!produced.error.empty()) error_ = std::move(produced.error);
+  if (!cancelled_) {
+    for (auto& item : produced.out) {
+      if (output_.size() >= maxOutput_) {
+        counters_.outputDropped.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      output_.push_back(std::move(item));
+    }
+  }
+  if (drained) finished_ = true;
+  bool more = (!input_.empty() || (finishing_ && !finished_)) && !cancelled_;
+  scheduled_ = more;
+  return more;
 }
 
 }  // namespace tidecast::core::transcode

@@ -71,9 +71,19 @@ class TranscodeJob : public std::enable_shared_from_this<TranscodeJob> {
   std::string takeError();
 
  private:
+  struct Input;     // what a run takes from the queue
+  struct Produced;  // what a run made
+
   void offerAudio(const media::MediaPacketPtr& packet);
   void schedule();  // caller holds no lock
-  void run();       // worker thread
+  // Worker thread: takeInput -> transcodeBatch -> drain (after finish()) -> handOver; the middle
+  // two hold workMutex_, the others mutex_.
+  void run();
+  Input takeInput();
+  void transcodeBatch(const std::deque<media::MediaPacketPtr>& packets, Produced& produced);
+  void drain(Produced& produced);
+  void addAudio(Produced& produced);
+  bool handOver(Produced produced, bool drained);
 
   const std::string name_;
   const size_t maxQueue_;

@@ -11,6 +11,11 @@ namespace tidecast::delivery::cmaf {
 namespace {
 
 constexpr uint64_t kTickMs = 50;
+// A request for the segment in progress, or the next one, is held this many times the longest
+// segment so far (at least the target): the next one can need two (the rest of the current
+// segment, then its own), and twice that leaves room for a segment longer than any before it
+// (a segment closes only at a keyframe, and an encoder's keyframes can come late).
+constexpr uint64_t kSegmentHoldDurations = 4;
 constexpr const char* kMetricNames[] = {
     "tidecast_delivery_cmaf_streams", "tidecast_delivery_held_requests",
     "tidecast_delivery_cmaf_segment_bytes", "tidecast_delivery_cmaf_mirrored_bytes"};
@@ -286,7 +291,7 @@ void CmafPlugin::servePart(StreamPackager& packager, CmafTrack& track, uint64_t 
   if (!packager.live() || id < track.nextPartId() || id > track.nextPartId() + 1) {
     return notFound(*response, "no such part");
   }
-  uint64_t deadline = nowMs() + 3ull * settings_.segmentTargetMs;
+  uint64_t deadline = nowMs() + kHoldTargetDurations * settings_.segmentTargetMs;
   bool held = holdRequest(
       packager, response, deadline,
       [&track, id, send] {
@@ -330,7 +335,7 @@ void CmafPlugin::serveSegment(StreamPackager& packager, CmafTrack& track, uint64
   if (pump()) return;
   uint64_t limit = std::max<uint64_t>(settings_.segmentTargetMs,
                                       track.maxSegmentDuration() * 1000 / track.timescale());
-  uint64_t deadline = nowMs() + 4 * limit;
+  uint64_t deadline = nowMs() + kSegmentHoldDurations * limit;
   bool held = holdRequest(packager, response, deadline, pump, [response] {
     if (response->started()) {
       response->abort("segment not completed in time");

@@ -84,6 +84,13 @@ std::string_view mediaContentType(const CmafTrack& track);
 // Cache-Control of objects that never change once served complete.
 inline constexpr std::string_view kImmutable = "public, max-age=31536000, immutable";
 
+// How long a request is held for what a live stream has not produced yet, in target durations
+// (cmaf.segment_target_ms, or EXT-X-TARGETDURATION): RFC 8216bis 6.2.5.2 has a blocking
+// playlist reload answer 503 after three. Preload-hinted parts and the first playlist or MPD
+// of a starting stream (its first segment closes about one target after its first keyframe)
+// wait as long, so a player's requests give up together.
+inline constexpr uint64_t kHoldTargetDurations = 3;
+
 // Parks a response on the packager until `ready` returns true; on expiry, `expire` answers
 // it. Cancels the waiter when the client leaves. False when too many requests are held
 // (the caller answers 503).

@@ -49,7 +49,7 @@ void DashPlugin::serveMpd(api::HttpRequest& request,
     return true;
   };
   cmaf_->answerWhenReady(*packager, response, std::move(ready),
-                         3ull * cmaf_->settings().segmentTargetMs, "dash",
+                         cmaf::kHoldTargetDurations * cmaf_->settings().segmentTargetMs, "dash",
                          "the stream has produced no segment yet", /*onlyWhileLive=*/true);
 }
 

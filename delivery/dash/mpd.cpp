@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <iterator>
 
 #include "api/system_routes.h"
@@ -40,7 +41,7 @@ void videoRepresentation(Out out, const CmafTrack& track, const cmaf::PeriodTrac
                  "      <Representation id=\"{}\" bandwidth=\"{}\" codecs=\"{}\" width=\"{}\" "
                  "height=\"{}\"",
                  id, std::max<uint64_t>(rate.peak, 1), d.codecString, d.width, d.height);
-  if (fps > 0) fmt::format_to(out, " frameRate=\"{}\"", static_cast<int>(fps + 0.5));
+  if (fps > 0) fmt::format_to(out, " frameRate=\"{}\"", std::lround(fps));
   fmt::format_to(out, ">\n");
   segmentTemplate(out, track, entry, path, settings);
   fmt::format_to(out, "      </Representation>\n");

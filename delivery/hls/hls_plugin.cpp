@@ -11,6 +11,13 @@ namespace tidecast::delivery::hls {
 namespace {
 
 constexpr std::string_view kPlaylistType = "application/vnd.apple.mpegurl";
+// Cache-Control max-age of an answer to a blocking reload (_HLS_msn), in target durations. The
+// answer stays correct for its URL (the playlist as it stood once that segment or part was
+// ready), so a CDN can give one origin answer to every player asking for the same one; players
+// at the live edge ask within about a target duration of each other. Six is a margin over
+// that, not a spec value: the newest segments an answer lists stay in the window
+// (cmaf.window_segments, 12 by default) longer than it is cached. Without a directive: no-cache.
+constexpr uint64_t kBlockingReloadMaxAgeTargets = 6;
 
 // The playlist text for `key`, rendered again only when the stream changed since.
 core::Slice cached(cmaf::StreamPackager& packager, const std::string& key,
@@ -92,7 +99,7 @@ void HlsPlugin::serveMultivariant(cmaf::StreamPackager& packager,
                                   const std::shared_ptr<api::HttpResponse>& response,
                                   std::string signedQuery) {
   // Variants advertise measured bandwidth: wait for the first segment of a starting stream.
-  auto ready = [this, &packager, response, signedQuery] {
+  auto ready = [this, &packager, response, signedQuery = std::move(signedQuery)] {
     cmaf::CmafTrack* leader = packager.leader();
     if (leader == nullptr || leader->segments().empty() || !leader->segments().front().complete) {
       return false;
@@ -108,7 +115,7 @@ void HlsPlugin::serveMultivariant(cmaf::StreamPackager& packager,
     return true;
   };
   cmaf_->answerWhenReady(packager, response, std::move(ready),
-                         3ull * cmaf_->settings().segmentTargetMs, "hls",
+                         cmaf::kHoldTargetDurations * cmaf_->settings().segmentTargetMs, "hls",
                          "the stream has produced no segment yet", /*onlyWhileLive=*/true);
 }
 
@@ -148,11 +155,12 @@ void HlsPlugin::serveMedia(cmaf::StreamPackager& packager, cmaf::StreamPackager&
   }
   std::string key = std::string(trackName) + (request.skip ? "?skip" : "");
   std::string cacheControl =
-      request.msn ? "public, max-age=" + std::to_string(6 * target) : std::string("no-cache");
+      request.msn ? "public, max-age=" + std::to_string(kBlockingReloadMaxAgeTargets * target)
+                  : std::string("no-cache");
   // The source may go (linger) while a rendition's request waits: look it up when answering.
   std::string sourceName = source.name();
   auto answer = [this, &packager, sourceName, track, key, trackName = std::string(trackName),
-                 request, response, cacheControl, signedQuery] {
+                 request, response, cacheControl, signedQuery = std::move(signedQuery)] {
     if (!blockingReloadReady(*track, request)) return false;
     sendPlaylist(
         *response,
@@ -169,8 +177,9 @@ void HlsPlugin::serveMedia(cmaf::StreamPackager& packager, cmaf::StreamPackager&
         cacheControl, signedQuery);
     return true;
   };
-  // RFC 8216bis 6.2.5.2: hold the request; 503 after three target durations.
-  cmaf_->answerWhenReady(packager, response, std::move(answer), 3ull * target * 1000, "hls",
+  // RFC 8216bis 6.2.5.2: hold the request, then 503 (kHoldTargetDurations).
+  cmaf_->answerWhenReady(packager, response, std::move(answer),
+                         cmaf::kHoldTargetDurations * target * 1000, "hls",
                          "the requested part was not produced in time", /*onlyWhileLive=*/false);
 }
 

@@ -60,7 +60,7 @@ class Decoder {
  private:
   size_t remaining() const { return bytes_.size() - pos_; }
 
-  bool fail(const char* code, std::string message, size_t at) {
+  bool fail(const char* code, const std::string& message, size_t at) {
     error_ = core::makeError(code, message + " at byte " + std::to_string(at));
     return false;
   }

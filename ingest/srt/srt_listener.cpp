@@ -357,11 +357,13 @@ void SrtListener::sampleStats() {
     stats.link.rttMs = perf.msRTT;
     stats.link.bandwidthMbps = perf.mbpsBandwidth;
     stats.link.rateMbps = player ? perf.mbpsSendRate : perf.mbpsRecvRate;
-    stats.link.packetsLost = static_cast<uint64_t>(perf.pktRcvLossTotal + perf.pktSndLossTotal);
+    stats.link.packetsLost =
+        static_cast<uint64_t>(perf.pktRcvLossTotal) + static_cast<uint64_t>(perf.pktSndLossTotal);
     // Local counters are never cleared (bstats with clear = 0): totals since the start.
     stats.link.packetsRetransmitted =
         static_cast<uint64_t>(player ? perf.pktRetransTotal : perf.pktRcvRetrans);
-    stats.link.packetsDropped = static_cast<uint64_t>(perf.pktRcvDropTotal + perf.pktSndDropTotal);
+    stats.link.packetsDropped =
+        static_cast<uint64_t>(perf.pktRcvDropTotal) + static_cast<uint64_t>(perf.pktSndDropTotal);
     stats.link.latencyMs =
         static_cast<uint32_t>(player ? perf.msSndTsbPdDelay : perf.msRcvTsbPdDelay);
     stats.bytesReceived = perf.byteRecvTotal;

@@ -247,7 +247,7 @@ core::Status TsMuxer::write(const media::MediaPacket& packet) {
     av_packet_free(&pkt);
     return core::makeError("srt.mux", "out of memory");
   }
-  holder.release();  // owned by the AVBufferRef now
+  (void)holder.release();  // owned by the AVBufferRef now
   pkt->data = pkt->buf->data;
   pkt->size = static_cast<int>(pkt->buf->size);
   AVStream* st = impl_->format->streams[index];

@@ -53,7 +53,7 @@ core::Status GraphPlugin::mount(api::PluginContext& context) {
         method, pattern,
         [this, access, handler](api::HttpRequest& request, const Response& response) {
           auto caller = admit(request, *response, access);
-          if (caller) (this->*handler)(request, response, std::move(*caller));
+          if (caller) (this->*handler)(request, response, *caller);
         });
   };
   const std::string base = "/api/v1/users/{id}";
@@ -108,7 +108,7 @@ std::optional<GraphPlugin::Caller> GraphPlugin::admit(api::HttpRequest& request,
   return caller;
 }
 
-void GraphPlugin::follow(api::HttpRequest& request, const Response& response, Caller c) {
+void GraphPlugin::follow(api::HttpRequest& request, const Response& response, const Caller& c) {
   auto body = parseFollowRequest(request.body);
   if (!body) return api::sendJsonError(*response, 400, body.error().code, body.error().message);
   bool notify = body->notify;
@@ -119,14 +119,14 @@ void GraphPlugin::follow(api::HttpRequest& request, const Response& response, Ca
   });
 }
 
-void GraphPlugin::unfollow(api::HttpRequest&, const Response& response, Caller c) {
+void GraphPlugin::unfollow(api::HttpRequest&, const Response& response, const Caller& c) {
   graph_->unfollow(c.user, c.target, [response](core::Result<bool> removed) {
     if (!removed) return sendError(*response, removed.error());
     response->send(204, api::HttpHeaders{});
   });
 }
 
-void GraphPlugin::isFollowing(api::HttpRequest&, const Response& response, Caller c) {
+void GraphPlugin::isFollowing(api::HttpRequest&, const Response& response, const Caller& c) {
   graph_->edge(c.user, c.target, [response](core::Result<std::optional<store::Edge>> edge) {
     if (!edge) return sendError(*response, edge.error());
     if (!*edge) return sendJson(*response, 200, {{"following", false}});
@@ -136,7 +136,7 @@ void GraphPlugin::isFollowing(api::HttpRequest&, const Response& response, Calle
   });
 }
 
-void GraphPlugin::page(api::HttpRequest& request, const Response& response, Caller c,
+void GraphPlugin::page(api::HttpRequest& request, const Response& response, const Caller& c,
                        bool followersSide) {
   auto limit =
       parseLimit(request.queryParam("limit"), config_->pageSizeDefault, config_->pageSizeMax);
@@ -157,22 +157,22 @@ void GraphPlugin::page(api::HttpRequest& request, const Response& response, Call
   }
 }
 
-void GraphPlugin::followers(api::HttpRequest& request, const Response& response, Caller c) {
-  page(request, response, std::move(c), true);
+void GraphPlugin::followers(api::HttpRequest& request, const Response& response, const Caller& c) {
+  page(request, response, c, true);
 }
 
-void GraphPlugin::following(api::HttpRequest& request, const Response& response, Caller c) {
-  page(request, response, std::move(c), false);
+void GraphPlugin::following(api::HttpRequest& request, const Response& response, const Caller& c) {
+  page(request, response, c, false);
 }
 
-void GraphPlugin::counts(api::HttpRequest&, const Response& response, Caller c) {
+void GraphPlugin::counts(api::HttpRequest&, const Response& response, const Caller& c) {
   graph_->counts(c.user, [response](core::Result<store::Counts> counts) {
     if (!counts) return sendError(*response, counts.error());
     sendJson(*response, 200, {{"followers", counts->followers}, {"following", counts->following}});
   });
 }
 
-void GraphPlugin::mutual(api::HttpRequest& request, const Response& response, Caller c) {
+void GraphPlugin::mutual(api::HttpRequest& request, const Response& response, const Caller& c) {
   auto limit = parseLimit(request.queryParam("limit"), config_->mutualMax, config_->mutualMax);
   if (!limit) return api::sendJsonError(*response, 400, limit.error().code, limit.error().message);
   graph_->mutual(c.user, *limit, [response](core::Result<std::vector<std::string>> users) {
@@ -181,28 +181,29 @@ void GraphPlugin::mutual(api::HttpRequest& request, const Response& response, Ca
   });
 }
 
-void GraphPlugin::block(api::HttpRequest&, const Response& response, Caller c) {
+void GraphPlugin::block(api::HttpRequest&, const Response& response, const Caller& c) {
   graph_->block(c.user, c.target, [response, c](core::Result<bool> changed) {
     if (!changed) return sendError(*response, changed.error());
     sendJson(*response, 200, {{"user", c.user}, {"blocked", c.target}});
   });
 }
 
-void GraphPlugin::unblock(api::HttpRequest&, const Response& response, Caller c) {
+void GraphPlugin::unblock(api::HttpRequest&, const Response& response, const Caller& c) {
   graph_->unblock(c.user, c.target, [response](core::Result<bool> changed) {
     if (!changed) return sendError(*response, changed.error());
     response->send(204, api::HttpHeaders{});
   });
 }
 
-void GraphPlugin::isBlocked(api::HttpRequest&, const Response& response, Caller c) {
+void GraphPlugin::isBlocked(api::HttpRequest&, const Response& response, const Caller& c) {
   graph_->blocked(c.user, c.target, [response](core::Result<bool> blocked) {
     if (!blocked) return sendError(*response, blocked.error());
     sendJson(*response, 200, {{"blocked", *blocked}});
   });
 }
 
-void GraphPlugin::recommendations(api::HttpRequest& request, const Response& response, Caller c) {
+void GraphPlugin::recommendations(api::HttpRequest& request, const Response& response,
+                                  const Caller& c) {
   auto limit =
       parseLimit(request.queryParam("limit"), std::min<uint32_t>(20, config_->recommendationsMax),
                  config_->recommendationsMax);

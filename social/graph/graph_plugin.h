@@ -33,22 +33,23 @@ class GraphPlugin final : public api::Plugin {
     std::string target;  // {target}, "" when the route has none
   };
   enum class Access { kAnyUser, kSelf, kSelfWrite };
-  using Handler = void (GraphPlugin::*)(api::HttpRequest&, const Response&, Caller);
+  using Handler = void (GraphPlugin::*)(api::HttpRequest&, const Response&, const Caller&);
 
   std::optional<Caller> admit(api::HttpRequest& request, api::HttpResponse& response,
                               Access access);
-  void follow(api::HttpRequest&, const Response&, Caller);
-  void unfollow(api::HttpRequest&, const Response&, Caller);
-  void isFollowing(api::HttpRequest&, const Response&, Caller);
-  void followers(api::HttpRequest&, const Response&, Caller);
-  void following(api::HttpRequest&, const Response&, Caller);
-  void counts(api::HttpRequest&, const Response&, Caller);
-  void mutual(api::HttpRequest&, const Response&, Caller);
-  void block(api::HttpRequest&, const Response&, Caller);
-  void unblock(api::HttpRequest&, const Response&, Caller);
-  void isBlocked(api::HttpRequest&, const Response&, Caller);
-  void recommendations(api::HttpRequest&, const Response&, Caller);
-  void page(api::HttpRequest& request, const Response& response, Caller caller, bool followers);
+  void follow(api::HttpRequest&, const Response&, const Caller&);
+  void unfollow(api::HttpRequest&, const Response&, const Caller&);
+  void isFollowing(api::HttpRequest&, const Response&, const Caller&);
+  void followers(api::HttpRequest&, const Response&, const Caller&);
+  void following(api::HttpRequest&, const Response&, const Caller&);
+  void counts(api::HttpRequest&, const Response&, const Caller&);
+  void mutual(api::HttpRequest&, const Response&, const Caller&);
+  void block(api::HttpRequest&, const Response&, const Caller&);
+  void unblock(api::HttpRequest&, const Response&, const Caller&);
+  void isBlocked(api::HttpRequest&, const Response&, const Caller&);
+  void recommendations(api::HttpRequest&, const Response&, const Caller&);
+  void page(api::HttpRequest& request, const Response& response, const Caller& caller,
+            bool followers);
 
   store::GraphStore* graph_ = nullptr;
   core::LoopContext* loop_ = nullptr;

@@ -147,7 +147,7 @@ void RedisClient::command(Command args, Callback done) {
     return seed_->send(args, counted(std::move(done)));
   }
   if (isScriptCommand(args)) {
-    return commandOnAllMasters(std::move(args), [done = std::move(done)](auto replies) {
+    return commandOnAllMasters(args, [done = std::move(done)](auto replies) {
       if (!replies) return done(replies.error());
       if (replies->empty()) return done(redisUnavailable("no cluster master known"));
       done(std::move(replies->front()));
@@ -156,7 +156,7 @@ void RedisClient::command(Command args, Callback done) {
   auto routed = std::make_shared<Routed>();
   routed->args = std::move(args);
   routed->done = counted(std::move(done));
-  route(std::move(routed), nullptr, false);
+  route(routed, nullptr, false);
 }
 
 RedisConnection* RedisClient::nodeFor(const Command& args) const {
@@ -169,7 +169,7 @@ RedisConnection* RedisClient::nodeFor(const Command& args) const {
 }
 
 // Sends to `to` (or the node of the command's slot), after ASKING when `asking`.
-void RedisClient::route(std::shared_ptr<Routed> routed, RedisConnection* to, bool asking) {
+void RedisClient::route(const std::shared_ptr<Routed>& routed, RedisConnection* to, bool asking) {
   if (to == nullptr) to = nodeFor(routed->args);
   if (to == nullptr) {
     return routed->done(redisUnavailable(slots_.empty() ? "cluster slot map not known yet"
@@ -225,7 +225,7 @@ std::vector<std::string> RedisClient::masters() const {
   return out;
 }
 
-void RedisClient::commandOn(const std::string& node, Command args, Callback done) {
+void RedisClient::commandOn(const std::string& node, const Command& args, Callback done) {
   auto found = nodes_.find(node);
   if (found == nodes_.end()) {
     ++failures_;
@@ -234,7 +234,7 @@ void RedisClient::commandOn(const std::string& node, Command args, Callback done
   found->second->send(args, counted(std::move(done)));
 }
 
-void RedisClient::commandOnAllMasters(Command args, PipelineCallback done) {
+void RedisClient::commandOnAllMasters(const Command& args, PipelineCallback done) {
   std::vector<std::string> nodes = masters();
   if (nodes.empty()) {
     ++failures_;

@@ -69,9 +69,9 @@ class RedisClient {
   std::vector<std::string> masters() const;
   // One command to one node of masters(), redirections not followed (SCAN's cursor is the
   // node's own).
-  void commandOn(const std::string& node, Command args, Callback done);
+  void commandOn(const std::string& node, const Command& args, Callback done);
   // One command on every master; the replies in masters() order, or the first error.
-  void commandOnAllMasters(Command args, PipelineCallback done);
+  void commandOnAllMasters(const Command& args, PipelineCallback done);
 
   uint64_t reconnects() const;                     // summed over the nodes
   uint64_t failures() const { return failures_; }  // commands answered with an error
@@ -81,7 +81,7 @@ class RedisClient {
   RedisConnection& node(const std::string& host, uint16_t port);
   void nodeStateChanged();
   void updateConnected();
-  void route(std::shared_ptr<Routed> routed, RedisConnection* to, bool asking);
+  void route(const std::shared_ptr<Routed>& routed, RedisConnection* to, bool asking);
   bool redirected(const std::shared_ptr<Routed>& routed, const RedisValue& reply);
   RedisConnection* nodeFor(const Command& args) const;
   void refreshSlots();

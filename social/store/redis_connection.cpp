@@ -172,7 +172,7 @@ void RedisConnection::send(const Command& args, Reply done) {
                             lengths.data()) != REDIS_OK) {
     return pending->done(redisUnavailable("cannot send"));
   }
-  pending.release();  // owned by hiredis until onReply
+  (void)pending.release();  // owned by hiredis until onReply
   // The loop's clock is read at the start of its turn: a turn (or a blocked loop) longer
   // than commandTimeoutMs would otherwise make this command look overdue at once.
   uv_update_time(loop_.raw());

@@ -3,7 +3,9 @@
 // other sides in one pipeline (idempotent: add to / remove from the other's followers buckets
 // at the entry's position, SADD/SREM blockedby:{other}, kBlocked), hand the events to the
 // sink, trim them (kAck, fenced by the lease). Loop thread only.
+#include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "social/store/redis_graph_scripts.h"
 #include "social/store/redis_graph_store.h"
@@ -34,12 +36,47 @@ uint64_t number(std::string_view text) {
 
 }  // namespace
 
+// The kinds of outbox entry, as the write scripts spell them (redis_graph_scripts.h).
+enum class RedisGraphStore::EntryKind {
+  kFollowed,    // 'f': add the user to the other's followers
+  kUnfollowed,  // 'u': remove the user from the other's followers (position: the removed edge)
+  kBlocked,     // 'b': the other side of a block (blockedby, the other's follow of the user)
+  kUnblocked,   // 'n': remove the user from the other's blockedby
+};
+
 struct RedisGraphStore::Entry {
   uint64_t id = 0;
-  char kind = 0;  // f, u, b, n (redis_graph_scripts.h)
+  EntryKind kind = EntryKind::kFollowed;
   std::string other;
   std::string position;
   bool notify = true;
+
+  // "id|kind|other|position|notify"; nullopt for what this node does not understand.
+  static std::optional<Entry> parse(std::string_view item) {
+    auto parts = split(item, '|');
+    if (parts.size() != 5) return std::nullopt;
+    std::optional<EntryKind> kind;
+    if (parts[1] == "f") kind = EntryKind::kFollowed;
+    if (parts[1] == "u") kind = EntryKind::kUnfollowed;
+    if (parts[1] == "b") kind = EntryKind::kBlocked;
+    if (parts[1] == "n") kind = EntryKind::kUnblocked;
+    if (!kind) return std::nullopt;
+    return Entry{number(parts[0]), *kind, std::string(parts[2]), std::string(parts[3]),
+                 parts[4] == "1"};
+  }
+};
+
+// What one round of one user's dispatch read, shared by the round's stages.
+struct RedisGraphStore::Batch {
+  std::string user;
+  std::vector<Entry> entries;  // the entries this node understands, in order
+  size_t taken = 0;            // list items read (trimmed at the end, understood or not)
+
+  size_t blockedCount() const {
+    return static_cast<size_t>(std::count_if(entries.begin(), entries.end(), [](const Entry& e) {
+      return e.kind == EntryKind::kBlocked;
+    }));
+  }
 };
 
 void RedisGraphStore::setEventSink(std::function<void(const core::Event&)> sink) {
@@ -86,120 +123,147 @@ void RedisGraphStore::acquire(const std::string& user) {
                  });
 }
 
+// ---- a round: read -> mark -> apply -> ack -> next ---------------------------------------
+// Each stage sends its commands and hands the replies to the next; an error ends the round
+// (finish) and leaves the entries for a later round or the sweeper.
+
 void RedisGraphStore::round(const std::string& user) {
   Command read{"LRANGE", outboxKey(user), "0", std::to_string(outbox_.dispatchBatch - 1)};
-  redis_.command(std::move(read), [this, alive = alive_, user](auto reply) {
-    if (!*alive) return;
-    if (!reply) return finish(user);
-    auto entries = std::make_shared<std::vector<Entry>>();
-    for (const auto& item : reply->elements) {
-      auto parts = split(item.text, '|');
-      if (parts.size() != 5 || parts[1].size() != 1) continue;  // not ours: trimmed unread
-      entries->push_back(Entry{number(parts[0]), parts[1][0], std::string(parts[2]),
-                               std::string(parts[3]), parts[4] == "1"});
-    }
-    if (reply->elements.empty()) {
-      Dispatch& state = dispatching_.at(user);
-      redis_.command({"EVAL", std::string(scripts::kRelease), "1", leaseKey(user), state.token},
-                     [](auto) {});
-      // A write answered meanwhile may have appended after this read: look again.
-      return state.again ? acquire(user) : finish(user);
-    }
-    // Entries that are not ours still count when trimming.
-    size_t taken = reply->elements.size();
-    std::vector<Command> marks;
-    for (const Entry& e : *entries) {
-      if (e.kind == 'b') {
-        marks.push_back(
-            {"EVAL", std::string(scripts::kMark), "2", pendingKey(), idsKey(), e.other});
-      }
-    }
-    redis_.pipeline(std::move(marks), [this, alive, user, entries,
-                                       taken](core::Result<std::vector<RedisValue>> marked) {
-      if (!*alive) return;
-      if (!marked) return finish(user);
-      std::vector<Command> apply;
-      size_t m = 0;
-      for (const Entry& e : *entries) {
-        switch (e.kind) {
-          case 'f':
-          case 'u':
-            apply.push_back(
-                {"EVAL",
-                 std::string(e.kind == 'f' ? scripts::kFollowersAdd : scripts::kFollowersRemove),
-                 "3", followersKey(e.other), followersIndexKey(e.other), followersCountKey(e.other),
-                 e.position, user, std::to_string(layout_.followersBucket)});
-            break;
-          case 'b': {
-            const auto& mark = (*marked)[m++].elements;
-            if (mark.size() != 2) return finish(user);
-            apply.push_back({"EVAL", std::string(scripts::kBlocked), "4", blockedByKey(e.other),
-                             followingKey(e.other), mutedKey(e.other), outboxKey(e.other), user,
-                             std::to_string(integerOf(mark[1])), std::to_string(integerOf(mark[0])),
-                             std::to_string(outbox_.graceMs / 2)});
-            break;
-          }
-          case 'n':
-            apply.push_back({"SREM", blockedByKey(e.other), user});
-            break;
-          default:
-            break;
-        }
-      }
-      redis_.pipeline(std::move(apply), [this, alive, user, entries,
-                                         taken](core::Result<std::vector<RedisValue>> applied) {
-        if (!*alive) return;
-        if (!applied) return finish(user);
-        for (const RedisValue& v : *applied) {
-          if (v.type == RedisValue::Type::kInteger && v.integer == scripts::kRefusedLate) {
-            return finish(user);  // retried by a later round
-          }
-        }
-        deliver(user, entries);
-        if (!*alive) return;  // the sink destroyed the store: nothing is trimmed
-        const std::string& token = dispatching_.at(user).token;
-        Command ack{"EVAL",
-                    std::string(scripts::kAck),
-                    "2",
-                    leaseKey(user),
-                    outboxKey(user),
-                    token,
-                    std::to_string(taken),
-                    std::to_string(outbox_.leaseMs)};
-        redis_.command(std::move(ack), [this, alive, user, entries](auto left) {
-          if (!*alive) return;
-          // The blocked sides' own unfollowed entries: dispatched now (not joined: two users
-          // blocking each other would wait on each other).
-          auto pendingTargets = std::make_shared<size_t>(1);
-          auto next = [this, alive, user, left = std::move(left), pendingTargets]() {
-            if (!*alive || --*pendingTargets > 0) return;
-            if (!left || integerOf(*left) < 0) return finish(user);  // lease lost: theirs now
-            if (integerOf(*left) > 0) return round(user);
-            Dispatch& state = dispatching_.at(user);
-            if (state.again) return acquire(user);
-            finish(user);
-          };
-          for (const Entry& e : *entries) {
-            if (e.kind != 'b') continue;
-            ++*pendingTargets;
-            dispatch(e.other, next, false);
-          }
-          next();
-        });
-      });
-    });
+  redis_.command(std::move(read), [this, alive = alive_, user](core::Result<RedisValue> reply) {
+    if (*alive) onRead(user, reply);
   });
 }
 
-void RedisGraphStore::deliver(const std::string& user,
-                              std::shared_ptr<std::vector<Entry>> entries) {
+void RedisGraphStore::onRead(const std::string& user, const core::Result<RedisValue>& reply) {
+  if (!reply) return finish(user);
+  if (reply->elements.empty()) return releaseLease(user);
+  auto batch = std::make_shared<Batch>();
+  batch->user = user;
+  batch->taken = reply->elements.size();
+  for (const auto& item : reply->elements) {
+    std::optional<Entry> entry = Entry::parse(item.text);
+    if (entry) batch->entries.push_back(std::move(*entry));  // else not ours: trimmed unread
+  }
+  mark(batch);
+}
+
+// The outbox is empty: give the lease back. A write answered meanwhile may have appended after
+// the read: look again.
+void RedisGraphStore::releaseLease(const std::string& user) {
+  Dispatch& state = dispatching_.at(user);
+  redis_.command({"EVAL", std::string(scripts::kRelease), "1", leaseKey(user), state.token},
+                 [](auto) {});
+  state.again ? acquire(user) : finish(user);
+}
+
+// A blocked entry's other side writes to that user's own keys and outbox (its follow of the
+// blocker becomes an unfollow entry): mark that user pending and take the entry's event id
+// first, as a write does (kMark -> {markMs, id}).
+void RedisGraphStore::mark(const std::shared_ptr<Batch>& batch) {
+  std::vector<Command> marks;
+  for (const Entry& e : batch->entries) {
+    if (e.kind != EntryKind::kBlocked) continue;
+    marks.push_back({"EVAL", std::string(scripts::kMark), "2", pendingKey(), idsKey(), e.other});
+  }
+  redis_.pipeline(std::move(marks), [this, alive = alive_,
+                                     batch](const core::Result<std::vector<RedisValue>>& marked) {
+    if (*alive) apply(batch, marked);
+  });
+}
+
+// Each entry's other side, idempotently, in one pipeline.
+void RedisGraphStore::apply(const std::shared_ptr<Batch>& batch,
+                            const core::Result<std::vector<RedisValue>>& marked) {
+  const std::string& user = batch->user;
+  if (!marked || marked->size() != batch->blockedCount()) return finish(user);
+  std::vector<Command> commands;
+  size_t m = 0;
+  for (const Entry& e : batch->entries) {
+    switch (e.kind) {
+      case EntryKind::kFollowed:
+      case EntryKind::kUnfollowed:
+        commands.push_back({"EVAL",
+                            std::string(e.kind == EntryKind::kFollowed ? scripts::kFollowersAdd
+                                                                       : scripts::kFollowersRemove),
+                            "3", followersKey(e.other), followersIndexKey(e.other),
+                            followersCountKey(e.other), e.position, user,
+                            std::to_string(layout_.followersBucket)});
+        break;
+      case EntryKind::kBlocked: {
+        const auto& mark = (*marked)[m++].elements;
+        if (mark.size() != 2) return finish(user);
+        commands.push_back({"EVAL", std::string(scripts::kBlocked), "4", blockedByKey(e.other),
+                            followingKey(e.other), mutedKey(e.other), outboxKey(e.other), user,
+                            std::to_string(integerOf(mark[1])), std::to_string(integerOf(mark[0])),
+                            std::to_string(outbox_.graceMs / 2)});
+        break;
+      }
+      case EntryKind::kUnblocked:
+        commands.push_back({"SREM", blockedByKey(e.other), user});
+        break;
+    }
+  }
+  redis_.pipeline(std::move(commands), [this, alive = alive_, batch](
+                                           const core::Result<std::vector<RedisValue>>& applied) {
+    if (*alive) ack(batch, applied);
+  });
+}
+
+// Applied: hand the events to the sink, then trim what was read (fenced by the lease).
+void RedisGraphStore::ack(const std::shared_ptr<Batch>& batch,
+                          const core::Result<std::vector<RedisValue>>& applied) {
+  const std::string& user = batch->user;
+  if (!applied) return finish(user);
+  for (const RedisValue& v : *applied) {
+    if (v.type == RedisValue::Type::kInteger && v.integer == scripts::kRefusedLate) {
+      return finish(user);  // retried by a later round
+    }
+  }
   auto alive = alive_;
-  for (const Entry& e : *entries) {
-    if (e.kind != 'f' && e.kind != 'u') continue;
+  deliver(*batch);
+  if (!*alive) return;  // the sink destroyed the store: nothing is trimmed
+  Command trim{"EVAL",
+               std::string(scripts::kAck),
+               "2",
+               leaseKey(user),
+               outboxKey(user),
+               dispatching_.at(user).token,
+               std::to_string(batch->taken),
+               std::to_string(outbox_.leaseMs)};
+  redis_.command(std::move(trim), [this, alive, batch](core::Result<RedisValue> left) {
+    if (*alive) next(batch, std::move(left));
+  });
+}
+
+// Trimmed: the blocked sides' own outboxes (their unfollow of this user) are dispatched now,
+// not joined (two users blocking each other would wait on each other); once they are done,
+// another round while entries are left, or the end of this dispatch.
+void RedisGraphStore::next(const std::shared_ptr<Batch>& batch, core::Result<RedisValue> left) {
+  auto pendingTargets = std::make_shared<size_t>(1);
+  auto afterTargets = [this, alive = alive_, batch, left = std::move(left), pendingTargets] {
+    if (!*alive || --*pendingTargets > 0) return;
+    const std::string& user = batch->user;
+    if (!left || integerOf(*left) < 0) return finish(user);  // lease lost: theirs now
+    if (integerOf(*left) > 0) return round(user);
+    if (dispatching_.at(user).again) return acquire(user);
+    finish(user);
+  };
+  for (const Entry& e : batch->entries) {
+    if (e.kind != EntryKind::kBlocked) continue;
+    ++*pendingTargets;
+    dispatch(e.other, afterTargets, false);
+  }
+  afterTargets();
+}
+
+void RedisGraphStore::deliver(const Batch& batch) {
+  auto alive = alive_;
+  for (const Entry& e : batch.entries) {
+    if (e.kind != EntryKind::kFollowed && e.kind != EntryKind::kUnfollowed) continue;
     core::Event event;
-    event.type = std::string(e.kind == 'f' ? kFollowedEvent : kUnfollowedEvent);
+    event.type = std::string(e.kind == EntryKind::kFollowed ? kFollowedEvent : kUnfollowedEvent);
     event.id = e.id;
-    event.payload = followEventPayload(user, e.other, e.notify);
+    event.payload = followEventPayload(batch.user, e.other, e.notify);
     sink_(event);
     if (!*alive) return;
     ++delivered_;

@@ -114,7 +114,9 @@ class RedisGraphStore final : public GraphStore {
  private:
   // What a write script answered: >= 0 its result, < 0 a refusal (kRefused*).
   using Interpret = std::function<core::Result<bool>(int64_t code)>;
+  enum class EntryKind;  // what an outbox entry asks for (redis_graph_outbox.cpp)
   struct Entry;          // one outbox entry, parsed
+  struct Batch;          // the entries one dispatch round read
   struct Dispatch {      // one user's dispatch on this node
     std::string token;   // the lease value while held
     bool again = false;  // more was written meanwhile: another round after this one
@@ -142,8 +144,18 @@ class RedisGraphStore final : public GraphStore {
   // dispatched again after the round in progress; `join` then waits for it.
   void dispatch(const std::string& user, std::function<void()> after, bool join = true);
   void acquire(const std::string& user);
+  // A round, in stages (redis_graph_outbox.cpp): read a batch -> mark the blocked sides ->
+  // apply the other sides -> deliver and ack (trim) -> next (another round, or finish).
   void round(const std::string& user);
-  void deliver(const std::string& user, std::shared_ptr<std::vector<Entry>> entries);
+  void onRead(const std::string& user, const core::Result<RedisValue>& reply);
+  void releaseLease(const std::string& user);
+  void mark(const std::shared_ptr<Batch>& batch);
+  void apply(const std::shared_ptr<Batch>& batch,
+             const core::Result<std::vector<RedisValue>>& marked);
+  void ack(const std::shared_ptr<Batch>& batch,
+           const core::Result<std::vector<RedisValue>>& applied);
+  void next(const std::shared_ptr<Batch>& batch, core::Result<RedisValue> left);
+  void deliver(const Batch& batch);
   void finish(const std::string& user);
   void sweep();
 

@@ -66,7 +66,9 @@ class SqliteGraphStore final : public GraphStore {
                        Done<std::vector<Recommendation>> done) override;
   void setEventSink(std::function<void(const core::Event&)> sink) override;
 
-  // Events committed but not yet handed to the sink (a metric; loop thread).
+  // Outbox events this store handed to the sink since it opened (the counter
+  // tidecast_social_outbox_delivered_total; loop thread). Counted at the hand-over, before the
+  // writer marks them delivered: an event delivered again after a crash counts again.
   uint64_t deliveredEvents() const { return delivered_; }
 
   struct Writer;  // the writer connection and its statements (writer thread)

@@ -58,6 +58,34 @@ def wait_until(predicate, timeout=5.0, interval=0.02, message=None):
         time.sleep(interval)
 
 
+# ---- skips ------------------------------------------------------------------------------
+# Under run_unittest.py (CTest) a skipped test fails the run: scripts/setup installs every tool
+# the tests use, so a missing one is a broken setup, not a pass. A test that may legitimately
+# skip says so, and why, with @optional.
+
+_OPTIONAL_ATTR = "__tidecast_optional__"
+
+
+def optional(reason):
+    """Declares a test method or class optional: its skips do not fail run_unittest.py.
+
+    `reason` says why the test cannot always run (e.g. it needs root), shown beside the skip.
+    """
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValueError("optional() needs a reason")
+
+    def mark(test):
+        setattr(test, _OPTIONAL_ATTR, reason)
+        return test
+
+    return mark
+
+
+def optional_reason(test):
+    """The reason a test method or class was declared optional with, or None."""
+    return getattr(test, _OPTIONAL_ATTR, None)
+
+
 # ---- ports ------------------------------------------------------------------------------
 
 

@@ -410,6 +410,7 @@ TEST_P(GraphStoreTest, RecommendationWorkIsBounded) {
   ASSERT_TRUE(follow("f3", "new3").ok());
   auto ranked = recommend("me");
   std::vector<std::string> names;
+  names.reserve(ranked.size());
   for (auto& r : ranked) names.push_back(r.user);
   std::sort(names.begin(), names.end());
   // Sources: the two newest followees (f3, f2); one newest follow each.
