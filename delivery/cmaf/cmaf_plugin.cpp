@@ -273,6 +273,15 @@ void CmafPlugin::serveObject(api::HttpRequest& request,
     if (!id) return notFound(*response, "no such part");
     return servePart(*packager, *track, *id, response);
   }
+  if (file.starts_with("t")) {  // "t<start>.m4s", the MPD's $Time$ addressing
+    auto time = parseNumber(file.substr(1));
+    if (!time) return notFound(*response, "no such segment");
+    // A predicted start is off by less than half a segment (see CmafTrack::segmentAt).
+    uint64_t tolerance = uint64_t{settings_.segmentTargetMs} * track->timescale() / 2000;
+    std::optional<uint64_t> msn = track->segmentAt(*time, tolerance);
+    if (!msn) return notFound(*response, "no such segment");
+    return serveSegment(*packager, *track, *msn, response);
+  }
   auto msn = parseNumber(file);
   if (!msn) return notFound(*response, "no such segment");
   serveSegment(*packager, *track, *msn, response);

@@ -38,8 +38,10 @@ void CmafTrack::openSegment(uint64_t msn, uint64_t start, int64_t wallClockMs, u
   segment.discontinuity = discontinuity;
   segment.initVersion = initVersion_;
   segment.start = start;
+  segment.presentationStart = start;
   segment.wallClockMs = wallClockMs;
   open_ = &segment;
+  openHasSample_ = false;
   partStart_ = start;
 }
 
@@ -54,6 +56,11 @@ void CmafTrack::completeHeldSample(uint64_t nextDts) {
 void CmafTrack::addSample(core::media::MediaPacketPtr packet, uint64_t dts,
                           int32_t compositionOffset, bool sync) {
   completeHeldSample(dts);
+  if (open_ != nullptr && !openHasSample_) {
+    int64_t shown = static_cast<int64_t>(dts) + compositionOffset;
+    open_->presentationStart = static_cast<uint64_t>(std::max<int64_t>(shown, 0));
+    openHasSample_ = true;
+  }
   held_ = CmafSample{std::move(packet), 0, compositionOffset, sync};
   heldDts_ = dts;
 }
@@ -140,6 +147,20 @@ const Segment* CmafTrack::segment(uint64_t msn) const {
   uint64_t index = msn - segments_.front().msn;
   if (index >= segments_.size()) return nullptr;
   return &segments_[index];
+}
+
+std::optional<uint64_t> CmafTrack::segmentAt(uint64_t time, uint64_t tolerance) const {
+  for (auto it = segments_.rbegin(); it != segments_.rend(); ++it) {
+    if (it->presentationStart == time) return it->msn;
+  }
+  uint64_t from = time - std::min(time, tolerance);
+  auto before = std::find_if(segments_.rbegin(), segments_.rend(),
+                             [from](const Segment& s) { return s.presentationStart <= from; });
+  if (before == segments_.rend()) return std::nullopt;
+  // The upcoming segment, the newest, or (a client late to ask) the one before it.
+  uint64_t msn = before->msn + 1;
+  if (msn + 1 < segments_.back().msn) return std::nullopt;
+  return msn;
 }
 
 PartPtr CmafTrack::part(uint64_t id) const {

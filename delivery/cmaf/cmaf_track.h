@@ -39,7 +39,10 @@ struct Segment {
   uint64_t discontinuitySequence = 0;  // how many discontinuities precede this segment
   bool discontinuity = false;          // the first segment after one
   uint32_t initVersion = 0;
-  uint64_t start = 0;       // decode time of the first sample, track timescale
+  uint64_t start = 0;  // decode time of the first sample, track timescale
+  // Its presentation time (start + composition offset; a segment starts at a keyframe, the
+  // first sample shown): DASH's S@t and $Time$, equal across renditions of one stream.
+  uint64_t presentationStart = 0;
   uint64_t duration = 0;    // so far, while not complete
   int64_t wallClockMs = 0;  // ingest wall clock of the first sample (EXT-X-PROGRAM-DATE-TIME)
   std::vector<std::shared_ptr<Part>> parts;
@@ -100,6 +103,12 @@ class CmafTrack {
   // ---- read by HLS / DASH ---------------------------------------------------------------
   const std::deque<Segment>& segments() const { return segments_; }
   const Segment* segment(uint64_t msn) const;
+  // The segment (its msn) a DASH `$Time$` URL names: the one presented from `time`. Otherwise
+  // `time` is a start the MPD predicted for the segment after the one then in progress (its
+  // end was not known), and names the first segment presented after `time - tolerance`, or
+  // nextMsn() when that one has not opened yet; nothing when that is older than the newest
+  // two (no prediction names those).
+  std::optional<uint64_t> segmentAt(uint64_t time, uint64_t tolerance) const;
   PartPtr part(uint64_t id) const;
   uint64_t nextPartId() const { return nextPartId_; }
   uint64_t nextMsn() const;  // the segment after the last one in the window
@@ -127,6 +136,7 @@ class CmafTrack {
   std::shared_ptr<core::FileMirror> mirror_;
   size_t mirroredSegments_ = 0;
   Segment* open_ = nullptr;
+  bool openHasSample_ = false;  // its first sample (and so its presentationStart) came
   std::vector<CmafSample> partSamples_;
   uint64_t partStart_ = 0;
   std::optional<CmafSample> held_;

@@ -1,9 +1,17 @@
 // The dynamic MPD of a live stream (ISO/IEC 23009-1, DASH-IF IOP live and low-latency
 // guidelines): one Period per run of segments between discontinuities, a video and an
-// audio AdaptationSet whose SegmentTemplate ($Number$) addresses the same CMAF segments as
-// HLS; availabilityTimeOffset lets players fetch the segment in progress, which the server
+// audio AdaptationSet whose SegmentTemplate lists the same CMAF segments as HLS in a
+// SegmentTimeline (the window, the segment in progress and a prediction of the next one),
+// addressed by presentation time ($Time$: "video/t<time>.m4s", CmafTrack::segmentAt);
+// availabilityTimeOffset lets players fetch the segment in progress, which the server
 // streams part by part (availabilityTimeComplete="false"); ServiceDescription carries the
 // latency target and UTCTiming points at our own clock.
+//
+// Why a timeline rather than SegmentTemplate@duration: segments are cut at keyframes, so
+// their durations vary, and FFmpeg's DASH reader (libavformat/dashdec.c) computes
+// @duration numbers from the wall clock in unsigned seconds: while the stream was younger
+// than timeShiftBufferDepth, calc_min_seg_no wrapped and get_current_fragment fetched the
+// same segment again and again.
 #pragma once
 
 #include <cstdint>

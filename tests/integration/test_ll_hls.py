@@ -147,6 +147,37 @@ class LlHlsTest(ProcessTestCase):
             times = frame_times(self.url(server, "/live/test/index.mpd"), 10)
             self.assert_continuous(times, 10 * FPS)
 
+    def test_ffmpeg_reads_live_dash_in_real_time_fetching_each_segment_once(self):
+        """Regression: FFmpeg's DASH reader (5.1) looped on one segment for as long as the
+        stream was younger than timeShiftBufferDepth (its uint64 now - availabilityStartTime -
+        timeShiftBufferDepth wrapped), tens of thousands of packets in a few seconds. A small
+        window also makes the MPD's timeline slide while ffmpeg reads (the reader must find its
+        place in each refreshed MPD)."""
+        seconds = 8
+        with self.server(cmaf={"window_segments": 3}) as server:
+            self.publish(server, 40)
+            self.wait_segments(server, 1)
+            started = time.monotonic()
+            out = subprocess.run(
+                ["ffmpeg", "-hide_banner", "-loglevel", "verbose", "-nostdin",
+                 "-i", self.url(server, "/live/test/index.mpd"), "-t", str(seconds),
+                 "-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-"],
+                capture_output=True, text=True, timeout=90)
+            wall = time.monotonic() - started
+            self.assertEqual(out.returncode, 0, out.stderr[-2000:])
+            packets = [int(line.split(",")[2]) for line in out.stdout.splitlines()
+                       if line.strip() and not line.startswith("#")]
+            fetched = re.findall(r"DASH request for url '[^']*/video/([^/']+\.m4s)'", out.stderr)
+            repeated = sorted({name for name in fetched if fetched.count(name) > 1})
+            self.assertEqual(repeated, [], f"segments fetched more than once ({len(fetched)} "
+                                           f"fetches: {fetched[:12]}...)")
+            self.assertEqual(len(packets), seconds * FPS,
+                             f"video packets read in {seconds} s of media")
+            self.assertEqual(len(set(packets)), len(packets), "each packet once")
+            self.assertEqual(packets, sorted(packets), "timestamps never go back")
+            # Reading at the live edge: about the media's duration, not a loop's.
+            self.assertLess(wall, seconds + 6, "wall time of the read")
+
     def test_segments_are_the_concatenation_of_their_parts(self):
         with self.server() as server:
             self.publish(server, 30)

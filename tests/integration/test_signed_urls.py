@@ -99,7 +99,7 @@ class SignedUrlTest(unittest.TestCase):
         query = signed_query()
         status, _, body = self.server.get(f"/live/test/index.mpd?{query}")
         self.assertEqual(status, 200)
-        self.assertIn("$Number$.m4s?" + query.replace("&", "&amp;"), body.decode())
+        self.assertIn("t$Time$.m4s?" + query.replace("&", "&amp;"), body.decode())
         status, _, _ = self.server.get(f"/live/test/video/init.mp4?{query}")
         self.assertEqual(status, 200)
 

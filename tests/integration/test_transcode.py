@@ -166,7 +166,7 @@ class TranscodeTest(ProcessTestCase):
             self.assertEqual(ids, ["video"] + [n for n, *_ in RUNGS])
             for name, height, width, _ in RUNGS:
                 self.assertRegex(video_set, rf'id="{name}"[^>]*width="{width}" height="{height}"')
-                self.assertIn(f'media="{name}/video/$Number$.m4s"', video_set)
+                self.assertIn(f'media="{name}/video/t$Time$.m4s"', video_set)
             metrics = server.get("/metrics")[2].decode()
             self.assertEqual(metric_value(metrics, "tidecast_core_transcode_jobs"), 1)
 
@@ -343,7 +343,7 @@ class SrtAudioTranscodeTest(ProcessTestCase):
             audio_set = re.search(r'<AdaptationSet id="1".*?</AdaptationSet>', mpd, re.S)
             self.assertIsNotNone(audio_set, mpd)
             self.assertIn('codecs="mp4a.40.2"', audio_set.group(0))
-            self.assertIn('media="180p/audio/$Number$.m4s"', audio_set.group(0))
+            self.assertIn('media="180p/audio/t$Time$.m4s"', audio_set.group(0))
             return server.log_text()
 
     def test_opus_over_srt_becomes_aac_in_every_variant(self):

@@ -181,5 +181,50 @@ TEST_F(CmafTrackTest, DiscontinuityIsAChangeOfSequenceAfterTheFirstSegment) {
   EXPECT_TRUE(track_.segments()[0].complete);
 }
 
+// A segment is presented from its first sample's composition time (B-frames delay it): what
+// the MPD lists and $Time$ URLs name.
+TEST_F(CmafTrackTest, PresentationStartIsWhenTheFirstSampleIsShown) {
+  track_.openSegment(0, 0, 0, 0);
+  auto keyframe = testutil::videoFrame(0, true);
+  track_.addSample(keyframe, 0, 2970, true);
+  track_.addSample(testutil::videoFrame(33, false), kFrame, 9000, false);
+  track_.openSegment(1, 2 * kFrame, 0, 0);
+  ASSERT_EQ(track_.segments().size(), 2u);
+  EXPECT_EQ(track_.segments()[0].start, 0u);
+  EXPECT_EQ(track_.segments()[0].presentationStart, 2970u);
+  EXPECT_EQ(track_.segmentAt(2970, kFrame), 0u);
+  // Until its first sample comes, a segment is taken to be shown from its decode time.
+  EXPECT_EQ(track_.segments()[1].presentationStart, 2 * kFrame);
+}
+
+// DASH $Time$ URLs: an exact start anywhere in the window; a start the MPD predicted for the
+// segment after the one in progress (off by less than the tolerance either way) names that
+// segment, held for when it has not opened yet; other times name nothing.
+TEST_F(CmafTrackTest, SegmentAtFindsAStartOrThePredictedNextSegment) {
+  constexpr uint64_t kSegment = 60 * kFrame;  // 2 s
+  constexpr uint64_t kTolerance = kSegment / 2;
+  for (uint64_t s = 0; s < 4; ++s) {
+    track_.openSegment(s, s * kSegment, 0, 0);
+    frames(s * 60, s * 60 + (s < 3 ? 60 : 10), 60);  // segment 3 is in progress
+  }
+  ASSERT_EQ(track_.segments().size(), 4u);
+  ASSERT_EQ(track_.segments().front().msn, 0u);
+  for (uint64_t s = 0; s < 4; ++s) EXPECT_EQ(track_.segmentAt(s * kSegment, kTolerance), s);
+  EXPECT_EQ(track_.segmentAt(4 * kSegment, kTolerance), 4u);  // upcoming: nextMsn()
+  EXPECT_EQ(track_.nextMsn(), 4u);
+  // Predicted a little early or late (a keyframe within the cut tolerance, audio frames).
+  EXPECT_EQ(track_.segmentAt(4 * kSegment + 2 * kFrame, kTolerance), 4u);
+  EXPECT_EQ(track_.segmentAt(4 * kSegment - 2 * kFrame, kTolerance), 4u);
+  EXPECT_EQ(track_.segmentAt(3 * kSegment - 2 * kFrame, kTolerance), 3u);
+  EXPECT_EQ(track_.segmentAt(3 * kSegment + kFrame, kTolerance), 3u);
+  // A prediction of segment 2 asked late, when segment 3 is out: still segment 2.
+  EXPECT_EQ(track_.segmentAt(2 * kSegment + kFrame, kTolerance), 2u);
+  // No prediction names segment 1 any more, nor anything before the window.
+  EXPECT_EQ(track_.segmentAt(kSegment + kFrame, kTolerance), std::nullopt);
+  EXPECT_EQ(track_.segmentAt(kFrame, kTolerance), std::nullopt);
+  CmafTrack empty{TrackType::kVideo, 3};
+  EXPECT_EQ(empty.segmentAt(0, kTolerance), std::nullopt);
+}
+
 }  // namespace
 }  // namespace tidecast::delivery::cmaf

@@ -129,9 +129,16 @@ TEST_F(RenditionPackagerTest, PlaylistsAndTheMpdListTheRendition) {
   options.renditions = {rendition_.get()};
   std::string mpd = dash::renderMpd(leader(), options);
   EXPECT_NE(mpd.find("<Representation id=\"low\""), std::string::npos) << mpd;
-  EXPECT_NE(mpd.find("initialization=\"low/video/init0.mp4\" media=\"low/video/$Number$.m4s\""),
+  EXPECT_NE(mpd.find("initialization=\"low/video/init0.mp4\" media=\"low/video/t$Time$.m4s\""),
             std::string::npos)
       << mpd;
+  // Its timeline is the source's: segment N is the same interval in both Representations.
+  auto timelineOf = [&mpd](std::string_view representation) {
+    size_t at = mpd.find(representation);
+    size_t begin = mpd.find("<SegmentTimeline>", at);
+    return mpd.substr(begin, mpd.find("</SegmentTimeline>", begin) - begin);
+  };
+  EXPECT_EQ(timelineOf("<Representation id=\"low\""), timelineOf("<Representation id=\"video\""));
   // One video AdaptationSet holding both Representations.
   size_t set = mpd.find("<AdaptationSet id=\"0\"");
   size_t end = mpd.find("</AdaptationSet>", set);
@@ -190,7 +197,7 @@ TEST_F(RenditionPackagerTest, VariantsShareTheRenditionsAacWhenTheSourceAudioIsO
   ASSERT_NE(set, std::string::npos) << mpd;
   std::string audioSet = mpd.substr(set, mpd.find("</AdaptationSet>", set) - set);
   EXPECT_NE(audioSet.find("codecs=\"mp4a.40.2\""), std::string::npos) << audioSet;
-  EXPECT_NE(audioSet.find("media=\"low/audio/$Number$.m4s\""), std::string::npos) << audioSet;
+  EXPECT_NE(audioSet.find("media=\"low/audio/t$Time$.m4s\""), std::string::npos) << audioSet;
 }
 
 }  // namespace

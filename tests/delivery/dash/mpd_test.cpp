@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <regex>
+#include <vector>
+
 #include "api/system_routes.h"
 #include "tests/delivery/cmaf/cmaf_test_util.h"
 
@@ -13,6 +16,32 @@ size_t count(const std::string& text, std::string_view what) {
   size_t n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
   return n;
+}
+
+// One segment of a SegmentTimeline.
+struct Entry {
+  uint64_t start = 0;
+  uint64_t duration = 0;
+};
+
+// The first SegmentTimeline after `after` (the video one of a Period), S runs expanded.
+std::vector<Entry> timelineAfter(const std::string& mpd, std::string_view after) {
+  std::vector<Entry> entries;
+  size_t at = mpd.find(after);
+  if (at == std::string::npos) return entries;
+  size_t begin = mpd.find("<SegmentTimeline>", at);
+  size_t end = mpd.find("</SegmentTimeline>", begin);
+  if (begin == std::string::npos || end == std::string::npos) return entries;
+  std::regex element(R"re(<S t="(\d+)" d="(\d+)"(?: r="(\d+)")?/>)re");
+  auto first = std::sregex_iterator(mpd.begin() + static_cast<std::ptrdiff_t>(begin),
+                                    mpd.begin() + static_cast<std::ptrdiff_t>(end), element);
+  for (auto it = first; it != std::sregex_iterator(); ++it) {
+    uint64_t start = std::stoull((*it)[1]);
+    uint64_t duration = std::stoull((*it)[2]);
+    uint64_t repeat = (*it)[3].matched ? std::stoull((*it)[3]) : 0;
+    for (uint64_t i = 0; i <= repeat; ++i) entries.push_back({start + i * duration, duration});
+  }
+  return entries;
 }
 
 class MpdTest : public ::testing::Test {
@@ -66,17 +95,24 @@ TEST_F(MpdTest, OnePeriodWithVideoAndAudioSegmentTemplates) {
   EXPECT_TRUE(has(mpd, "<Period id=\"p0\" start=\"PT0.000S\">"));
   EXPECT_TRUE(has(mpd, "<Representation id=\"video\" bandwidth=\""));
   EXPECT_TRUE(has(mpd, "codecs=\"avc1.64001f\" width=\"1280\" height=\"720\" frameRate=\"30\">"));
+  // Two complete 2 s segments, the one in progress at its target and the next one predicted.
   EXPECT_TRUE(has(mpd,
-                  "<SegmentTemplate timescale=\"90000\" duration=\"180000\" startNumber=\"0\" "
-                  "presentationTimeOffset=\"0\" initialization=\"video/init0.mp4\" "
-                  "media=\"video/$Number$.m4s\" availabilityTimeOffset=\"1.800\" "
-                  "availabilityTimeComplete=\"false\"/>"));
+                  "<SegmentTemplate timescale=\"90000\" presentationTimeOffset=\"0\" "
+                  "initialization=\"video/init0.mp4\" media=\"video/t$Time$.m4s\" "
+                  "availabilityTimeOffset=\"1.800\" availabilityTimeComplete=\"false\">\n"
+                  "          <SegmentTimeline>\n"
+                  "            <S t=\"0\" d=\"180000\" r=\"3\"/>\n"
+                  "          </SegmentTimeline>\n"
+                  "        </SegmentTemplate>\n"));
   EXPECT_TRUE(has(mpd, "codecs=\"mp4a.40.2\" audioSamplingRate=\"48000\">"));
   EXPECT_TRUE(has(mpd, "audio_channel_configuration:2011\" value=\"2\"/>"));
   EXPECT_TRUE(has(mpd,
-                  "<SegmentTemplate timescale=\"48000\" duration=\"96000\" startNumber=\"0\" "
-                  "presentationTimeOffset=\"0\" initialization=\"audio/init0.mp4\" "
-                  "media=\"audio/$Number$.m4s\""));
+                  "<SegmentTemplate timescale=\"48000\" presentationTimeOffset=\"0\" "
+                  "initialization=\"audio/init0.mp4\" media=\"audio/t$Time$.m4s\""));
+  // Neither a fixed duration nor numbers: players follow the timeline.
+  EXPECT_FALSE(has(mpd, " duration=\""));
+  EXPECT_FALSE(has(mpd, "startNumber"));
+  EXPECT_FALSE(has(mpd, "$Number$"));
 }
 
 TEST_F(MpdTest, ReconnectStartsANewPeriod) {
@@ -94,12 +130,53 @@ TEST_F(MpdTest, ReconnectStartsANewPeriod) {
   EXPECT_GE(periods[1].startWallClockMs, ast);
   const cmaf::PeriodTrack& video = periods[1].video;
   EXPECT_EQ(video.firstMsn, 3u);
-  EXPECT_TRUE(has(mpd, fmt::format("startNumber=\"3\" presentationTimeOffset=\"{}\" "
+  // Each Period's timeline starts with its own first segment.
+  std::vector<Entry> second = timelineAfter(mpd, "<Period id=\"p1\"");
+  ASSERT_FALSE(second.empty());
+  EXPECT_EQ(second.front().start,
+            harness_.packager().video()->segment(video.firstMsn)->presentationStart);
+  EXPECT_TRUE(has(mpd, fmt::format("presentationTimeOffset=\"{}\" "
                                    "initialization=\"video/init0.mp4\"",
                                    video.start)));
-  EXPECT_TRUE(has(mpd, fmt::format("startNumber=\"3\" presentationTimeOffset=\"{}\" "
+  EXPECT_TRUE(has(mpd, fmt::format("presentationTimeOffset=\"{}\" "
                                    "initialization=\"audio/init0.mp4\"",
                                    periods[1].audio.start)));
+  // The first Period's timeline holds its segments only: complete, nothing predicted.
+  std::vector<Entry> first = timelineAfter(mpd, "<Period id=\"p0\"");
+  ASSERT_FALSE(first.empty());
+  EXPECT_LE(first.back().start + first.back().duration, second.front().start);
+}
+
+// The video timeline is the window of segments (bounded however long the stream runs), then
+// the segment in progress and a prediction of the next: what a low-latency player requests
+// before its MPD reload shows them. Once the publisher is gone, exactly the segments.
+TEST_F(MpdTest, SegmentTimelineListsTheWindowTheSegmentInProgressAndTheNext) {
+  harness_.settings.windowSegments = 3;
+  harness_.publishFor(20'500);
+  const cmaf::CmafTrack& video = *harness_.packager().video();
+  const auto& segments = video.segments();
+  ASSERT_EQ(segments.size(), 4u);  // 3 complete, 1 in progress
+  ASSERT_FALSE(segments.back().complete);
+  std::vector<Entry> live = timelineAfter(render(), "<Period id=\"p0\"");
+  ASSERT_EQ(live.size(), 5u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(live[i].start, segments[i].presentationStart) << i;
+    EXPECT_EQ(live[i].duration, segments[i].duration) << i;
+  }
+  EXPECT_EQ(live[3].start, segments[3].presentationStart);
+  EXPECT_EQ(live[3].duration, 180'000u);  // its target: the end is not known yet
+  EXPECT_EQ(live[4].start, segments[3].presentationStart + 180'000);
+  EXPECT_EQ(live[4].duration, 180'000u);
+  EXPECT_EQ(video.segmentAt(live[4].start, 90'000), video.nextMsn());
+
+  harness_.endSession();
+  std::vector<Entry> ended = timelineAfter(render(), "<Period id=\"p0\"");
+  ASSERT_EQ(ended.size(), segments.size());
+  for (size_t i = 0; i < segments.size(); ++i) {
+    EXPECT_TRUE(segments[i].complete);
+    EXPECT_EQ(ended[i].start, segments[i].presentationStart) << i;
+    EXPECT_EQ(ended[i].duration, segments[i].duration) << i;
+  }
 }
 
 TEST_F(MpdTest, PeriodsWithoutSegmentsLeftAreForgotten) {
