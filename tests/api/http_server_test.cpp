@@ -219,8 +219,8 @@ TEST_F(HttpServerTest, GracefulShutdownAnswersHeldRequestThenCloses) {
 // byte after an HTTP/0.9 request line): each is answered and the connection closed at once,
 // long before the header timeout.
 TEST_F(HttpServerTest, RefusedRequestsAreAnsweredAndClosedAtOnce) {
-  config_.http.limits.headerTimeoutMs = 8000;
-  config_.http.limits.maxBodyBytes = 1024;
+  config_.edit<HttpConfig>().limits.headerTimeoutMs = 8000;
+  config_.edit<HttpConfig>().limits.maxBodyBytes = 1024;
   start();
   const std::string chunked = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
   struct Case {

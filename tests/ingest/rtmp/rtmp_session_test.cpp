@@ -142,10 +142,11 @@ class ScriptedClient {
 class RtmpSessionTest : public ::testing::Test {
  protected:
   RtmpSessionTest()
-      : log_(core::makeLogger(config_.log, std::make_shared<spdlog::sinks::null_sink_mt>())),
+      : log_(core::makeLogger(config_.get<core::LogConfig>(),
+                              std::make_shared<spdlog::sinks::null_sink_mt>())),
         context_{loop_, metrics_, *log_, config_},
-        hub_(context_, events_, core::HubConfig{}) {
-    RtmpSettings settings;
+        hub_(context_, events_) {
+    RtmpConfig settings;
     settings.listen = "127.0.0.1";
     settings.port = 0;
     server_ = std::make_unique<RtmpServer>(context_, hub_, settings);
