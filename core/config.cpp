@@ -242,11 +242,11 @@ const ConfigField* findField(const ConfigSection& section, std::string_view key)
 // Reads one file's mappings into the sections of a Config.
 class Reader {
  public:
-  Reader(Config& config, std::function<void*(const ConfigSection&)> valueOf)
-      : config_(config), valueOf_(std::move(valueOf)) {}
+  explicit Reader(std::function<void*(const ConfigSection&)> valueOf)
+      : valueOf_(std::move(valueOf)) {}
 
-  // The top level: a mapping of section names.
-  Status readRoot(const YAML::Node& root, std::string_view file) {
+  // The top level: a mapping of the names of `schema`'s sections.
+  Status readRoot(const ConfigSchema* schema, const YAML::Node& root, std::string_view file) {
     if (root.IsNull()) return {};
     const ConfigValue top{root, file, "", root.Mark()};
     if (!root.IsMap()) return top.invalid("a mapping");
@@ -255,8 +255,7 @@ class Reader {
       const YAML::Node key = it->first;  // iterators yield temporaries: keep Node handles
       const YAML::Node value = it->second;
       if (Status status = checkKey(top, key, seenAt); !status) return status;
-      const ConfigSection* section =
-          config_.schema() ? config_.schema()->find(key.Scalar()) : nullptr;
+      const ConfigSection* section = schema ? schema->find(key.Scalar()) : nullptr;
       if (section == nullptr) {
         return makeError("config.unknown_key",
                          position(file, key.Mark()) + ": unknown key " + quoted(key.Scalar()));
@@ -284,7 +283,7 @@ class Reader {
       if (Status status = checkKey(v, key, seenAt); !status) return status;
       const std::string local = dotted(prefix, key.Scalar());
       // An empty value ("port:") has yaml-cpp's mark on the next token: point at the key.
-      const ConfigValue entry{value, v.file, dotted(section.name, local),
+      const ConfigValue entry{value, v.file, dotted(v.key, key.Scalar()),
                               value.IsNull() ? key.Mark() : value.Mark()};
       if (const ConfigField* field = findField(section, local); field != nullptr) {
         if (Status status = field->parse(entry, valueOf_(section)); !status) return status;
@@ -292,7 +291,7 @@ class Reader {
         if (Status status = readSection(section, entry, local); !status) return status;
       } else {
         return makeError("config.unknown_key", position(v.file, key.Mark()) + ": unknown key " +
-                                                   quoted(dotted(section.name, local)));
+                                                   quoted(dotted(v.key, key.Scalar())));
       }
     }
     return {};
@@ -313,7 +312,6 @@ class Reader {
     return {};
   }
 
-  Config& config_;
   std::function<void*(const ConfigSection&)> valueOf_;
 };
 
@@ -366,8 +364,8 @@ Result<Config> parseDocument(const ConfigSchema& schema, std::string_view yamlTe
   Config config(schema);
   config.setSourcePath(std::string(file));
   const auto valueOf = ConfigLoader::valueOf(config);
-  Reader reader(config, valueOf);
-  if (Status status = reader.readRoot(*root, file); !status) return status.error();
+  Reader reader(valueOf);
+  if (Status status = reader.readRoot(&schema, *root, file); !status) return status.error();
   if (Status status = readEnvironment(schema, env, valueOf); !status) return status.error();
   if (Status status = checkSections(schema, config, file); !status) return status.error();
   return config;
@@ -378,6 +376,33 @@ struct FileCloser {
 };
 
 }  // namespace
+
+Status readRecord(const ConfigValue& v, const ConfigSection& fields, void* record) {
+  Reader reader([record](const ConfigSection&) { return record; });
+  return reader.readSection(fields, v, "");
+}
+
+Status readNamedRecords(const ConfigValue& v, std::string_view expectedName,
+                        const std::function<bool(std::string_view)>& valid,
+                        const std::function<Status(const std::string&, const ConfigValue&)>& each) {
+  if (v.node.IsNull()) return {};
+  if (!v.node.IsMap()) return v.invalid("a mapping of names");
+  std::map<std::string, int> seenAt;
+  for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+    const YAML::Node key = it->first;  // iterators yield temporaries: keep Node handles
+    const YAML::Node value = it->second;
+    if (!key.IsScalar() || !valid(key.Scalar())) return v.at(key).invalid(expectedName);
+    const auto [previous, inserted] = seenAt.emplace(key.Scalar(), key.Mark().line + 1);
+    if (!inserted) {
+      return makeError("config.duplicate_key", position(v.file, key.Mark()) + ": duplicate key " +
+                                                   quoted(dotted(v.key, key.Scalar())));
+    }
+    const ConfigValue body{value, v.file, dotted(v.key, key.Scalar()),
+                           value.IsNull() || v.mark.line < 0 ? v.mark : value.Mark()};
+    if (Status status = each(key.Scalar(), body); !status) return status;
+  }
+  return {};
+}
 
 Environment processEnvironment() {
   return [](const char* name) { return std::getenv(name); };

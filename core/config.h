@@ -361,6 +361,18 @@ using Environment = std::function<const char*(const char* name)>;
 Environment processEnvironment();  // getenv
 Environment noEnvironment();
 
+// A mapping read against a record's field table: the records of a map or a list a room
+// parses itself (an app, a ladder, a rendition), declared with SectionBuilder like a section.
+// Unknown and duplicate keys are errors as in a section; keys are named from v.key.
+Status readRecord(const ConfigValue& v, const ConfigSection& fields, void* record);
+
+// A mapping of names to records (apps, ladders): null is none; each key must be a scalar
+// that `valid` accepts (else "expected <expectedName>"), named once (else
+// config.duplicate_key); `each` reads its body, whose key is "<v.key>.<name>".
+Status readNamedRecords(const ConfigValue& v, std::string_view expectedName,
+                        const std::function<bool(std::string_view)>& valid,
+                        const std::function<Status(const std::string&, const ConfigValue&)>& each);
+
 // Parses a YAML document against `schema`, then the TIDECAST_* overrides `env` holds.
 // `sourceName` names the text in error messages and becomes sourcePath().
 Result<Config> parseConfig(const ConfigSchema& schema, std::string_view yamlText,

@@ -1,12 +1,7 @@
 #include "core/stream_hub_config.h"
 
-#include <map>
-
 namespace tidecast::core {
 
-using config_detail::dotted;
-using config_detail::position;
-using config_detail::quoted;
 using config_detail::renderScalar;
 
 const AppConfig* AppsConfig::find(std::string_view name) const {
@@ -92,51 +87,11 @@ const ConfigSection& appFields() {
 
 Status parseApps(const ConfigValue& v, std::vector<AppConfig>& out) {
   out.clear();
-  if (v.node.IsNull()) return {};
-  if (!v.node.IsMap()) return v.invalid("a mapping of app names");
-  for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-    const YAML::Node key = it->first;  // iterators yield temporaries: keep Node handles
-    const YAML::Node value = it->second;
-    if (!key.IsScalar() || !validAppName(key.Scalar())) {
-      return v.at(key).invalid("an app name of [A-Za-z0-9_.-], not one of the reserved routes");
-    }
-    for (const AppConfig& app : out) {
-      if (app.name == key.Scalar()) {
-        return makeError("config.duplicate_key", position(v.file, key.Mark()) + ": duplicate key " +
-                                                     quoted(dotted(v.key, key.Scalar())));
-      }
-    }
-    out.push_back(AppConfig{.name = key.Scalar()});
-    const ConfigValue body{value, v.file, dotted(v.key, key.Scalar()),
-                           value.IsNull() ? key.Mark() : value.Mark()};
-    if (body.node.IsNull()) continue;
-    if (!body.node.IsMap()) return body.invalid("a mapping");
-    std::map<std::string, int> seenAt;
-    for (auto field = value.begin(); field != value.end(); ++field) {
-      const YAML::Node name = field->first;
-      const YAML::Node fieldValue = field->second;
-      if (!name.IsScalar()) return body.at(name).invalid("a scalar key");
-      const auto [previous, inserted] = seenAt.emplace(name.Scalar(), name.Mark().line + 1);
-      if (!inserted) {
-        return makeError("config.duplicate_key",
-                         position(v.file, name.Mark()) + ": duplicate key " +
-                             quoted(dotted(body.key, name.Scalar())) + " (first at line " +
-                             std::to_string(previous->second) + ")");
-      }
-      const ConfigField* f = nullptr;
-      for (const ConfigField& candidate : appFields().fields) {
-        if (candidate.key == name.Scalar()) f = &candidate;
-      }
-      if (f == nullptr) {
-        return makeError("config.unknown_key", position(v.file, name.Mark()) + ": unknown key " +
-                                                   quoted(dotted(body.key, name.Scalar())));
-      }
-      const ConfigValue entry{fieldValue, v.file, dotted(body.key, name.Scalar()),
-                              fieldValue.IsNull() ? name.Mark() : fieldValue.Mark()};
-      if (Status status = f->parse(entry, &out.back()); !status) return status;
-    }
-  }
-  return {};
+  return readNamedRecords(v, "an app name of [A-Za-z0-9_.-], not one of the reserved routes",
+                          validAppName, [&out](const std::string& name, const ConfigValue& body) {
+                            out.push_back(AppConfig{.name = name});
+                            return readRecord(body, appFields(), &out.back());
+                          });
 }
 
 std::string renderApps(const std::vector<AppConfig>& apps) {

@@ -1,13 +1,9 @@
 #include "core/transcode/transcode_config.h"
 
-#include <map>
-
 #include "core/stream_hub_config.h"
 
 namespace tidecast::core {
 
-using config_detail::dotted;
-using config_detail::position;
 using config_detail::quoted;
 
 const LadderConfig* TranscodeConfig::find(const std::string& name) const {
@@ -46,38 +42,6 @@ const ConfigSection& renditionFields() {
           .integer("bframes", &RenditionConfig::bframes, 0, 4, "", Reload::kRestart, "")
           .build();
   return section;
-}
-
-// A mapping read against a field table (a rendition, a ladder): unknown and duplicate keys
-// are errors as in any section.
-Status readRecord(const ConfigValue& v, const ConfigSection& fields, void* record) {
-  if (v.node.IsNull()) return {};
-  if (!v.node.IsMap()) return v.invalid("a mapping");
-  std::map<std::string, int> seenAt;
-  for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-    const YAML::Node key = it->first;
-    const YAML::Node value = it->second;
-    if (!key.IsScalar()) return v.at(key).invalid("a scalar key");
-    const auto [previous, inserted] = seenAt.emplace(key.Scalar(), key.Mark().line + 1);
-    if (!inserted) {
-      return makeError("config.duplicate_key", position(v.file, key.Mark()) + ": duplicate key " +
-                                                   quoted(dotted(v.key, key.Scalar())) +
-                                                   " (first at line " +
-                                                   std::to_string(previous->second) + ")");
-    }
-    const ConfigField* field = nullptr;
-    for (const ConfigField& f : fields.fields) {
-      if (f.key == key.Scalar()) field = &f;
-    }
-    if (field == nullptr) {
-      return makeError("config.unknown_key", position(v.file, key.Mark()) + ": unknown key " +
-                                                 quoted(dotted(v.key, key.Scalar())));
-    }
-    const ConfigValue entry{value, v.file, dotted(v.key, key.Scalar()),
-                            value.IsNull() ? key.Mark() : value.Mark()};
-    if (Status status = field->parse(entry, record); !status) return status;
-  }
-  return {};
 }
 
 // A rung name becomes a stream name part and a URL segment next to the track names.
@@ -132,24 +96,12 @@ const ConfigSection& ladderFields() {
 
 Status parseLadders(const ConfigValue& v, std::vector<LadderConfig>& out) {
   out.clear();
-  if (v.node.IsNull()) return {};
-  if (!v.node.IsMap()) return v.invalid("a mapping of ladder names");
-  for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-    const YAML::Node key = it->first;
-    const YAML::Node value = it->second;
-    if (!key.IsScalar() || key.Scalar().empty()) return v.at(key).invalid("a ladder name");
-    for (const LadderConfig& ladder : out) {
-      if (ladder.name == key.Scalar()) {
-        return makeError("config.duplicate_key", position(v.file, key.Mark()) + ": duplicate key " +
-                                                     quoted(dotted(v.key, key.Scalar())));
-      }
-    }
-    out.push_back(LadderConfig{key.Scalar(), true, {}});
-    const ConfigValue body{value, v.file, dotted(v.key, key.Scalar()),
-                           value.IsNull() ? key.Mark() : value.Mark()};
-    if (Status status = readRecord(body, ladderFields(), &out.back()); !status) return status;
-  }
-  return {};
+  return readNamedRecords(
+      v, "a ladder name", [](std::string_view name) { return !name.empty(); },
+      [&out](const std::string& name, const ConfigValue& body) {
+        out.push_back(LadderConfig{name, true, {}});
+        return readRecord(body, ladderFields(), &out.back());
+      });
 }
 
 std::string renderLadders(const std::vector<LadderConfig>& ladders) {

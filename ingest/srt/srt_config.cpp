@@ -7,9 +7,6 @@ namespace tidecast::ingest::srt {
 using core::kConfigMaxBytes;
 using core::kConfigMaxMillis;
 using core::Reload;
-using core::config_detail::dotted;
-using core::config_detail::position;
-using core::config_detail::quoted;
 
 namespace {
 
@@ -31,45 +28,32 @@ core::Status parsePassphrase(const core::ConfigValue& v, std::string& out) {
 
 using Passphrases = std::map<std::string, std::string, std::less<>>;
 
+// One srt.apps entry.
+struct AppPassphrase {
+  std::string passphrase;
+};
+
+const core::ConfigSection& appFields() {
+  static const core::ConfigSection section =
+      core::SectionBuilder<AppPassphrase>("app", "")
+          .custom<std::string>("passphrase", &AppPassphrase::passphrase, kPassphraseType,
+                               Reload::kRestart, "", parsePassphrase,
+                               core::config_detail::renderScalar)
+          .build();
+  return section;
+}
+
 // srt.apps: app name -> {passphrase}.
 core::Status parseApps(const core::ConfigValue& v, Passphrases& out) {
   out.clear();
-  if (v.node.IsNull()) return {};
-  if (!v.node.IsMap()) return v.invalid("a mapping of app names");
-  for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-    const YAML::Node key = it->first;
-    const YAML::Node value = it->second;
-    if (!key.IsScalar() || !core::validAppName(key.Scalar())) {
-      return v.at(key).invalid("an app name");
-    }
-    const std::string app = key.Scalar();
-    if (out.count(app) != 0) {
-      return core::makeError(
-          "config.duplicate_key",
-          position(v.file, key.Mark()) + ": duplicate key " + quoted(dotted(v.key, app)));
-    }
-    const core::ConfigValue body{value, v.file, dotted(v.key, app),
-                                 value.IsNull() ? key.Mark() : value.Mark()};
-    std::string passphrase;
-    if (!value.IsNull()) {
-      if (!value.IsMap()) return body.invalid("a mapping");
-      for (auto field = value.begin(); field != value.end(); ++field) {
-        const YAML::Node name = field->first;
-        if (!name.IsScalar() || name.Scalar() != "passphrase") {
-          return core::makeError(
-              "config.unknown_key",
-              position(v.file, name.Mark()) + ": unknown key " +
-                  quoted(dotted(body.key, name.IsScalar() ? name.Scalar() : "")));
-        }
-        if (auto status = parsePassphrase(body.at(field->second, "passphrase"), passphrase);
-            !status) {
-          return status;
-        }
-      }
-    }
-    out.emplace(app, std::move(passphrase));
-  }
-  return {};
+  return core::readNamedRecords(
+      v, "an app name", core::validAppName,
+      [&out](const std::string& app, const core::ConfigValue& body) -> core::Status {
+        AppPassphrase entry;
+        if (auto status = core::readRecord(body, appFields(), &entry); !status) return status;
+        out.emplace(app, std::move(entry.passphrase));
+        return {};
+      });
 }
 
 std::string renderApps(const Passphrases& apps) {
