@@ -27,20 +27,6 @@ bool listed(const std::vector<std::string>& hashes, const std::string& hash) {
   return found;
 }
 
-std::string_view bearerToken(const HttpRequest& request) {
-  const std::string* header = request.header("authorization");
-  if (header == nullptr) return {};
-  std::string_view value = *header;
-  constexpr std::string_view kScheme = "Bearer ";
-  if (value.size() <= kScheme.size() ||
-      strncasecmp(value.data(), kScheme.data(), kScheme.size()) != 0) {
-    return {};
-  }
-  value.remove_prefix(kScheme.size());
-  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  return value;
-}
-
 bool isWrite(std::string_view method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
@@ -69,7 +55,7 @@ bool AdminAuth::admit(const HttpRequest& request, HttpResponse& response, uint64
           perIp_.take(request.peer.ip, config_.perIpPerSecond, config_.perIpBurst, nowMs)) {
     return tooMany(wait);
   }
-  std::string_view token = bearerToken(request);
+  std::string_view token = request.bearerToken();
   std::optional<Access> access = accessOf(token);
   if (!access) {
     sendJsonError(response, 401, "admin.unauthorized",
