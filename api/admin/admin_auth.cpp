@@ -1,7 +1,6 @@
 #include "api/admin/admin_auth.h"
 
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,18 +14,6 @@ namespace tidecast::api::admin {
 
 namespace {
 
-// Constant time in the hashes' content; the lists themselves are not secret.
-bool listed(const std::vector<std::string>& hashes, const std::string& hash) {
-  bool found = false;
-  for (const std::string& candidate : hashes) {
-    if (candidate.size() == hash.size() &&
-        CRYPTO_memcmp(candidate.data(), hash.data(), hash.size()) == 0) {
-      found = true;
-    }
-  }
-  return found;
-}
-
 bool isWrite(std::string_view method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
@@ -36,10 +23,10 @@ bool isWrite(std::string_view method) {
 std::optional<Access> AdminAuth::accessOf(std::string_view token) const {
   if (token.empty()) return std::nullopt;
   std::string hash = sha256Hex(token);
-  if (listed(config_.tokenSha256, hash)) return Access::kFull;
-  if (listed(config_.readTokenSha256, hash)) return Access::kRead;
+  if (listedSha256(config_.tokenSha256, hash)) return Access::kFull;
+  if (listedSha256(config_.readTokenSha256, hash)) return Access::kRead;
   if (config_.tokenSha256.empty() && config_.readTokenSha256.empty() &&
-      !generatedTokenHash_.empty() && listed({generatedTokenHash_}, hash)) {
+      !generatedTokenHash_.empty() && listedSha256({generatedTokenHash_}, hash)) {
     return Access::kFull;
   }
   return std::nullopt;

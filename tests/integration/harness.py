@@ -111,6 +111,8 @@ def to_yaml(mapping, indent=0):
                 lines.append(to_yaml(value, indent + 1))
             else:
                 lines.append(f"{pad}{key}: {{}}")
+        elif isinstance(value, (list, tuple)) and not value:
+            lines.append(f"{pad}{key}: []")
         elif isinstance(value, (list, tuple)):
             lines.append(f"{pad}{key}:")
             # A mapping item in flow style: JSON is valid YAML.
