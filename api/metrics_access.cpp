@@ -1,8 +1,8 @@
 #include "api/metrics_access.h"
 
 #include "api/admin/admin_config.h"
-#include "api/admin/stream_key_store.h"
 #include "api/json_error.h"
+#include "core/sha256.h"
 
 namespace tidecast::api {
 
@@ -10,7 +10,7 @@ MetricsAccess metricsAccess(const MetricsConfig& config, const HttpRequest& requ
   if (anyContains(config.allow, request.peer.ip)) return MetricsAccess::kAllowed;
   std::string_view token = request.bearerToken();
   if (token.empty()) return MetricsAccess::kForbidden;
-  return admin::listedSha256(config.tokenSha256, admin::sha256Hex(token))
+  return admin::listedSha256(config.tokenSha256, core::sha256Hex(token))
              ? MetricsAccess::kAllowed
              : MetricsAccess::kUnauthorized;
 }

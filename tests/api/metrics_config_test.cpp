@@ -3,9 +3,9 @@
 
 #include <gtest/gtest.h>
 
-#include "api/admin/stream_key_store.h"
 #include "api/api_sections.h"
 #include "api/metrics_access.h"
+#include "core/sha256.h"
 
 namespace tidecast::api {
 namespace {
@@ -115,7 +115,7 @@ HttpRequest requestFrom(std::string ip, const char* authorization = nullptr) {
 TEST(MetricsAccess, AllowsListedAddressesOrListedTokens) {
   MetricsConfig withToken;
   withToken.allow = {*Cidr::parse("10.0.0.0/8")};
-  withToken.tokenSha256 = {admin::sha256Hex("scrape-token")};
+  withToken.tokenSha256 = {core::sha256Hex("scrape-token")};
   MetricsConfig defaults;
   struct Case {
     const MetricsConfig& config;
