@@ -1,4 +1,5 @@
-// The configuration sections api/ declares (http, https, websocket, admin, auth, webhooks).
+// The configuration sections api/ declares (http, https, websocket, admin, metrics, auth,
+// webhooks).
 #pragma once
 
 #include <vector>

@@ -32,6 +32,21 @@ std::optional<std::string> HttpRequest::queryParam(std::string_view name) const 
   return std::nullopt;
 }
 
+std::string_view HttpRequest::bearerToken() const {
+  const std::string* value = header("authorization");
+  constexpr std::string_view kScheme = "bearer ";
+  if (value == nullptr || value->size() < kScheme.size()) return {};
+  for (size_t i = 0; i < kScheme.size(); ++i) {
+    char c = (*value)[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != kScheme[i]) return {};
+  }
+  std::string_view token = std::string_view(*value).substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return token;
+}
+
 namespace {
 int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';

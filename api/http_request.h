@@ -36,6 +36,9 @@ struct HttpRequest {
   std::string_view param(std::string_view name) const;
   // First query parameter with this name, percent-decoded ('+' is a space).
   std::optional<std::string> queryParam(std::string_view name) const;
+  // The token of the "Authorization: Bearer <token>" header (the scheme in any case, spaces
+  // around the token dropped); "" when the header is missing or names another scheme.
+  std::string_view bearerToken() const;
 };
 
 // Percent-decoding; nullopt on malformed escapes or a decoded NUL byte.

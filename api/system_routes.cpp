@@ -4,6 +4,8 @@
 
 #include <ctime>
 
+#include "api/metrics_access.h"
+
 namespace tidecast::api {
 
 std::string isoTimeNow() {
@@ -32,12 +34,18 @@ core::Status SystemRoutes::mount(PluginContext& context) {
                                    "\n",
                                    uptime.count(), TIDECAST_VERSION))});
   });
-  context.router.add("GET", "/metrics", [&loop](HttpRequest&, const auto& response) {
-    response->send(200,
-                   {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"},
-                    {"Cache-Control", "no-store"}},
-                   {core::Slice::fromString(loop.metrics.render())});
-  });
+  const MetricsConfig& metrics = context.config.get<MetricsConfig>();
+  context.router.add(
+      "GET", "/metrics", [&loop, &metrics](HttpRequest& request, const auto& response) {
+        if (!admitMetricsRequest(metrics, request, *response)) {
+          loop.log.debug("metrics.refused peer={} status={}", request.peer.ip, response->status());
+          return;
+        }
+        response->send(200,
+                       {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"},
+                        {"Cache-Control", "no-store"}},
+                       {core::Slice::fromString(loop.metrics.render())});
+      });
   context.router.add("GET", "/time", [](HttpRequest&, const auto& response) {
     response->send(200, {{"Content-Type", "text/plain"}, {"Cache-Control", "no-store"}},
                    {core::Slice::fromString(isoTimeNow())});

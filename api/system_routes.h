@@ -1,5 +1,6 @@
-// The server's own endpoints: GET /healthz (liveness, JSON), GET /metrics (Prometheus text)
-// and GET /time (the wall clock as ISO 8601, the DASH UTCTiming source).
+// The server's own endpoints: GET /healthz (liveness, JSON), GET /metrics (Prometheus text,
+// for the addresses and tokens the `metrics:` section allows: api/metrics_access.h) and
+// GET /time (the wall clock as ISO 8601, the DASH UTCTiming source).
 #pragma once
 
 #include <chrono>

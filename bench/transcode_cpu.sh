@@ -77,6 +77,10 @@ metric() {  # metric NAME: the first sample's value in /metrics (0 if absent)
   curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | awk -v n="$1" '$1 == n || index($1, n "{") == 1 {print $2; f=1; exit} END {if (!f) print 0}'
 }
 
+public_key() {  # public_key KEY: the key as log lines and metric labels show it (core/stream_name.h)
+  printf 'k-%s' "$(printf '%s' "$1" | sha256sum | cut -c1-12)"
+}
+
 publish_file() {  # publish_file APP KEY: the input file in real time, waits for the end
   ffmpeg -hide_banner -loglevel error -nostdin -re -i "$TMP/input.flv" -c copy -f flv \
     "rtmp://127.0.0.1:$RTMP_PORT/$1/$2"
@@ -142,7 +146,8 @@ for jobs in $(seq "$JOBS_MAX"); do
   for pid in "${pids[@]}"; do wait "$pid"; done
   for _ in $(seq 100); do [[ "$(metric tidecast_core_transcode_jobs)" == 0 ]] && break; sleep 0.1; done
   after="$(cpu_ticks "$SERVER_PID")"
-  dropped="$(grep -o "transcode.stopped stream=abr/load${jobs}_[0-9]* .*dropped=[0-9]*" "$TMP/tidecast.log" | sed 's/.*dropped=//' | paste -sd+ | bc)"
+  ids="$(for j in $(seq "$jobs"); do public_key "load${jobs}_$j"; echo; done | paste -sd'|')"
+  dropped="$(grep -oE "transcode.stopped stream=abr/($ids) .*dropped=[0-9]*" "$TMP/tidecast.log" | sed 's/.*dropped=//' | paste -sd+ | bc)"
   cores="$(echo "scale=2; ($after - $before) / $CLK_TCK / $MEDIA_SECONDS" | bc)"
   printf "%-5s %-28s %-14s %-12s %-10s (load1 before: %s)\n" "$jobs" "$speeds" "${dropped:-0}" \
     "$queue" "$cores" "$load"

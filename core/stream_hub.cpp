@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/stream_name.h"
+
 namespace tidecast::core {
 
 namespace {
@@ -50,7 +52,7 @@ Status StreamHub::checkPublish(std::string_view app, std::string_view key) const
     return makeError("hub.bad_key", "stream key not allowed for app '" + std::string(app) + "'");
   }
   if (find(*name) != nullptr && !policy->takeover) {
-    return makeError("hub.already_publishing", "'" + *name + "' already has a publisher");
+    return makeError("hub.already_publishing", "the stream already has a publisher");
   }
   return {};
 }
@@ -72,8 +74,8 @@ Result<Stream*> StreamHub::startPublishing(std::string_view app, std::string_vie
   streams_.emplace(*name, std::move(stream));
   publisher.stream = *name;
   liveStreams_.set(static_cast<double>(streams_.size()));
-  context_.log.info("stream.started stream={} session={} protocol={} peer={}", *name, publisher.id,
-                    publisher.protocol, publisher.peer);
+  context_.log.info("stream.started stream={} session={} protocol={} peer={}",
+                    publicStreamName(*name), publisher.id, publisher.protocol, publisher.peer);
   announce("stream.started", *name, publisher);
   return raw;
 }
@@ -83,11 +85,11 @@ Result<Stream*> StreamHub::startRendition(std::string_view source, std::string_v
   if (!validNamePart(rung)) return makeError("hub.bad_name", "invalid rendition name");
   Stream* sourceStream = find(source);
   if (sourceStream == nullptr || !sourceStream->renditionOf().empty()) {
-    return makeError("hub.not_found", "'" + std::string(source) + "' is not live");
+    return makeError("hub.not_found", "the source stream is not live");
   }
   std::string name = std::string(source) + "/" + std::string(rung);
   if (find(name) != nullptr) {
-    return makeError("hub.already_publishing", "'" + name + "' already has a publisher");
+    return makeError("hub.already_publishing", "the rendition already has a publisher");
   }
   auto stream = std::make_unique<Stream>(name, publisher.id, streamsConfig().gopCacheMaxBytes);
   stream->setRenditionOf(std::string(source));
@@ -96,7 +98,7 @@ Result<Stream*> StreamHub::startRendition(std::string_view source, std::string_v
   streams_.emplace(name, std::move(stream));
   publisher.stream = name;
   liveStreams_.set(static_cast<double>(streams_.size()));
-  context_.log.info("rendition.started stream={} session={}", name, publisher.id);
+  context_.log.info("rendition.started stream={} session={}", publicStreamName(name), publisher.id);
   announce("rendition.started", name, publisher);
   return raw;
 }
@@ -109,8 +111,9 @@ void StreamHub::stopPublishing(Stream& stream, std::string_view reason) {
   liveStreams_.set(static_cast<double>(streams_.size()));
   players_.add(-static_cast<double>(owned->playerCount()));
   const char* type = owned->renditionOf().empty() ? "stream.stopped" : "rendition.stopped";
-  context_.log.info("{} stream={} session={} reason=\"{}\" packets={}", type, owned->name(),
-                    owned->publisherSession(), reason, owned->stats().packets);
+  context_.log.info("{} stream={} session={} reason=\"{}\" packets={}", type,
+                    publicStreamName(owned->name()), owned->publisherSession(), reason,
+                    owned->stats().packets);
   owned->end(reason);
   Event event{type,          owned->name(), owned->publisherSession(), "", "", std::string(reason),
               /*id=*/0,
@@ -143,7 +146,7 @@ Result<Stream*> StreamHub::subscribe(std::string_view app, std::string_view key,
   auto name = streamName(app, key);
   if (!name) return makeError("hub.bad_name", "invalid app or stream key");
   Stream* stream = find(*name);
-  if (stream == nullptr) return makeError("hub.not_found", "'" + *name + "' is not live");
+  if (stream == nullptr) return makeError("hub.not_found", "the stream is not live");
   players_.add(1);
   announce("player.joined", *name, player);
   stream->addSink(sink);
@@ -216,8 +219,8 @@ void StreamHub::checkPublisherTimeouts() {
     }
   }
   for (Stream* stream : silent) {
-    context_.log.warn("stream.publisher_timeout stream={} timeout_ms={}", stream->name(),
-                      streamsConfig().publisherTimeoutMs);
+    context_.log.warn("stream.publisher_timeout stream={} timeout_ms={}",
+                      publicStreamName(stream->name()), streamsConfig().publisherTimeoutMs);
     if (!sessions_.kick(stream->publisherSession(), "publisher timeout")) {
       stopPublishing(*stream, "publisher timeout");
     }
@@ -235,7 +238,8 @@ void StreamHub::exportStreamMetrics() {
   for (const auto& [name, stream] : streams_) {
     const StreamStats& stats = stream->stats();
     const StreamInfo& info = stream->info();
-    Labels labels{{"stream", name}};
+    const std::string publicName = publicStreamName(name);  // never the key in a label
+    Labels labels{{"stream", publicName}};
     gauge("tidecast_core_stream_bitrate_bits_per_second", "Publisher bitrate (audio + video)",
           labels, static_cast<double>(stats.bitrateBps));
     gauge("tidecast_core_stream_video_fps", "Measured video frame rate", labels, stats.videoFps);
@@ -243,7 +247,7 @@ void StreamHub::exportStreamMetrics() {
           static_cast<double>(stream->playerCount()));
     gauge(
         "tidecast_core_stream_info", "Codec details of a live stream (value is 1)",
-        {{"stream", name},
+        {{"stream", publicName},
          {"video_codec", std::string(media::codecName(info.videoCodec))},
          {"video_codec_string", info.video.codecString},
          {"resolution", std::to_string(info.video.width) + "x" + std::to_string(info.video.height)},

@@ -1,7 +1,6 @@
 #include "api/admin/admin_auth.h"
 
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,32 +14,6 @@ namespace tidecast::api::admin {
 
 namespace {
 
-// Constant time in the hashes' content; the lists themselves are not secret.
-bool listed(const std::vector<std::string>& hashes, const std::string& hash) {
-  bool found = false;
-  for (const std::string& candidate : hashes) {
-    if (candidate.size() == hash.size() &&
-        CRYPTO_memcmp(candidate.data(), hash.data(), hash.size()) == 0) {
-      found = true;
-    }
-  }
-  return found;
-}
-
-std::string_view bearerToken(const HttpRequest& request) {
-  const std::string* header = request.header("authorization");
-  if (header == nullptr) return {};
-  std::string_view value = *header;
-  constexpr std::string_view kScheme = "Bearer ";
-  if (value.size() <= kScheme.size() ||
-      strncasecmp(value.data(), kScheme.data(), kScheme.size()) != 0) {
-    return {};
-  }
-  value.remove_prefix(kScheme.size());
-  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  return value;
-}
-
 bool isWrite(std::string_view method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
@@ -50,10 +23,10 @@ bool isWrite(std::string_view method) {
 std::optional<Access> AdminAuth::accessOf(std::string_view token) const {
   if (token.empty()) return std::nullopt;
   std::string hash = sha256Hex(token);
-  if (listed(config_.tokenSha256, hash)) return Access::kFull;
-  if (listed(config_.readTokenSha256, hash)) return Access::kRead;
+  if (listedSha256(config_.tokenSha256, hash)) return Access::kFull;
+  if (listedSha256(config_.readTokenSha256, hash)) return Access::kRead;
   if (config_.tokenSha256.empty() && config_.readTokenSha256.empty() &&
-      !generatedTokenHash_.empty() && listed({generatedTokenHash_}, hash)) {
+      !generatedTokenHash_.empty() && listedSha256({generatedTokenHash_}, hash)) {
     return Access::kFull;
   }
   return std::nullopt;
@@ -69,7 +42,7 @@ bool AdminAuth::admit(const HttpRequest& request, HttpResponse& response, uint64
           perIp_.take(request.peer.ip, config_.perIpPerSecond, config_.perIpBurst, nowMs)) {
     return tooMany(wait);
   }
-  std::string_view token = bearerToken(request);
+  std::string_view token = request.bearerToken();
   std::optional<Access> access = accessOf(token);
   if (!access) {
     sendJsonError(response, 401, "admin.unauthorized",

@@ -1,5 +1,7 @@
 #include "api/admin/admin_config.h"
 
+#include <openssl/crypto.h>
+
 namespace tidecast::api::admin {
 
 using core::Reload;
@@ -24,6 +26,17 @@ std::string renderSha256List(const std::vector<std::string>& digests) {
   std::string out = "[";
   for (size_t i = 0; i < digests.size(); ++i) out += (i > 0 ? ", " : "") + digests[i];
   return out + "]";
+}
+
+bool listedSha256(const std::vector<std::string>& digests, std::string_view hash) {
+  bool found = false;
+  for (const std::string& candidate : digests) {
+    if (candidate.size() == hash.size() &&
+        CRYPTO_memcmp(candidate.data(), hash.data(), hash.size()) == 0) {
+      found = true;
+    }
+  }
+  return found;
 }
 
 const core::ConfigSection& adminConfigSection() {

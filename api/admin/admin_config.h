@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config.h"
@@ -29,5 +30,8 @@ const core::ConfigSection& adminConfigSection();
 // A list of lower-case hex SHA-256 digests (tokens), for any section that takes them.
 core::Status parseSha256List(const core::ConfigValue& v, std::vector<std::string>& out);
 std::string renderSha256List(const std::vector<std::string>& digests);
+// Whether `hash` (a token's sha256Hex) is one of `digests`, each compared in constant time
+// (the lists themselves are not secret).
+bool listedSha256(const std::vector<std::string>& digests, std::string_view hash);
 
 }  // namespace tidecast::api::admin

@@ -10,6 +10,7 @@
 #include "api/json_error.h"
 #include "api/system_routes.h"
 #include "core/process_stats.h"
+#include "core/stream_name.h"
 
 namespace tidecast::api::admin {
 
@@ -139,7 +140,8 @@ void AdminPlugin::setTranscode(HttpRequest& request,
     int code = status.error().code == "transcode.no_ladder" ? 409 : 400;
     return sendJsonError(*response, code, status.error().code, status.error().message);
   }
-  loop_->log.info("admin.transcode stream={}/{} enabled={} peer={}", app, key,
+  loop_->log.info("admin.transcode stream={}/{} enabled={} peer={}", app,
+                  core::publicStreamKey(key),
                   body->enabled ? (*body->enabled ? "true" : "false") : "default", request.peer.ip);
   sendJson(*response, 200, transcodeView(transcoder_->state(app, key)));
 }
@@ -215,7 +217,8 @@ void AdminPlugin::kickStream(HttpRequest& request, const std::shared_ptr<HttpRes
   core::Stream* stream = name ? hub_->find(*name) : nullptr;
   if (stream == nullptr)
     return sendJsonError(*response, 404, "admin.no_stream", "no such live stream");
-  loop_->log.info("admin.kick_stream stream={} peer={}", *name, request.peer.ip);
+  loop_->log.info("admin.kick_stream stream={} peer={}", core::publicStreamName(*name),
+                  request.peer.ip);
   if (!hub_->sessions().kick(stream->publisherSession(), "kicked by an admin")) {
     hub_->stopPublishing(*stream, "kicked by an admin");
   }

@@ -16,6 +16,7 @@
 #include "core/loop.h"
 #include "core/result.h"
 #include "core/serial_worker.h"
+#include "core/sha256.h"
 #include "core/sqlite_db.h"
 
 namespace tidecast::api::admin {
@@ -62,8 +63,8 @@ class StreamKeyStore {
   std::unordered_map<std::string, StreamKeyInfo> byHash_;
 };
 
-// Hex SHA-256 (OpenSSL).
-std::string sha256Hex(std::string_view text);
+// Hex SHA-256: the hash stored for a key and compared for a token.
+using core::sha256Hex;
 // `bytes` random bytes (OpenSSL RAND_bytes) as base64url without padding.
 std::string randomToken(size_t bytes);
 

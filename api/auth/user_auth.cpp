@@ -6,34 +6,16 @@
 
 namespace tidecast::api::auth {
 
-namespace {
-constexpr std::string_view kBearer = "bearer ";
-
-bool startsWithIgnoringCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
-}  // namespace
-
 int64_t unixNowMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 std::optional<std::string> bearerToken(const HttpRequest& request) {
-  if (const std::string* header = request.header("authorization")) {
-    std::string_view value = *header;
-    if (!startsWithIgnoringCase(value, kBearer)) return std::nullopt;
-    value.remove_prefix(kBearer.size());
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-    if (value.empty()) return std::nullopt;
-    return std::string(value);
+  if (request.header("authorization") != nullptr) {
+    std::string_view token = request.bearerToken();
+    if (token.empty()) return std::nullopt;
+    return std::string(token);
   }
   auto token = request.queryParam("access_token");
   if (token && !token->empty()) return token;

@@ -1,5 +1,7 @@
 #include "core/transcode/transcoder.h"
 
+#include "core/stream_name.h"
+
 extern "C" {
 #include <libavutil/log.h>
 }
@@ -67,7 +69,8 @@ class Transcoder::Session final : public StreamSink {
   // What the workers produced: into the rendition streams, started on their first packet.
   void deliver() {
     if (std::string error = job_->takeError(); !error.empty()) {
-      owner_.context_.log.warn("transcode.error stream={} error=\"{}\"", name_, error);
+      owner_.context_.log.warn("transcode.error stream={} error=\"{}\"", publicStreamName(name_),
+                               error);
     }
     uint64_t now = owner_.context_.loop.nowMs();
     for (RungOutput& output : job_->takeOutput()) {
@@ -114,8 +117,8 @@ class Transcoder::Session final : public StreamSink {
     record.close = [this, index](std::string_view reason) { stopRendition(index, reason); };
     auto stream = hub.startRendition(name_, r.name, record);
     if (!stream) {
-      owner_.context_.log.warn("transcode.rendition_refused stream={}/{} error=\"{}\"", name_,
-                               r.name, stream.error().message);
+      owner_.context_.log.warn("transcode.rendition_refused stream={} error=\"{}\"",
+                               publicStreamName(name_ + "/" + r.name), stream.error().message);
       hub.sessions().remove(record.id);
       return nullptr;
     }
@@ -215,15 +218,15 @@ void Transcoder::start(Stream& source, const LadderConfig& ladder) {
     stop(source.name(), "publisher reconnected");  // the old session's renditions end now
   }
   if (sessions_.size() >= config_.maxJobs) {
-    context_.log.warn("transcode.refused stream={} reason=\"max_jobs ({}) reached\"", source.name(),
-                      config_.maxJobs);
+    context_.log.warn("transcode.refused stream={} reason=\"max_jobs ({}) reached\"",
+                      publicStreamName(source.name()), config_.maxJobs);
     return;
   }
   auto session = std::make_unique<Session>(*this, source, ladder);
   Session& raw = *session;
   sessions_.emplace(source.name(), std::move(session));
-  context_.log.info("transcode.started stream={} ladder={} renditions={}", source.name(),
-                    ladder.name, ladder.renditions.size());
+  context_.log.info("transcode.started stream={} ladder={} renditions={}",
+                    publicStreamName(source.name()), ladder.name, ladder.renditions.size());
   raw.attach();
 }
 
@@ -232,7 +235,8 @@ void Transcoder::stop(const std::string& stream, std::string_view reason) {
   if (it == sessions_.end()) return;
   const JobCounters& c = it->second->job().counters();
   context_.log.info("transcode.stopped stream={} reason=\"{}\" frames={} dropped={} errors={}",
-                    stream, reason, c.framesIn.load(), c.framesDropped.load(), c.errors.load());
+                    publicStreamName(stream), reason, c.framesIn.load(), c.framesDropped.load(),
+                    c.errors.load());
   std::unique_ptr<Session> session = std::move(it->second);
   sessions_.erase(it);
   samples_.erase(stream);
@@ -324,7 +328,7 @@ void Transcoder::exportMetrics() {
       }
       sample.busyMicros = busy;
       sample.lastPtsMs = last;
-      Labels labels{{"stream", name}};
+      Labels labels{{"stream", publicStreamName(name)}};  // never the key in a label
       auto gauge = [&](const char* metric, const char* help, double value) {
         context_.metrics.gauge(metric, help, labels).set(value);
         exported_.emplace_back(metric, labels);

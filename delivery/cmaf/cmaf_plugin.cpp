@@ -5,6 +5,7 @@
 
 #include "api/auth/signed_url.h"
 #include "api/json_error.h"
+#include "core/stream_name.h"
 
 namespace tidecast::delivery::cmaf {
 
@@ -196,7 +197,7 @@ void CmafPlugin::tick() {
     StreamPackager& packager = *it->second;
     packager.waiters().expire(now);
     if (!packager.live() && now - packager.endedAtMs() >= settings_.lingerMs) {
-      context_->log.info("cmaf.stream_removed stream={}", packager.name());
+      context_->log.info("cmaf.stream_removed stream={}", core::publicStreamName(packager.name()));
       it = packagers_.erase(it);  // the destructor expires what still waits
     } else {
       ++it;

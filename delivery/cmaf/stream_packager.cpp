@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "core/stream_name.h"
+
 namespace tidecast::delivery::cmaf {
 
 namespace media = core::media;
@@ -49,6 +51,7 @@ bool holdsSequence(const CmafTrack& track, uint64_t sequence) {
 StreamPackager::StreamPackager(std::string name, const CmafConfig& settings,
                                core::LoopContext& context)
     : name_(std::move(name)),
+      logName_(core::publicStreamName(name_)),
       settings_(settings),
       context_(context),
       video_(TrackType::kVideo, settings.windowSegments),
@@ -107,7 +110,7 @@ void StreamPackager::onPacket(const MediaPacketPtr& packet) {
     // session. The video goes on alone; with a ladder the renditions carry AAC instead.
     audioSkipped_ = true;
     context_.log.info(
-        "cmaf.audio_skipped stream={} codec={} reason=\"CMAF players cannot play it\"", name_,
+        "cmaf.audio_skipped stream={} codec={} reason=\"CMAF players cannot play it\"", logName_,
         media::codecName(packet->codec));
   }
 }
@@ -115,7 +118,7 @@ void StreamPackager::onPacket(const MediaPacketPtr& packet) {
 void StreamPackager::describe(const media::MediaPacket& config) {
   auto description = describeTrack(config);
   if (!description) {
-    context_.log.warn("cmaf.unsupported_track stream={} reason=\"{}\"", name_,
+    context_.log.warn("cmaf.unsupported_track stream={} reason=\"{}\"", logName_,
                       description.error().message);
     return;
   }
@@ -152,7 +155,7 @@ int64_t StreamPackager::outputTime(const media::MediaPacket& packet, CmafTrack& 
   if (last != lastOutMs_.end() &&
       (out < last->second - kMaxBackwardMs || out > last->second + kMaxForwardMs)) {
     int64_t end = trackEndMs(track);
-    context_.log.warn("cmaf.timestamp_jump stream={} track={} from={} to={}", name_,
+    context_.log.warn("cmaf.timestamp_jump stream={} track={} from={} to={}", logName_,
                       packet.track == TrackType::kVideo ? "video" : "audio", last->second, out);
     if (syncWithLeader()) {
       out = packet.dts + offsetMs_;
@@ -195,7 +198,7 @@ void StreamPackager::addFollowerVideo(const MediaPacketPtr& packet, int64_t dtsM
     if (msn < video_.nextMsn()) {
       start = nullptr;
     } else {
-      context_.log.warn("cmaf.rendition_renumbered stream={} msn={} source_msn={}", name_,
+      context_.log.warn("cmaf.rendition_renumbered stream={} msn={} source_msn={}", logName_,
                         video_.nextMsn(), msn);
       msn = video_.nextMsn();
     }
@@ -340,7 +343,7 @@ void StreamPackager::onStreamEnd(std::string_view reason) {
   live_ = false;
   endedAtMs_ = context_.loop.nowMs();
   ++version_;
-  context_.log.info("cmaf.stream_ended stream={} reason=\"{}\"", name_, reason);
+  context_.log.info("cmaf.stream_ended stream={} reason=\"{}\"", logName_, reason);
   waiters_.poll();
 }
 

@@ -114,6 +114,7 @@ class StreamPackager final : public core::StreamSink {
   void onTrackChange();
 
   std::string name_;
+  std::string logName_;  // core::publicStreamName(name_): what log lines show
   CmafConfig settings_;
   core::LoopContext& context_;
   CmafTrack video_;

@@ -5,6 +5,7 @@
 #include "api/auth/signed_url.h"
 #include "api/json_error.h"
 #include "core/media/flv_tag.h"
+#include "core/stream_name.h"
 
 namespace tidecast::delivery::flv {
 
@@ -47,7 +48,7 @@ class FlvViewer final : public core::StreamSink {
         return;
       case core::BacklogPolicy::Decision::kDrop:
         plugin_.hub().context().log.warn("flv.drop_slow_viewer session={} stream={}", record_.id,
-                                         record_.stream);
+                                         core::publicStreamName(record_.stream));
         response_->abort("viewer too slow");  // detaches: finish() runs from onClientGone
         return;
       case core::BacklogPolicy::Decision::kSend:
@@ -78,7 +79,7 @@ class FlvViewer final : public core::StreamSink {
     skippedTrack_ = true;
     plugin_.hub().context().log.info(
         "flv.track_skipped session={} stream={} codec={} reason=\"FLV cannot carry it\"",
-        record_.id, record_.stream, core::media::codecName(packet.codec));
+        record_.id, core::publicStreamName(record_.stream), core::media::codecName(packet.codec));
   }
 
   // Leaves the stream and the session registry; the plugin destroys this viewer.

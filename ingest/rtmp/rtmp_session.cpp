@@ -1,6 +1,7 @@
 #include "ingest/rtmp/rtmp_session.h"
 
 #include "core/media/flv_tag.h"
+#include "core/stream_name.h"
 #include "ingest/rtmp/rtmp_server.h"
 
 namespace tidecast::ingest::rtmp {
@@ -165,7 +166,8 @@ void RtmpSession::onMedia(const RtmpMessage& message) {
     // One bad tag loses one frame, not the stream; counted so it can be seen.
     server_.countError(parsed.error().code);
     server_.context().log.debug("rtmp.bad_media conn={} stream={} code={} error=\"{}\"", id_,
-                                publishing_->name(), parsed.error().code, parsed.error().message);
+                                core::publicStreamName(publishing_->name()), parsed.error().code,
+                                parsed.error().message);
     return;
   }
   publishing_->push(std::make_shared<core::media::MediaPacket>(std::move(*parsed)),
@@ -301,7 +303,7 @@ void RtmpSession::refusePublish(uint32_t streamId, const std::string& key,
   bool badName =
       code == "hub.bad_name" || code == "hub.unknown_app" || code == "hub.already_publishing";
   server_.context().log.warn("rtmp.publish_refused conn={} peer={} app={} key={} code={}", id_,
-                             describePeer(), app_, key, code);
+                             describePeer(), app_, core::publicStreamKey(key), code);
   server_.countError(code);
   sendStatus(streamId, "error", badName ? "NetStream.Publish.BadName" : "NetStream.Publish.Denied",
              error.message);
@@ -339,7 +341,8 @@ void RtmpSession::handlePlay(double, uint32_t streamId, const std::vector<AmfVal
             [this, streamId, key](core::Result<std::string> allowed) {
               if (allowed) return startPlaying(streamId, *allowed);
               server_.context().log.warn("rtmp.play_refused conn={} peer={} app={} key={} code={}",
-                                         id_, describePeer(), app_, key, allowed.error().code);
+                                         id_, describePeer(), app_, core::publicStreamKey(key),
+                                         allowed.error().code);
               server_.countError(allowed.error().code);
               sendStatus(streamId, "error", "NetStream.Play.Failed", allowed.error().message);
               server_.hub().sessions().remove(record_->id);
@@ -405,7 +408,8 @@ void RtmpSession::onPacket(const core::media::MediaPacketPtr& packet) {
       skippedTrack_ = true;
       server_.context().log.info(
           "rtmp.play_track_skipped conn={} stream={} codec={} reason=\"RTMP cannot carry it\"", id_,
-          record_ ? record_->stream : "", core::media::codecName(packet->codec));
+          core::publicStreamName(record_ ? record_->stream : ""),
+          core::media::codecName(packet->codec));
     }
     return;
   }

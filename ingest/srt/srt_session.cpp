@@ -1,5 +1,6 @@
 #include "ingest/srt/srt_session.h"
 
+#include "core/stream_name.h"
 #include "ingest/srt/srt_server.h"
 
 namespace tidecast::ingest::srt {
@@ -23,7 +24,7 @@ void SrtSession::start() {
   record_->link = core::LinkStats{};
   server_.context().log.info("srt.connected conn={} session={} peer={} mode={} stream={}/{}",
                              info_.id, record_->id, info_.peer, modeName(info_.streamId.mode),
-                             info_.streamId.app, info_.streamId.key);
+                             info_.streamId.app, core::publicStreamKey(info_.streamId.key));
   authorizing_ = true;
   core::AccessRequest request{
       publish ? core::AccessRequest::Kind::kPublish : core::AccessRequest::Kind::kPlay,
@@ -52,8 +53,8 @@ void SrtSession::refuse(const core::Error& error) {
   server_.authDenied.inc();
   server_.context().log.warn(
       "srt.refused conn={} peer={} mode={} stream={}/{} code={} error=\"{}\"", info_.id, info_.peer,
-      modeName(info_.streamId.mode), info_.streamId.app, info_.streamId.key, error.code,
-      error.message);
+      modeName(info_.streamId.mode), info_.streamId.app, core::publicStreamKey(info_.streamId.key),
+      error.code, error.message);
   close(error.code, true);
 }
 
@@ -85,7 +86,8 @@ void SrtSession::startPlaying(const std::string& key) {
 }
 
 void SrtSession::registerRttMetric() {
-  rttLabels_ = {{"session", std::to_string(record_->id)}, {"stream", record_->stream}};
+  rttLabels_ = {{"session", std::to_string(record_->id)},
+                {"stream", core::publicStreamName(record_->stream)}};
   server_.context().metrics.gaugeCallback(
       "tidecast_ingest_srt_rtt_milliseconds", "Round-trip time of an SRT session's link",
       [this] { return lastLink_.rttMs; }, rttLabels_);
@@ -127,7 +129,8 @@ void SrtSession::onPacket(const core::media::MediaPacketPtr& packet) {
       case core::BacklogPolicy::Decision::kDrop:
         server_.playersDropped.inc();
         server_.context().log.warn("srt.player_too_slow conn={} peer={} stream={}", info_.id,
-                                   info_.peer, record_ ? record_->stream : "");
+                                   info_.peer,
+                                   core::publicStreamName(record_ ? record_->stream : ""));
         return close("player too slow", true);
       case core::BacklogPolicy::Decision::kSend:
         break;

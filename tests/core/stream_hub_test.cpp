@@ -1,10 +1,13 @@
 #include "core/stream_hub.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <sstream>
 
 #include "core/backlog_policy.h"
 #include "core/log.h"
+#include "core/stream_name.h"
 
 namespace tidecast::core {
 namespace {
@@ -39,7 +42,7 @@ class StreamHubTest : public ::testing::Test {
  protected:
   StreamHubTest()
       : log_(makeLogger(config_.get<core::LogConfig>(),
-                        std::make_shared<spdlog::sinks::null_sink_mt>())),
+                        std::make_shared<spdlog::sinks::ostream_sink_mt>(logText_))),
         context_{loop_, metrics_, *log_, config_} {
     events_.subscribe("", [this](const Event& e) { seen_.push_back(e.type + " " + e.stream); });
   }
@@ -52,6 +55,7 @@ class StreamHubTest : public ::testing::Test {
   Config config_;
   Loop loop_;
   MetricsRegistry metrics_;
+  std::ostringstream logText_;  // what the hub logged
   std::shared_ptr<spdlog::logger> log_;
   LoopContext context_;
   EventBus events_;
@@ -69,6 +73,45 @@ TEST_F(StreamHubTest, PublishAnnouncesAndRefusesASecondPublisher) {
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.error().code, "hub.already_publishing");
   EXPECT_EQ(seen_, std::vector<std::string>{"stream.started live/abc"});
+}
+
+TEST_F(StreamHubTest, LabelsAndLogLinesNameStreamsByTheirPublicIdNeverByTheKey) {
+  auto hub = makeHub();
+  hubSessions_ = &hub->sessions();
+  const std::string key = "sk_live_7Hq2ZpX0aa";
+  const std::string id = publicStreamName("live/" + key);  // live/k-<12 hex>
+  Stream* stream = *hub->startPublishing("live", key, publisher());
+  ASSERT_TRUE(hub->startRendition("live/" + key, "480p", publisher()).ok());
+  auto again = hub->startPublishing("live", key, publisher());
+  ASSERT_FALSE(again.ok());
+  auto rendition = hub->startRendition("live/" + key, "480p", publisher());
+  ASSERT_FALSE(rendition.ok());
+  const std::string metrics = metrics_.render();
+  hub->stopPublishing(*hub->find("live/" + key + "/480p"), "done");
+  hub->stopPublishing(*stream, "done");
+  log_->flush();
+  const std::string log = logText_.str();
+
+  EXPECT_NE(metrics.find("tidecast_core_stream_players{stream=\"" + id + "\"} 0"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(
+      metrics.find("tidecast_core_stream_bitrate_bits_per_second{stream=\"" + id + "/480p\"} 0"),
+      std::string::npos)
+      << metrics;
+  for (const char* line : {"stream.started stream=", "rendition.started stream=",
+                           "rendition.stopped stream=", "stream.stopped stream="}) {
+    std::string rung = std::string(line).starts_with("rendition") ? "/480p" : "";
+    EXPECT_NE(log.find(line + id + rung + " "), std::string::npos) << line << "\n" << log;
+  }
+  EXPECT_EQ(metrics.find(key), std::string::npos) << metrics;
+  EXPECT_EQ(log.find(key), std::string::npos) << log;
+  EXPECT_EQ(again.error().message.find(key), std::string::npos) << again.error().message;
+  EXPECT_EQ(rendition.error().message.find(key), std::string::npos) << rendition.error().message;
+  RecordingSink sink;
+  auto notLive = hub->subscribe("live", key, sink, publisher());
+  ASSERT_FALSE(notLive.ok());
+  EXPECT_EQ(notLive.error().message.find(key), std::string::npos) << notLive.error().message;
 }
 
 TEST_F(StreamHubTest, ChecksAppAndKey) {

@@ -20,6 +20,7 @@ the test collected its exit code (wait_exit) fails it too.
 """
 
 import atexit
+import hashlib
 import http.client
 import json
 import os
@@ -139,6 +140,8 @@ def to_yaml(mapping, indent=0):
                 lines.append(to_yaml(value, indent + 1))
             else:
                 lines.append(f"{pad}{key}: {{}}")
+        elif isinstance(value, (list, tuple)) and not value:
+            lines.append(f"{pad}{key}: []")
         elif isinstance(value, (list, tuple)):
             lines.append(f"{pad}{key}:")
             # A mapping item in flow style: JSON is valid YAML.
@@ -384,6 +387,15 @@ def metric_value(text, series):
         if name == series:
             return float(value)
     return None
+
+
+def public_stream_name(name):
+    """A stream name as metric labels and log lines show it (core/stream_name.h): the key
+    replaced by "k-" + the first 12 hex digits of its SHA-256, app and rung kept.
+    public_stream_name("live/test/480p") == "live/k-9f86d081884c/480p"""
+    app, _, rest = name.partition("/")
+    key, slash, rung = rest.partition("/")
+    return f"{app}/k-{hashlib.sha256(key.encode()).hexdigest()[:12]}{slash}{rung}"
 
 
 # ---- the server ---------------------------------------------------------------------------

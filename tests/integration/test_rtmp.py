@@ -12,13 +12,16 @@ import threading
 import time
 import unittest
 
-from harness import LOCALHOST, ProcessTestCase, Tidecast, metric_value, wait_until
+from harness import (LOCALHOST, ProcessTestCase, Tidecast, metric_value, public_stream_name,
+                     wait_until)
 from rtmp_client import RtmpClient, chunk_message
 
 FPS = 30
 SECONDS = 8
 FRAMES = FPS * SECONDS
 WIDTH, HEIGHT = 640, 360
+# live/test as metric labels and log lines name it (the key never shows).
+TEST_STREAM = public_stream_name("live/test")
 
 
 def publish_command(url, seconds=SECONDS, realtime=True, heavy=False):
@@ -90,8 +93,8 @@ class RtmpTest(ProcessTestCase):
                 self.assertEqual(audio["codec_name"], "aac", name)
                 self.assertEqual(int(audio["sample_rate"]), 44100, name)
             log = server.log_text()
-            self.assertIn("stream.started stream=live/test", log)
-            self.assertIn("stream.stopped stream=live/test", log)
+            self.assertIn(f"stream.started stream={TEST_STREAM} ", log)
+            self.assertIn(f"stream.stopped stream={TEST_STREAM} ", log)
 
     def test_ffprobe_reads_codec_and_resolution_of_a_live_stream(self):
         with self.server() as server:
@@ -115,14 +118,15 @@ class RtmpTest(ProcessTestCase):
 
             def fps():
                 text = server.get("/metrics")[2].decode()
-                return metric_value(text, 'tidecast_core_stream_video_fps{stream="live/test"}')
+                series = f'tidecast_core_stream_video_fps{{stream="{TEST_STREAM}"}}'
+                return metric_value(text, series)
 
             wait_until(lambda: (fps() or 0) > 25, 15, message="measured fps near 30")
             text = server.get("/metrics")[2].decode()
             info = re.search(r'^tidecast_core_stream_info\{(.*)\} 1$', text, re.M)
             self.assertIsNotNone(info, text)
             labels = dict(re.findall(r'(\w+)="([^"]*)"', info.group(1)))
-            self.assertEqual(labels["stream"], "live/test")
+            self.assertEqual(labels["stream"], TEST_STREAM)
             self.assertEqual(labels["video_codec"], "h264")
             self.assertEqual(labels["resolution"], f"{WIDTH}x{HEIGHT}")
             self.assertTrue(labels["video_codec_string"].startswith("avc1."), labels)
@@ -130,7 +134,7 @@ class RtmpTest(ProcessTestCase):
             self.assertEqual(labels["audio_sample_rate"], "44100")
             self.assertEqual(labels["audio_channels"], "1")
             bitrate = metric_value(
-                text, 'tidecast_core_stream_bitrate_bits_per_second{stream="live/test"}')
+                text, f'tidecast_core_stream_bitrate_bits_per_second{{stream="{TEST_STREAM}"}}')
             self.assertGreater(bitrate, 100_000)
             publisher.wait(timeout=60)
 
@@ -224,7 +228,7 @@ class RtmpTest(ProcessTestCase):
             publisher.wait(timeout=30)
             self.assertEqual(player.wait(timeout=15), 0, "the player sees end of stream")
             self.wait_live(server, 0)
-            self.assertIn("stream.stopped stream=live/test", server.log_text())
+            self.assertIn(f"stream.stopped stream={TEST_STREAM} ", server.log_text())
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import LOCALHOST, Tidecast, metric_value, wait_until
+from harness import LOCALHOST, Tidecast, metric_value, public_stream_name, wait_until
 from rtmp_client import RtmpClient, amf_number, amf_string, chunk_message
 
 WIDTH, HEIGHT, FRAMES = 320, 240, 20
@@ -65,7 +65,8 @@ class EnhancedRtmpTest(unittest.TestCase):
             client.connect()
             client.command("createStream", 2)
             client.command("publish", 3, amf_string("hevc"), amf_string("live"), stream_id=1)
-            wait_until(lambda: "stream.started stream=live/hevc" in server.log_text(), 10)
+            stream = public_stream_name("live/hevc")  # as log lines name it
+            wait_until(lambda: f"stream.started stream={stream} " in server.log_text(), 10)
             # SequenceStart with the hvcC, then CodedFramesX (no composition time) per frame.
             client.send_raw(chunk_message(6, 9, 1, enhanced_video_tag(0, hvcc(vps, sps, pps), True)))
             for i, frame in enumerate(frames):
@@ -94,7 +95,7 @@ class EnhancedRtmpTest(unittest.TestCase):
                 self.assertGreaterEqual(received.count(b"hvc1"), FRAMES + 1)
                 self.assertIn(frames[-1][:64], received)
             client.close()
-            wait_until(lambda: "stream.stopped stream=live/hevc" in server.log_text(), 10)
+            wait_until(lambda: f"stream.stopped stream={stream} " in server.log_text(), 10)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import threading
 import unittest
 
 from harness import (LOCALHOST, ProcessTestCase, Tidecast, metric_value, optional,
+                     public_stream_name,
                      wait_until)
 
 FPS = 25
@@ -133,7 +134,7 @@ class SrtTest(ProcessTestCase):
                 self.assertEqual(audio["codec_name"], "aac", name)
                 self.assertEqual(int(audio["sample_rate"]), 48000, name)
             log = server.log_text()
-            self.assertIn("stream.started stream=live/test", log)
+            self.assertIn(f"stream.started stream={public_stream_name('live/test')} ", log)
             self.assertIn("protocol=srt", log)
 
     def test_dash_and_hls_players_read_an_srt_stream_with_short_gops(self):
@@ -229,7 +230,8 @@ class SrtTest(ProcessTestCase):
             # The right key and passphrase get through.
             good = attempt("#!::r=live/good,m=publish", "correct horse battery")
             self.assertEqual(good.returncode, 0, good.stderr)
-            self.assertIn("stream.started stream=live/good", server.log_text())
+            self.assertIn(f"stream.started stream={public_stream_name('live/good')} ",
+                          server.log_text())
 
     def test_request_playback_receives_decodable_ts_and_stats_show_in_admin_api(self):
         with self.server() as server:
@@ -343,7 +345,8 @@ class SrtTest(ProcessTestCase):
             self.assertEqual(decoded.returncode, 0)
             self.assertEqual(decoded.stderr.strip(), "", "decoding errors in the played TS")
             log = server.log_text()
-            self.assertEqual(log.count("cmaf.audio_skipped stream=live/mp2 codec=mp2"), 1, log)
+            mp2 = public_stream_name("live/mp2")
+            self.assertEqual(log.count(f"cmaf.audio_skipped stream={mp2} codec=mp2"), 1, log)
             self.assertEqual(log.count("flv.track_skipped"), 1)
             self.assertEqual(log.count("rtmp.play_track_skipped"), 1)
 

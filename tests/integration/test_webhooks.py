@@ -6,7 +6,8 @@ import json
 import subprocess
 import unittest
 
-from harness import LOCALHOST, ProcessTestCase, Tidecast, metric_value, wait_until
+from harness import (LOCALHOST, ProcessTestCase, Tidecast, metric_value, public_stream_name,
+                     wait_until)
 from test_rtmp import publish_command
 from webhook_server import WebhookServer
 
@@ -77,7 +78,8 @@ class WebhookTest(ProcessTestCase):
                 self.server(hooks) as server:
             publisher = self.spawn(publish_command(self.rtmp_url(server, "original"), seconds=5))
             wait_until(lambda: self.live_streams(server) == 1, 20, message="live")
-            self.assertIn("stream.started stream=live/renamed", server.log_text())
+            self.assertIn(f"stream.started stream={public_stream_name('live/renamed')} ",
+                          server.log_text())
             status, _, _ = server.get("/live/original.flv")
             self.assertEqual(status, 404)
             probe = subprocess.run(["ffprobe", "-v", "error", "-show_streams",

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/log.h"
+#include "core/stream_name.h"
 #include "tests/core/loop_test_util.h"
 #include "tests/core/transcode/source_encoder.h"
 #include "tests/core/transcode/tone_source.h"
@@ -187,8 +188,12 @@ TEST_F(TranscoderTest, AFullQueueDropsFramesUpToTheNextKeyframe) {
   EXPECT_GT(state.framesDropped, 0u);
   EXPECT_LE(state.queueDepth, 2u);
   std::string text = metrics_.render();
-  EXPECT_NE(text.find("tidecast_core_transcode_dropped_frames{stream=\"live/cam\"}"),
-            std::string::npos);
+  // Labelled by the public id, never the key (core/stream_name.h).
+  EXPECT_NE(text.find("tidecast_core_transcode_dropped_frames{stream=\"" +
+                      publicStreamName("live/cam") + "\"}"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("live/cam"), std::string::npos) << text;
   EXPECT_NE(text.find("tidecast_core_transcode_jobs 1"), std::string::npos);
 }
 
@@ -283,7 +288,8 @@ TEST_F(TranscoderTest, Mp2SourceGivesTheRenditionAnAacTrack) {
   // The job's audio counters in /metrics: every MP2 frame in, none dropped, AAC out.
   auto metric = [&](const std::string& name) {
     std::string text = metrics_.render();
-    std::string series = "tidecast_core_transcode_audio_" + name + "_frames{stream=\"live/cam\"} ";
+    std::string series = "tidecast_core_transcode_audio_" + name + "_frames{stream=\"" +
+                         publicStreamName("live/cam") + "\"} ";
     size_t at = text.find(series);
     return at == std::string::npos ? -1.0 : std::stod(text.substr(at + series.size()));
   };
