@@ -22,6 +22,7 @@ core::Result<core::Config> parse(std::string_view yaml) {
 
 std::vector<std::string> texts(const std::vector<Cidr>& networks) {
   std::vector<std::string> out;
+  out.reserve(networks.size());
   for (const Cidr& n : networks) out.push_back(n.text());
   return out;
 }

@@ -101,8 +101,10 @@ TEST_F(StreamHubTest, LabelsAndLogLinesNameStreamsByTheirPublicIdNeverByTheKey) 
       << metrics;
   for (const char* line : {"stream.started stream=", "rendition.started stream=",
                            "rendition.stopped stream=", "stream.stopped stream="}) {
-    std::string rung = std::string(line).starts_with("rendition") ? "/480p" : "";
-    EXPECT_NE(log.find(line + id + rung + " "), std::string::npos) << line << "\n" << log;
+    std::string expected = line + id;
+    if (std::string_view(line).starts_with("rendition")) expected += "/480p";
+    expected += ' ';
+    EXPECT_NE(log.find(expected), std::string::npos) << line << "\n" << log;
   }
   EXPECT_EQ(metrics.find(key), std::string::npos) << metrics;
   EXPECT_EQ(log.find(key), std::string::npos) << log;
