@@ -1,6 +1,8 @@
 // Reading, validating, reloading and printing the sections the rooms declare (core/config.h).
 #include "core/config.h"
 
+#include "core/utf8_validator.h"
+
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 
@@ -62,6 +64,9 @@ std::string dotted(std::string_view parent, std::string_view name) {
 Status scalarText(const ConfigValue& v, std::string_view expected, std::string& out) {
   if (v.node.IsMap() || v.node.IsSequence()) return v.invalid("a scalar");
   if (!v.node.IsScalar()) return v.invalid(expected);
+  // Text that is not UTF-8 could not be printed back (printConfig) as the same bytes.
+  Utf8Validator utf8;
+  if (!utf8.feed(v.node.Scalar()) || !utf8.complete()) return v.invalid("UTF-8 text");
   out = v.node.Scalar();
   return {};
 }
@@ -391,7 +396,10 @@ Status readNamedRecords(const ConfigValue& v, std::string_view expectedName,
   for (auto it = v.node.begin(); it != v.node.end(); ++it) {
     const YAML::Node key = it->first;  // iterators yield temporaries: keep Node handles
     const YAML::Node value = it->second;
-    if (!key.IsScalar() || !valid(key.Scalar())) return v.at(key).invalid(expectedName);
+    Utf8Validator utf8;
+    if (!key.IsScalar() || !utf8.feed(key.Scalar()) || !utf8.complete() || !valid(key.Scalar())) {
+      return v.at(key).invalid(expectedName);
+    }
     const auto [previous, inserted] = seenAt.emplace(key.Scalar(), key.Mark().line + 1);
     if (!inserted) {
       return makeError("config.duplicate_key", position(v.file, key.Mark()) + ": duplicate key " +

@@ -108,7 +108,7 @@ std::string renderLadders(const std::vector<LadderConfig>& ladders) {
   if (ladders.empty()) return "{}";
   std::string out;
   for (const LadderConfig& ladder : ladders) {
-    out += ladder.name + ":\n";
+    out += config_detail::renderScalar(ladder.name) + ":\n";
     for (const ConfigField& f : ladderFields().fields) {
       const std::string value = f.render(&ladder);
       if (value.find('\n') == std::string::npos && value.rfind("- ", 0) != 0) {

@@ -120,6 +120,33 @@ TEST(ConfigPrint, ThePrintedFileReadsBackToTheSameConfig) {
   EXPECT_EQ(notes, 5u) << printed;  // apps, transcode.ladders, srt.apps, cors, max_pipelined
 }
 
+TEST(ConfigPrint, NamesAndTextThatNeedQuotingPrintBackTheSame) {
+  auto c = parseWith(
+      "apps: {live: {transcode: 'x: y'}}\n"
+      "transcode: {ladders: {'x: y': {renditions: [{name: a}]}, '#null': {}}}\n"
+      "http: {cors_allow_origin: \"~\", listen: \"- 1\"}\n",
+      {});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const std::string printed = printConfig(*c);
+  auto again = parseConfig(printed, "printed.yaml");
+  ASSERT_TRUE(again.ok()) << again.error().message << "\n" << printed;
+  EXPECT_EQ(again->get<TranscodeConfig>(), c->get<TranscodeConfig>());
+  EXPECT_EQ(again->get<HttpConfig>().corsAllowOrigin, "~");
+  EXPECT_EQ(printConfig(*again), printed);
+}
+
+TEST(ConfigPrint, TextThatIsNotUtf8IsRefused) {
+  auto value = parseWith("http: {cors_allow_origin: \"a\xff\"}\n", {});
+  ASSERT_FALSE(value.ok());
+  EXPECT_EQ(value.error().message,
+            "f.yaml:1:27: http.cors_allow_origin: expected UTF-8 text, got 'a\\xff'");
+  auto name = parseWith("transcode: {ladders: {\"\xfe\": {}}}\n", {});
+  ASSERT_FALSE(name.ok());
+  EXPECT_NE(name.error().message.find("transcode.ladders: expected a ladder name"),
+            std::string::npos)
+      << name.error().message;
+}
+
 TEST(ConfigPrint, DefaultsPrintEverySectionAndKeyWithoutNotes) {
   const std::string printed = printConfig(schemaDefaults());
   EXPECT_EQ(printed.find("NOTE: differs"), std::string::npos);
