@@ -115,7 +115,7 @@ Error ConfigValue::invalid(std::string_view expected) const {
                                                std::string(expected) + ", got " + describe(node));
 }
 
-ConfigValue ConfigValue::at(const YAML::Node& other, std::string subkey) const {
+ConfigValue ConfigValue::at(const YAML::Node& other, const std::string& subkey) const {
   // An override has no position: its items have none either.
   return ConfigValue{other, file, dotted(key, subkey), mark.line < 0 ? mark : other.Mark()};
 }
@@ -495,7 +495,9 @@ void comment(std::string& out, std::string_view text, size_t indent) {
   std::string line;
   while (std::getline(lines, line)) {
     if (line.empty() || line[0] == ' ') {
-      out += lead + (line.empty() ? "" : " " + line) + "\n";
+      out += lead;
+      if (!line.empty()) out.append(" ").append(line);
+      out += '\n';
       continue;
     }
     std::istringstream words(line);
@@ -625,7 +627,7 @@ std::string printConfig(const Config& config) {
 }
 
 std::string printConfigReference(const ConfigSchema& schema) {
-  auto cell = [](std::string text) {
+  auto cell = [](const std::string& text) {
     std::string out;
     for (char c : text) {
       if (c == '|') {

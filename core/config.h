@@ -70,7 +70,7 @@ struct ConfigValue {
   // config.invalid_value: "<where>: <key>: expected <expected>, got <what the node is>".
   Error invalid(std::string_view expected) const;
   // The same value at another node (an item of a list, a key of a mapping).
-  ConfigValue at(const YAML::Node& other, std::string subkey = {}) const;
+  ConfigValue at(const YAML::Node& other, const std::string& subkey = {}) const;
 };
 
 // The field-table helpers for custom values (a mapping of names, a list of records).
